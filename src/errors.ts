@@ -1,0 +1,116 @@
+// Typed errors for every layer. Library code throws these (never prints or exits); the CLI
+// turns them into one line `wheelaudit: error[CODE]: message` and an exit code.
+// Codes are stable: scripts and tests match on them, so add new ones, never rename.
+
+export type ErrorCode =
+  // ELF layer
+  | 'ELF_BAD_MAGIC'
+  | 'ELF_TRUNCATED'
+  | 'ELF_UNSUPPORTED'
+  | 'ELF_MALFORMED'
+  | 'ELF_EDIT_INVALID'
+  | 'ELF_EDIT_NO_ROOM'
+  | 'ELF_SELF_CHECK'
+  // wheel layer
+  | 'WHEEL_NOT_ZIP'
+  | 'WHEEL_BAD_NAME'
+  | 'WHEEL_UNSAFE_PATH'
+  | 'WHEEL_NO_DIST_INFO'
+  | 'WHEEL_BAD_RECORD'
+  | 'WHEEL_BAD_METADATA'
+  | 'WHEEL_RECORD_MISMATCH'
+  | 'WHEEL_LIMIT_EXCEEDED'
+  | 'WHEEL_MISSING_ENTRY'
+  | 'WHEEL_IO'
+  // policy layer
+  | 'POLICY_INVALID'
+  | 'POLICY_NOT_FOUND'
+  // analysis
+  | 'ANALYZE_NON_PLATFORM'
+  | 'ANALYZE_PURELIB'
+  | 'ANALYZE_MULTI_ARCH'
+  | 'ANALYZE_UNKNOWN_ARCH'
+  | 'ANALYZE_LIBC'
+  | 'ANALYZE_BAD_PATH'
+  // repair
+  | 'REPAIR_LIB_NOT_FOUND'
+  | 'REPAIR_REFUSED'
+  | 'REPAIR_NO_ROOM'
+  | 'REPAIR_PATCHER'
+  | 'REPAIR_IO'
+  // command line
+  | 'USAGE'
+  | 'IO';
+
+export interface ErrorOptions {
+  readonly cause?: unknown;
+  /** A next step for the user, printed after the message. */
+  readonly hint?: string;
+}
+
+/** Base of every error the library throws on purpose. */
+export abstract class WheelauditError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.hint = options.hint;
+  }
+}
+
+/** A malformed, truncated or unsupported ELF file. `offset` is where the problem was seen. */
+export class ElfFormatError extends WheelauditError {
+  override readonly name = 'ElfFormatError';
+  readonly offset: number | undefined;
+  constructor(code: ErrorCode, message: string, options: ErrorOptions & { offset?: number } = {}) {
+    super(code, message, options);
+    this.offset = options.offset;
+  }
+}
+
+/** A wheel (zip) that cannot be read, or whose metadata is broken or unsafe. */
+export class WheelFormatError extends WheelauditError {
+  override readonly name = 'WheelFormatError';
+}
+
+/** A policy file that fails validation, or a policy name that does not exist. */
+export class PolicyError extends WheelauditError {
+  override readonly name = 'PolicyError';
+}
+
+/** The analysis cannot proceed (non-platform wheel, purelib ELFs, mixed architectures...). */
+export class AnalyzeError extends WheelauditError {
+  override readonly name = 'AnalyzeError';
+}
+
+/** Repair was refused or could not be completed. Nothing has been written when this is thrown. */
+export class RepairError extends WheelauditError {
+  override readonly name = 'RepairError';
+}
+
+/** Bad flags, arguments or environment values. Exit code 2. */
+export class UsageError extends WheelauditError {
+  override readonly name = 'UsageError';
+  constructor(message: string, options: ErrorOptions = {}) {
+    super('USAGE', message, options);
+  }
+}
+
+/** A file-system problem with a path the user named (missing input, unwritable output). */
+export class IoError extends WheelauditError {
+  override readonly name = 'IoError';
+  constructor(message: string, options: ErrorOptions = {}) {
+    super('IO', message, options);
+  }
+}
+
+/** A broken invariant inside wheelaudit: always a bug. */
+export class InternalError extends Error {
+  override readonly name = 'InternalError';
+}
+
+export function isWheelauditError(e: unknown): e is WheelauditError {
+  return e instanceof WheelauditError;
+}
