@@ -1,0 +1,104 @@
+// The `show` flow for one wheel file (spec §1.4): learn the architecture and libc from the
+// filename where it says them, read the wheel, analyse it, and report either a verdict or
+// why the wheel is not a platform wheel. The musl policy comes from the wheel's own
+// musllinux tag (the oldest one it claims), never from the host.
+import { parsePolicyName } from '../policy/load.js';
+import type { BaseArch, Libc } from '../policy/types.js';
+import { wheelPlatforms, type WheelName } from '../wheel/name.js';
+import { archFromWheelName, libcFromWheelName } from './arch.js';
+import type { LdEnvironment } from './ld-paths.js';
+import type { LibraryFs } from './library-fs.js';
+import { loadWheel, type LoadedWheel } from './load-wheel.js';
+import type { AuditReport, LogRecord } from './report.js';
+import { analyzeWheelAbi, NonPlatformWheelError } from './wheel-abi.js';
+
+export interface AuditOptions {
+  readonly disableIsaExtCheck: boolean;
+  readonly ldpaths?: string | undefined;
+  readonly exclude?: readonly string[];
+  readonly allowGraft?: boolean;
+  readonly requestedPolicyBaseName?: string | undefined;
+  /** Overrides of what the filename says (repair's --plat). */
+  readonly libc?: Libc | undefined;
+  readonly arch?: BaseArch | undefined;
+  readonly musl?: string | undefined;
+  readonly env: LdEnvironment;
+  readonly cwd: string;
+  readonly root: string;
+  readonly hostFs: LibraryFs;
+}
+
+export type AuditOutcome =
+  | { readonly kind: 'platform'; readonly report: AuditReport; readonly wheel: LoadedWheel; readonly logs: readonly LogRecord[] }
+  | {
+      readonly kind: 'non-platform';
+      readonly wheelName: string;
+      /** Every platform tag is `any`. */
+      readonly pure: boolean;
+      readonly message: string;
+      readonly logs: readonly LogRecord[];
+    };
+
+/** The musllinux policy a wheel claims: the oldest (highest priority) musllinux tag it carries. */
+export function muslPolicyOfWheel(name: WheelName): string | undefined {
+  const bases = wheelPlatforms(name)
+    .map((p) => parsePolicyName(p))
+    .filter((p) => p?.libc === 'musl')
+    .map((p) => p?.baseName as string);
+  // musllinux_1_1 is older than musllinux_1_2: the smallest version is the strictest claim.
+  return bases.sort((a, b) => {
+    const [, amaj = 0, amin = 0] = a.split('_').map(Number);
+    const [, bmaj = 0, bmin = 0] = b.split('_').map(Number);
+    return amaj - bmaj || amin - bmin;
+  })[0];
+}
+
+export interface FilenameFacts {
+  readonly arch: BaseArch | undefined;
+  readonly libc: Libc | undefined;
+  readonly pure: boolean;
+  readonly logs: readonly LogRecord[];
+}
+
+/** What the wheel's filename says about its architecture and libc. */
+export function filenameFacts(name: WheelName): FilenameFacts {
+  const logs: LogRecord[] = [];
+  const a = archFromWheelName(name);
+  for (const p of a.kind === 'error' ? a.unguessable : []) logs.push({ level: 'warning', message: `couldn't guess architecture for platform tag '${p}'` });
+  if (a.kind !== 'arch') logs.push({ level: 'warning', message: 'The architecture could not be deduced from the wheel filename' });
+  const l = libcFromWheelName(name);
+  if (l.kind !== 'libc') logs.push({ level: 'debug', message: 'The libc could not be deduced from the wheel filename' });
+  return { arch: a.kind === 'arch' ? a.arch : undefined, libc: l.kind === 'libc' ? l.libc : undefined, pure: a.kind === 'pure', logs };
+}
+
+export async function auditWheel(path: string, options: AuditOptions): Promise<AuditOutcome> {
+  const wheel = await loadWheel(path);
+  const facts = filenameFacts(wheel.contents.name);
+  const logs: LogRecord[] = [...facts.logs];
+  const libc = options.libc ?? facts.libc;
+  const musl = options.musl ?? (libc === 'musl' ? muslPolicyOfWheel(wheel.contents.name) : undefined);
+  try {
+    const report = analyzeWheelAbi(wheel.contents, {
+      libc,
+      arch: options.arch ?? facts.arch,
+      musl,
+      exclude: options.exclude ?? [],
+      disableIsaExtCheck: options.disableIsaExtCheck,
+      allowGraft: options.allowGraft ?? false,
+      requestedPolicyBaseName: options.requestedPolicyBaseName,
+      ldpaths: options.ldpaths,
+      env: options.env,
+      cwd: options.cwd,
+      root: options.root,
+      hostFs: options.hostFs,
+    });
+    logs.push(...report.logs);
+    return { kind: 'platform', report, wheel, logs };
+  } catch (e) {
+    if (e instanceof NonPlatformWheelError) {
+      logs.push(...e.logs, { level: 'info', message: e.message });
+      return { kind: 'non-platform', wheelName: wheel.contents.name.filename, pure: facts.pure, message: e.message, logs };
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,76 @@
+// Reduce a parsed ELF file to the facts the analysis needs, so the file's bytes can be
+// dropped at once (flat memory on huge wheels). Everything read here comes from the dynamic
+// segment, .dynsym, the version tables and the notes: never from .symtab or debug info.
+import { SHN_UNDEF, STB_WEAK, STT_FUNC, STT_NOTYPE } from '../elf/constants.js';
+import type { ElfFile } from '../elf/index.js';
+import { elfPlatform, moduleName, type ElfPlatform } from './arch.js';
+
+export interface ElfSummary {
+  readonly platform: ElfPlatform;
+  readonly interpreter: string | undefined;
+  readonly hasDynamic: boolean;
+  readonly needed: readonly string[];
+  readonly soname: string | undefined;
+  readonly rpath: string | undefined;
+  readonly runpath: string | undefined;
+  /** (Verneed file, version name) pairs, loader entries (ld-linux*, ld64.so.*) left out. */
+  readonly versionRequirements: readonly (readonly [string, string])[];
+  /** Names of undefined, non-weak dynamic symbols (what the blacklist is matched against). */
+  readonly undefinedStrong: ReadonlySet<string>;
+  /** 3 for PyInit_<mod>, 2 for init<mod> or _cffi_pypyinit_<mod>; undefined when not an extension. */
+  readonly pythonExtension: 2 | 3 | undefined;
+  readonly usesPyFPE: boolean;
+  readonly usesUcs2: boolean;
+}
+
+export function isLoaderName(name: string): boolean {
+  return name.startsWith('ld-linux') || name === 'ld64.so.2' || name === 'ld64.so.1';
+}
+
+const PYFPE = new Set(['PyFPE_jbuf', 'PyFPE_dummy', 'PyFPE_counter']);
+
+/** Summarise `elf`, which was read from a file named `fileName` (its basename names the module). */
+export function summarizeElf(elf: ElfFile, fileName: string): ElfSummary {
+  const platform = elfPlatform(elf);
+  const dyn = elf.dynamic;
+  const versionRequirements: (readonly [string, string])[] = [];
+  for (const need of elf.versionNeeds()) {
+    // Versions the dynamic loader itself provides never constrain the platform tag.
+    if (isLoaderName(need.file)) continue;
+    for (const aux of need.aux) versionRequirements.push([need.file, aux.name]);
+  }
+
+  const mod = moduleName(fileName);
+  const inits = new Map<string, 2 | 3>([
+    [`init${mod}`, 2],
+    [`PyInit_${mod}`, 3],
+    [`_cffi_pypyinit_${mod}`, 2],
+  ]);
+  let pythonExtension: 2 | 3 | undefined;
+  let usesPyFPE = false;
+  let ucs2 = false;
+  const undefinedStrong = new Set<string>();
+  for (const s of elf.dynamicSymbols()) {
+    if (s.st_shndx === SHN_UNDEF) {
+      if (s.bind !== STB_WEAK && s.name !== '') undefinedStrong.add(s.name);
+      if (PYFPE.has(s.name) && (s.type === STT_FUNC || s.type === STT_NOTYPE)) usesPyFPE = true;
+      if (s.type === STT_FUNC && s.name.includes('PyUnicodeUCS2_')) ucs2 = true;
+    } else if (pythonExtension === undefined && s.type === STT_FUNC) {
+      pythonExtension = inits.get(s.name);
+    }
+  }
+  return {
+    platform,
+    interpreter: elf.interpreter,
+    hasDynamic: dyn !== undefined,
+    needed: dyn?.needed ?? [],
+    soname: dyn?.soname,
+    rpath: dyn?.rpath,
+    runpath: dyn?.runpath,
+    versionRequirements,
+    undefinedStrong,
+    pythonExtension,
+    usesPyFPE,
+    usesUcs2: pythonExtension === 2 && ucs2,
+  };
+}

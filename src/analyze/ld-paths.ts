@@ -1,0 +1,128 @@
+// Library search paths as auditwheel's lddtree computes them: colon lists with $ORIGIN,
+// ld.so.conf with `include` globs, musl's /etc/ld-musl-*.path, the environment, and
+// --ldpaths. Deliberate deviations from the reference, each a fix: relative and empty
+// entries of the environment and --ldpaths resolve against the invocation directory (not a
+// temporary wheel root), include globs are expanded in sorted order, musl path files may
+// use newlines as separators (as musl's loader accepts), and with a sysroot the trusted
+// default directories are taken inside it.
+import { AnalyzeError } from '../errors.js';
+import type { Libc } from '../policy/types.js';
+import type { LibraryFs } from './library-fs.js';
+import { dedupe, dirname, normpath } from './paths.js';
+
+export interface LdPathSet {
+  readonly conf: readonly string[];
+  readonly env: readonly string[];
+  readonly interp: readonly string[];
+}
+
+export interface LdEnvironment {
+  readonly AUDITWHEEL_LD_LIBRARY_PATH?: string | undefined;
+  readonly LD_LIBRARY_PATH?: string | undefined;
+}
+
+export interface PathContext {
+  readonly fs: LibraryFs;
+  /** '' for the host, else a sysroot directory without a trailing slash. */
+  readonly root: string;
+  /** Absolute directory that empty and relative list entries are relative to. */
+  readonly cwd: string;
+}
+
+const ORIGIN_RE = /\$(ORIGIN|\{ORIGIN\})/g;
+
+/**
+ * Parse one colon-separated list (DT_RPATH, DT_RUNPATH, an environment variable, --ldpaths).
+ * `origin` is the absolute path of the ELF file whose list this is; `rooted` makes absolute
+ * (and, like the reference, relative) entries fall under the sysroot, as ELF lists do.
+ */
+export function parseLdPaths(list: string, origin: string | undefined, ctx: PathContext, rooted: boolean, what: string): string[] {
+  if (list === '') return [];
+  const out: string[] = [];
+  for (const entry of list.split(':')) {
+    let p: string;
+    if (entry === '') {
+      p = ctx.cwd;
+    } else if (/\$(ORIGIN|\{ORIGIN\})/.test(entry)) {
+      if (origin === undefined) {
+        throw new AnalyzeError('ANALYZE_BAD_PATH', `${what} entry '${entry}': $ORIGIN has no meaning outside an ELF file's own search path`);
+      }
+      p = entry.replace(ORIGIN_RE, dirname(origin));
+    } else if (rooted) {
+      // An ELF list is read from the file system root (so a relative DT_RPATH `a` means `/a`,
+      // as in the reference); with a sysroot, from there.
+      p = entry.startsWith('/') ? ctx.root + entry : `${ctx.root}/${entry}`;
+    } else {
+      p = entry.startsWith('/') ? entry : `${ctx.cwd}/${entry}`;
+    }
+    out.push(normpath(p));
+  }
+  return dedupe(out).filter((p) => ctx.fs.isDirectory(p));
+}
+
+/** Directories from an ld.so.conf file and its includes, deduplicated and existing. */
+export function parseLdSoConf(file: string, ctx: PathContext): string[] {
+  const seen = new Set<string>();
+  const walk = (conf: string, depth: number): string[] => {
+    // Includes may form a cycle; glibc's ldconfig has no guard, a bounded depth is ours.
+    if (depth > 16 || seen.has(conf)) return [];
+    seen.add(conf);
+    const text = ctx.fs.readText(conf);
+    if (text === undefined) return [];
+    const paths: string[] = [];
+    for (const raw of text.split('\n')) {
+      const line = (raw.split('#', 1)[0] ?? '').trim();
+      if (line === '') continue;
+      if (line.startsWith('include ')) {
+        let pattern = line.slice(8).trim();
+        pattern = pattern.startsWith('/') ? `${ctx.root}/${pattern.replace(/^\/+/, '')}` : `${dirname(conf)}/${pattern}`;
+        for (const match of ctx.fs.glob(pattern)) paths.push(...walk(match, depth + 1));
+      } else {
+        paths.push(normpath(ctx.root + (line.startsWith('/') ? line : `/${line}`)));
+      }
+    }
+    return paths;
+  };
+  return dedupe(walk(file, 0)).filter((p) => ctx.fs.isDirectory(p));
+}
+
+/** The environment part of the search path (AUDITWHEEL_LD_LIBRARY_PATH, then LD_LIBRARY_PATH). */
+export function envLdPaths(env: LdEnvironment, ctx: PathContext, withLdLibraryPath: boolean): string[] {
+  const parts = [env.AUDITWHEEL_LD_LIBRARY_PATH, withLdLibraryPath && ctx.root === '' ? env.LD_LIBRARY_PATH : undefined].filter(
+    (v): v is string => v !== undefined && v !== '',
+  );
+  return parseLdPaths(parts.join(':'), undefined, ctx, false, parts.length > 1 ? 'library path environment' : 'library path environment variable');
+}
+
+/** The system part: ld.so.conf plus the trusted directories (glibc), or musl's path file. */
+export function systemLdPaths(libc: Libc | undefined, env: LdEnvironment, ctx: PathContext): LdPathSet {
+  const envPaths = envLdPaths(env, ctx, true);
+  if (libc === 'musl') {
+    const files = ctx.fs.glob(`${ctx.root}/etc/ld-musl-*.path`);
+    const first = files[0];
+    if (first === undefined) {
+      return { conf: [`${ctx.root}/lib`, `${ctx.root}/usr/local/lib`, `${ctx.root}/usr/lib`], env: envPaths, interp: [] };
+    }
+    const text = ctx.fs.readText(first) ?? '';
+    const conf = text
+      .split(/[:\n]/)
+      .map((s) => s.trim())
+      .filter((s) => s !== '')
+      .map((s) => ctx.root + s);
+    return { conf, env: envPaths, interp: [] };
+  }
+  const conf = parseLdSoConf(`${ctx.root}/etc/ld.so.conf`, ctx);
+  // The trusted directories are searched even when ld.so.conf does not list them (the
+  // reference appends them unfiltered, in this order).
+  conf.push(`${ctx.root}/lib`, `${ctx.root}/lib64/`, `${ctx.root}/usr/lib`, `${ctx.root}/usr/lib64`);
+  return { conf, env: envPaths, interp: [] };
+}
+
+/** The search paths --ldpaths gives: its list replaces the system part; LD_LIBRARY_PATH is ignored. */
+export function argLdPaths(arg: string, env: LdEnvironment, ctx: PathContext): LdPathSet {
+  return {
+    conf: parseLdPaths(arg, undefined, ctx, false, '--ldpaths'),
+    env: envLdPaths(env, ctx, false),
+    interp: [],
+  };
+}

@@ -1,0 +1,205 @@
+// The dependency tree of one ELF file, resolved the way auditwheel's lddtree does (spec §5):
+// each soname is resolved once per tree (first resolution wins), the top-level file's
+// RPATH and RUNPATH are inherited by every dependency, and the search order is
+// inherited RPATH, own RPATH, own RUNPATH, environment, inherited RUNPATH, system, interpreter.
+// Deviations, both fixes: a candidate that is not an ELF file is skipped (the reference
+// crashes), and symlink loops end the lookup instead of hanging.
+import { AnalyzeError } from '../errors.js';
+import type { Libc } from '../policy/types.js';
+import { libcFromExtensionName, platformsCompatible, type ElfPlatform } from './arch.js';
+import type { ElfSummary } from './elf-summary.js';
+import { fnmatch } from './fnmatch.js';
+import { argLdPaths, parseLdPaths, systemLdPaths, type LdEnvironment, type LdPathSet, type PathContext } from './ld-paths.js';
+import type { LibraryFs } from './library-fs.js';
+import { basename, dirname, join, normpath } from './paths.js';
+
+export interface DynamicLibrary {
+  readonly soname: string;
+  /** The candidate path as found in a search directory; undefined when not found. */
+  readonly path: string | undefined;
+  /** `path` with final-component symlinks resolved. */
+  readonly realpath: string | undefined;
+  readonly platform: ElfPlatform | undefined;
+  readonly needed: readonly string[];
+}
+
+export interface DynamicExecutable {
+  readonly interpreter: string | undefined;
+  readonly libc: 'glibc' | 'musl' | undefined;
+  readonly path: string;
+  readonly realpath: string;
+  readonly platform: ElfPlatform;
+  /** DT_NEEDED in order, excluded sonames left out. */
+  readonly needed: readonly string[];
+  readonly rpath: readonly string[];
+  readonly runpath: readonly string[];
+  /** Every soname met anywhere in the tree, in discovery order. */
+  readonly libraries: ReadonlyMap<string, DynamicLibrary>;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warning';
+export type Logger = (level: LogLevel, message: string) => void;
+
+export interface LddOptions extends PathContext {
+  readonly env: LdEnvironment;
+  /** --ldpaths: replaces the system search path when given. */
+  readonly ldpaths: string | undefined;
+  readonly exclude: readonly string[];
+  readonly log: Logger;
+  /** System search paths per libc, shared across the files of one run. */
+  readonly systemCache?: Map<string, LdPathSet>;
+}
+
+/** libpython as auditwheel's regex recognises it (the unescaped '.' before "so" is kept on purpose). */
+export const LIBPYTHON_RE = /^libpython\d+\.\d+m?.so(\.\d)*$/;
+
+const MAX_SYMLINKS = 40;
+
+/** Resolve final-component symlinks of a (root-prefixed) path, like the reference's readlink. */
+export function resolveFinalSymlinks(fs: LibraryFs, path: string, root: string): string {
+  let p = root !== '' && path.startsWith(root) ? path.slice(root.length) : path;
+  for (let i = 0; i < MAX_SYMLINKS; i++) {
+    const target = fs.readlink(root + p);
+    if (target === undefined) break;
+    p = join(dirname(p), target);
+  }
+  return normpath(root + p);
+}
+
+function libcFromContents(sum: ElfSummary, fileName: string): 'glibc' | 'musl' | undefined {
+  let libc: 'glibc' | 'musl' | undefined;
+  if (sum.interpreter !== undefined) libc = basename(sum.interpreter).startsWith('ld-musl-') ? 'musl' : 'glibc';
+  for (const soname of sum.needed) {
+    let found: 'glibc' | 'musl' | undefined;
+    if (soname.startsWith('libc.musl-') || soname.startsWith('ld-musl-')) found = 'musl';
+    else if (soname === 'libc.so.6' || soname.startsWith('ld-linux-') || soname.startsWith('ld64.so.')) found = 'glibc';
+    if (found === undefined) continue;
+    if (libc === undefined) libc = found;
+    if (libc !== found) {
+      throw new AnalyzeError('ANALYZE_LIBC', `${fileName}: found a dependency on ${found.toUpperCase()} but the libc is already set to ${libc}`);
+    }
+  }
+  if (libc === undefined) {
+    const l: Libc | undefined = libcFromExtensionName(fileName);
+    if (l === 'glibc' || l === 'musl') libc = l;
+  }
+  return libc;
+}
+
+function findLib(opts: LddOptions, platform: ElfPlatform, soname: string, dirs: readonly string[]): { path: string; realpath: string } | undefined {
+  for (const dir of dirs) {
+    const path = join(dir, soname);
+    const target = resolveFinalSymlinks(opts.fs, path, opts.root);
+    if (!opts.fs.exists(target)) continue;
+    const lib = opts.fs.loadElf(target);
+    if (lib === undefined) continue;
+    if (platformsCompatible(platform, lib.platform)) return { path, realpath: target };
+  }
+  return undefined;
+}
+
+/**
+ * Resolve the dependency tree of the ELF file at `path` (an absolute path in `opts.fs`).
+ * `display` is the path reported for the top-level file.
+ */
+export function lddtree(path: string, opts: LddOptions, display?: string): DynamicExecutable {
+  const libraries = new Map<string, DynamicLibrary>();
+  return walk(path, display ?? path, opts, undefined, libraries);
+}
+
+interface InheritedPaths extends LdPathSet {
+  readonly rpath: readonly string[];
+  readonly runpath: readonly string[];
+}
+
+function walk(
+  path: string,
+  display: string,
+  opts: LddOptions,
+  inherited: InheritedPaths | undefined,
+  libraries: Map<string, DynamicLibrary>,
+): DynamicExecutable {
+  const sum = opts.fs.loadElf(path);
+  if (sum === undefined) {
+    throw new AnalyzeError('ANALYZE_BAD_PATH', `${display}: not a readable ELF file`);
+  }
+  const first = inherited === undefined;
+  let interpreter: string | undefined;
+  let libc: 'glibc' | 'musl' | undefined;
+  let interpPaths: string[] = [];
+  if (first && sum.interpreter !== undefined) {
+    const interp = sum.interpreter;
+    interpreter = normpath(opts.root + interp);
+    const soname = basename(interpreter);
+    libraries.set(soname, {
+      soname,
+      path: interpreter,
+      realpath: resolveFinalSymlinks(opts.fs, interpreter, opts.root),
+      platform: sum.platform,
+      needed: [],
+    });
+    interpPaths = [normpath(opts.root + dirname(interp)), normpath(`${opts.root}/usr${dirname(interp)}`)];
+  }
+  let rpaths = parseLdPaths(sum.rpath ?? '', path, opts, true, `${display}: DT_RPATH`);
+  const runpaths = parseLdPaths(sum.runpath ?? '', path, opts, true, `${display}: DT_RUNPATH`);
+  // With both present only DT_RUNPATH is used (the reference decides after dropping missing dirs).
+  if (runpaths.length > 0) rpaths = [];
+
+  let ldpaths: InheritedPaths;
+  if (inherited === undefined) {
+    libc = libcFromContents(sum, basename(path));
+    let base: LdPathSet;
+    if (opts.ldpaths !== undefined) {
+      base = argLdPaths(opts.ldpaths, opts.env, opts);
+    } else {
+      const key = `${libc ?? 'unknown'}:${opts.root}`;
+      let cached = opts.systemCache?.get(key);
+      if (cached === undefined) {
+        cached = systemLdPaths(libc, opts.env, opts);
+        opts.systemCache?.set(key, cached);
+      }
+      base = cached;
+    }
+    ldpaths = { ...base, interp: interpPaths.length > 0 ? interpPaths : base.interp, rpath: rpaths, runpath: runpaths };
+  } else {
+    ldpaths = inherited;
+  }
+
+  const searchDirs = [...ldpaths.rpath, ...rpaths, ...runpaths, ...ldpaths.env, ...ldpaths.runpath, ...ldpaths.conf, ...ldpaths.interp];
+  const excluded = new Set<string>();
+  for (const soname of sum.needed) {
+    if (libraries.has(soname) || excluded.has(soname)) continue;
+    if (opts.exclude.some((e) => fnmatch(soname, e))) {
+      opts.log('info', `Excluding ${soname}`);
+      excluded.add(soname);
+      continue;
+    }
+    if (LIBPYTHON_RE.test(soname)) {
+      opts.log('info', `Skip ${soname} resolution`);
+      libraries.set(soname, { soname, path: undefined, realpath: undefined, platform: undefined, needed: [] });
+      continue;
+    }
+    const found = findLib(opts, sum.platform, soname, searchDirs);
+    if (found !== undefined && opts.exclude.some((e) => fnmatch(found.realpath, e))) {
+      opts.log('info', `Excluding ${found.realpath}`);
+      excluded.add(soname);
+      continue;
+    }
+    libraries.set(soname, { soname, path: found?.path, realpath: found?.realpath, platform: undefined, needed: [] });
+    if (found === undefined) continue;
+    const dep = walk(found.realpath, found.path, opts, ldpaths, libraries);
+    libraries.set(soname, { soname, path: found.path, realpath: found.realpath, platform: dep.platform, needed: dep.needed });
+  }
+
+  return {
+    interpreter,
+    libc,
+    path: display,
+    realpath: path,
+    platform: sum.platform,
+    needed: sum.needed.filter((s) => !excluded.has(s)),
+    rpath: rpaths,
+    runpath: runpaths,
+    libraries,
+  };
+}

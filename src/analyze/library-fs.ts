@@ -1,0 +1,125 @@
+// The file-system view that library resolution runs on. Two sources stand behind it: the
+// wheel's own entries (mounted read-only at a virtual directory, never extracted), and the
+// host (or a --sysroot), read through HostFs. Keeping resolution on this interface is what
+// lets one wheel be audited against another architecture's libraries.
+import type { ElfSummary } from './elf-summary.js';
+import { isSubdir } from './paths.js';
+
+export interface LibraryFs {
+  isDirectory(path: string): boolean;
+  /** True for anything that exists (file, directory, or a symlink to one). */
+  exists(path: string): boolean;
+  /** The target of `path` when it is a symlink, else undefined. */
+  readlink(path: string): string | undefined;
+  /**
+   * The ELF facts of a regular file, or undefined when it is not a readable ELF file (a glibc
+   * linker script named libc.so, a directory): ld.so skips such candidates, and so do we.
+   */
+  loadElf(path: string): ElfSummary | undefined;
+  readText(path: string): string | undefined;
+  /** Glob one pattern (`*`, `?`, `[...]` per path segment), sorted. */
+  glob(pattern: string): string[];
+}
+
+/** Where the wheel's entries appear in the virtual file system. */
+export const WHEEL_MOUNT = '/.wheelaudit-wheel';
+
+/** A view of the wheel's files: ELF summaries by entry name plus the directories they imply. */
+export class WheelFs implements LibraryFs {
+  private readonly files = new Map<string, ElfSummary | undefined>();
+  private readonly dirs: Set<string>;
+
+  constructor(
+    entryNames: Iterable<string>,
+    elves: ReadonlyMap<string, ElfSummary>,
+    readonly mount: string = WHEEL_MOUNT,
+  ) {
+    this.dirs = new Set([mount]);
+    for (const name of entryNames) {
+      const clean = name.replace(/\/+$/, '');
+      if (clean === '') continue;
+      const full = `${mount}/${clean}`;
+      if (name.endsWith('/')) this.dirs.add(full);
+      else this.files.set(full, elves.get(clean));
+      let i = clean.lastIndexOf('/');
+      while (i > 0) {
+        this.dirs.add(`${mount}/${clean.slice(0, i)}`);
+        i = clean.lastIndexOf('/', i - 1);
+      }
+    }
+  }
+
+  /** Entry name -> virtual absolute path. */
+  pathOf(entryName: string): string {
+    return `${this.mount}/${entryName}`;
+  }
+
+  /** Virtual absolute path -> entry name, or undefined when outside the wheel. */
+  entryOf(path: string): string | undefined {
+    return isSubdir(path, this.mount) && path !== this.mount ? path.slice(this.mount.length + 1) : undefined;
+  }
+
+  owns(path: string): boolean {
+    return isSubdir(path, this.mount);
+  }
+
+  isDirectory(path: string): boolean {
+    return this.dirs.has(path);
+  }
+
+  exists(path: string): boolean {
+    return this.dirs.has(path) || this.files.has(path);
+  }
+
+  readlink(): string | undefined {
+    return undefined;
+  }
+
+  loadElf(path: string): ElfSummary | undefined {
+    return this.files.get(path);
+  }
+
+  readText(): string | undefined {
+    return undefined;
+  }
+
+  glob(): string[] {
+    return [];
+  }
+}
+
+/** Route paths under the wheel mount to the wheel, everything else to the host. */
+export class OverlayFs implements LibraryFs {
+  constructor(
+    readonly wheel: WheelFs,
+    readonly host: LibraryFs,
+  ) {}
+
+  private pick(path: string): LibraryFs {
+    return this.wheel.owns(path) ? this.wheel : this.host;
+  }
+
+  isDirectory(path: string): boolean {
+    return this.pick(path).isDirectory(path);
+  }
+
+  exists(path: string): boolean {
+    return this.pick(path).exists(path);
+  }
+
+  readlink(path: string): string | undefined {
+    return this.pick(path).readlink(path);
+  }
+
+  loadElf(path: string): ElfSummary | undefined {
+    return this.pick(path).loadElf(path);
+  }
+
+  readText(path: string): string | undefined {
+    return this.pick(path).readText(path);
+  }
+
+  glob(pattern: string): string[] {
+    return this.pick(pattern).glob(pattern);
+  }
+}

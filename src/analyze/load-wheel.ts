@@ -1,0 +1,84 @@
+// Read what the analysis needs from a wheel without extracting it: the filename's tags,
+// RECORD, and the facts of every ELF entry. Entries are inflated one at a time and dropped
+// after parsing, so memory stays near the size of the largest ELF entry.
+import { ElfFormatError, isWheelauditError, WheelFormatError, type WheelauditError } from '../errors.js';
+import { hasElfMagic, parseElf } from '../elf/index.js';
+import { parseWheelName, type WheelName } from '../wheel/name.js';
+import { parseRecord, type RecordRow } from '../wheel/record.js';
+import { findDistInfo, openWheelZip, type WheelEntry, type WheelZip } from '../wheel/zip-read.js';
+import { summarizeElf, type ElfSummary } from './elf-summary.js';
+import { basename } from './paths.js';
+import type { WheelContents } from './wheel-abi.js';
+
+export interface LoadedWheel {
+  readonly path: string;
+  readonly contents: WheelContents;
+  readonly distInfo: string;
+  readonly record: readonly RecordRow[];
+}
+
+function decode(bytes: Uint8Array): string {
+  return new TextDecoder('utf-8').decode(bytes);
+}
+
+function withEntry(wheel: string, entry: string, e: WheelauditError): WheelauditError {
+  if (e instanceof ElfFormatError) {
+    return new ElfFormatError(e.code, `${wheel}: entry ${entry}: ${e.message}`, { cause: e });
+  }
+  return e;
+}
+
+/** Parse the wheel's file name first: a bad name is reported before the file is opened. */
+export function wheelNameOf(path: string): WheelName {
+  return parseWheelName(basename(path));
+}
+
+/** Read a wheel's ELF facts and RECORD. The zip is closed before this returns. */
+export async function loadWheel(path: string): Promise<LoadedWheel> {
+  const name = wheelNameOf(path);
+  const zip = await openWheelZip(path);
+  try {
+    return await readContents(path, name, zip);
+  } finally {
+    await zip.close();
+  }
+}
+
+export async function readContents(path: string, name: WheelName, zip: WheelZip): Promise<LoadedWheel> {
+  const distInfo = findDistInfo(zip.entries);
+  const recordName = `${distInfo}/RECORD`;
+  const recordEntry = zip.entry(recordName);
+  if (recordEntry === undefined) {
+    throw new WheelFormatError('WHEEL_BAD_RECORD', `${name.filename}: ${recordName} is missing`);
+  }
+  const record = parseRecord(decode(await zip.readEntry(recordEntry)), `${name.filename}: ${recordName}`);
+
+  const elves = new Map<string, ElfSummary>();
+  for (const entry of zip.entries) {
+    if (!mayBeElf(entry)) continue;
+    const head = await zip.readHead(entry, 4);
+    if (!hasElfMagic(head)) continue;
+    try {
+      const bytes = await zip.readEntry(entry);
+      elves.set(entry.name, summarizeElf(parseElf(bytes), entry.name));
+    } catch (e) {
+      if (isWheelauditError(e)) throw withEntry(name.filename, entry.name, e);
+      throw e;
+    }
+  }
+  return {
+    path,
+    distInfo,
+    record,
+    contents: {
+      name,
+      recordPaths: record.map((r) => r.path),
+      entryNames: zip.entries.map((e) => e.name),
+      elves,
+    },
+  };
+}
+
+function mayBeElf(entry: WheelEntry): boolean {
+  return !entry.isDirectory && !entry.name.endsWith('.py') && entry.uncompressedSize >= 16;
+}

@@ -1,0 +1,409 @@
+// The verdict on a wheel, computed as auditwheel 6.8.1's analyze_wheel_abi does (spec §4):
+// classify the ELF files listed in RECORD, resolve their trees, then derive the symbol,
+// library, blacklist, ISA, PyFPE, UCS2 and graft policies and the overall tag. Pure over its
+// inputs: the wheel's ELF facts and a LibraryFs for the host side.
+import { AnalyzeError } from '../errors.js';
+import { loadPolicySet } from '../policy/load.js';
+import type { BaseArch, Libc, Policy, PolicySet } from '../policy/types.js';
+import { wheelPlatforms, type WheelName } from '../wheel/name.js';
+import { archCovers, type Architecture } from './arch.js';
+import type { ElfSummary } from './elf-summary.js';
+import { buildFindings } from './findings.js';
+import type { LdEnvironment, LdPathSet } from './ld-paths.js';
+import { lddtree, type DynamicExecutable, type DynamicLibrary, type LogLevel } from './lddtree.js';
+import { OverlayFs, WheelFs, type LibraryFs } from './library-fs.js';
+import {
+  addRequirements,
+  emptyExternalRefs,
+  maxPolicy,
+  mergeExternalRefs,
+  minPolicy,
+  treeExternalReferences,
+  versionedSymbolsPolicy,
+  type ExternalRefs,
+  type VersionedSymbols,
+} from './policy-check.js';
+import { basename } from './paths.js';
+import type { AuditReport, LogRecord, WheelElf } from './report.js';
+
+/** What the analysis needs to know about the wheel's contents (read by load-wheel.ts). */
+export interface WheelContents {
+  readonly name: WheelName;
+  /** Paths listed in RECORD, in RECORD order. */
+  readonly recordPaths: readonly string[];
+  /** Every entry name in the zip. */
+  readonly entryNames: readonly string[];
+  /** Facts of every entry that is an ELF file, by entry name. */
+  readonly elves: ReadonlyMap<string, ElfSummary>;
+}
+
+export interface AnalyzeOptions {
+  /** From the filename or --plat; undefined to learn it from the ELF files. */
+  readonly libc: Libc | undefined;
+  readonly arch: BaseArch | undefined;
+  /** The musllinux policy base name to judge against (from the wheel's tags or --plat). */
+  readonly musl?: string | undefined;
+  readonly exclude: readonly string[];
+  readonly disableIsaExtCheck: boolean;
+  /** repair: libraries outside the whitelist can be grafted, so they do not lower the tag. */
+  readonly allowGraft: boolean;
+  /** repair's --plat base name, or 'auto'; undefined for show. */
+  readonly requestedPolicyBaseName?: string | undefined;
+  readonly ldpaths?: string | undefined;
+  readonly env: LdEnvironment;
+  /** Directory that relative and empty search-path entries are relative to. */
+  readonly cwd: string;
+  /** '' for the host, else the sysroot that host libraries are looked up in. */
+  readonly root: string;
+  readonly hostFs: LibraryFs;
+}
+
+export const NOT_PLATFORM_MESSAGE =
+  'This does not look like a platform wheel, no ELF executable or shared library file (including compiled Python C extension) found in the wheel archive';
+
+/** A wheel with no usable ELF file. `pure` when every platform tag is `any`. */
+export class NonPlatformWheelError extends AnalyzeError {
+  readonly invalidMachine: readonly string[];
+  /** What the analysis logged before it gave up (ignored files and why). */
+  readonly logs: readonly LogRecord[];
+  constructor(arch: string | undefined, libraries: readonly string[], logs: readonly LogRecord[] = []) {
+    const message =
+      arch === undefined || libraries.length === 0
+        ? NOT_PLATFORM_MESSAGE
+        : `Invalid binary wheel: no ELF executable or shared library file (including compiled Python C extension) with a '${arch}' architecture found. The following ELF files were found:\n\t${libraries.join('\n\t')}\n`;
+    super('ANALYZE_NON_PLATFORM', message);
+    this.invalidMachine = libraries;
+    this.logs = logs;
+  }
+}
+
+function hasParentNamed(path: string, name: string): boolean {
+  const parts = path.split('/');
+  return parts.slice(0, -1).includes(name);
+}
+
+/** Borrow resolutions for non-Python trees from fully resolved trees that load them (spec §4.5). */
+function fixupNonPythonTrees(
+  extTrees: Map<string, DynamicExecutable>,
+  nonpyTrees: Map<string, DynamicExecutable>,
+  log: (level: LogLevel, message: string) => void,
+): void {
+  const resolved = [...extTrees.values(), ...nonpyTrees.values()].filter((t) => [...t.libraries.values()].every((l) => l.realpath !== undefined));
+  const referenceFor = (realpath: string): DynamicExecutable | undefined =>
+    resolved.find((c) => [...c.libraries.values()].some((l) => l.realpath === realpath));
+  for (const [path, tree] of nonpyTrees) {
+    if (![...tree.libraries.values()].some((l) => l.realpath === undefined)) continue;
+    const reference = referenceFor(tree.realpath);
+    if (reference === undefined) continue;
+    const refName = basename(reference.realpath);
+    const libraries = new Map<string, DynamicLibrary>();
+    const all = new Set(tree.libraries.keys());
+    for (const [soname, lib] of tree.libraries) {
+      const borrowed = reference.libraries.get(soname);
+      if (lib.realpath === undefined && borrowed !== undefined) {
+        libraries.set(soname, borrowed);
+        let pending = new Set([...borrowed.needed].filter((n) => !all.has(n)));
+        while (pending.size > 0) {
+          const batch = [...pending];
+          for (const n of batch) all.add(n);
+          for (const n of batch) {
+            const dep = reference.libraries.get(n);
+            if (dep !== undefined) {
+              libraries.set(n, dep);
+              for (const m of dep.needed) pending.add(m);
+            } else {
+              log('warning', `${n} not found in ${refName} ELF tree`);
+            }
+          }
+          pending = new Set([...pending].filter((n) => !all.has(n)));
+        }
+      } else {
+        if (lib.realpath === undefined) log('warning', `${soname} not found in ${refName} ELF tree`);
+        libraries.set(soname, lib);
+      }
+    }
+    nonpyTrees.set(path, { ...tree, libraries });
+  }
+}
+
+function hostLibc(fs: LibraryFs, root: string): Libc {
+  return fs.glob(`${root}/lib/libc.musl-*.so.1`).length === 1 ? 'musl' : 'glibc';
+}
+
+function selectPolicies(libc: Libc, arch: BaseArch, name: WheelName, musl: string | undefined): PolicySet {
+  if (libc === 'android') {
+    const platforms = wheelPlatforms(name);
+    if (platforms.length !== 1) {
+      throw new AnalyzeError('ANALYZE_LIBC', `Android wheels must have exactly one platform tag, got [${platforms.map((p) => `'${p}'`).join(', ')}]`);
+    }
+    return loadPolicySet(libc, arch, { androidTag: platforms[0] as string });
+  }
+  if (libc === 'musl') return loadPolicySet(libc, arch, musl === undefined ? {} : { musl });
+  return loadPolicySet(libc, arch);
+}
+
+/** Analyse a wheel's contents. Throws NonPlatformWheelError and AnalyzeError (purelib, libc). */
+export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions): AuditReport {
+  const logs: LogRecord[] = [];
+  const log = (level: LogLevel, message: string): void => {
+    logs.push({ level, message });
+  };
+  let libc = options.libc;
+  let arch = options.arch;
+  // Android wheels are cross-compiled: the build machine's libraries never count.
+  const ldpaths = libc === 'android' && options.ldpaths === undefined ? '' : options.ldpaths;
+
+  const wheelFs = new WheelFs(contents.entryNames, contents.elves);
+  const fs = new OverlayFs(wheelFs, options.hostFs);
+  const systemCache = new Map<string, LdPathSet>();
+  const lddOptions = {
+    fs,
+    root: options.root,
+    cwd: options.cwd,
+    env: options.env,
+    ldpaths,
+    exclude: options.exclude,
+    log,
+    systemCache,
+  };
+
+  const purelib: string[] = [];
+  const invalidMachine: string[] = [];
+  const extTrees = new Map<string, DynamicExecutable>();
+  const nonpyTrees = new Map<string, DynamicExecutable>();
+  const accepted = new Map<string, ElfSummary>();
+  const extensions = new Set<string>();
+  const versionedSymbols: VersionedSymbols = new Map();
+  const fullExternalRefs = new Map<string, ExternalRefs>();
+  let usesUcs2 = false;
+  let usesPyFPE = false;
+  let policies: PolicySet | undefined;
+  let platformWheel = false;
+  const present = new Set(contents.entryNames);
+
+  for (const path of contents.recordPaths) {
+    if (path.endsWith('.py')) continue;
+    if (!present.has(path)) {
+      log('warning', `${path} is listed in RECORD but missing from the wheel`);
+      continue;
+    }
+    const sum = contents.elves.get(path);
+    if (sum === undefined) continue;
+    const soName = basename(path);
+    if (hasParentNamed(path, 'purelib')) purelib.push(soName);
+    if (purelib.length > 0) continue;
+
+    const tree = lddtree(wheelFs.pathOf(path), lddOptions, path);
+    const elfArch = tree.platform.baseArch;
+    if (elfArch === undefined) {
+      invalidMachine.push(soName);
+      log('warning', `ignoring: ${soName} with unknown architecture`);
+      continue;
+    }
+    if (arch === undefined) {
+      log('info', `setting architecture to ${elfArch}`);
+      arch = elfArch;
+    } else if (elfArch !== arch) {
+      invalidMachine.push(soName);
+      log('warning', `ignoring: ${soName} with ${elfArch} architecture`);
+      continue;
+    }
+    if (tree.libc !== undefined) {
+      if (libc === undefined) {
+        log('info', `setting libc to ${tree.libc}`);
+        libc = tree.libc;
+      } else if (libc !== tree.libc) {
+        log('warning', `ignoring: ${soName} with ${tree.libc} libc`);
+        continue;
+      }
+    }
+    if (policies === undefined && libc !== undefined) policies = selectPolicies(libc, arch, contents.name, options.musl);
+    platformWheel = true;
+    accepted.set(path, sum);
+    addRequirements(versionedSymbols, sum.versionRequirements);
+
+    if (sum.pythonExtension !== undefined) {
+      if (policies === undefined) {
+        throw new AnalyzeError('ANALYZE_LIBC', `couldn't detect libc for python extension ${path}`, {
+          hint: 'name the target with --plat (e.g. musllinux_1_2_x86_64), or use a CPython 3.11+ extension suffix',
+        });
+      }
+      extTrees.set(path, tree);
+      extensions.add(path);
+      usesPyFPE ||= sum.usesPyFPE;
+      if (sum.pythonExtension === 2) usesUcs2 ||= sum.usesUcs2;
+      fullExternalRefs.set(path, treeExternalReferences(policies, tree, sum, wheelFs.mount));
+    } else {
+      nonpyTrees.set(path, tree);
+    }
+  }
+
+  if (purelib.length > 0) {
+    throw new AnalyzeError(
+      'ANALYZE_PURELIB',
+      `Invalid binary wheel, found the following shared library/libraries in purelib folder:\n\t${purelib.join('\n\t')}\nThe wheel has to be platlib compliant in order to be repaired by auditwheel.`,
+    );
+  }
+  if (!platformWheel || arch === undefined) throw new NonPlatformWheelError(arch, invalidMachine, logs);
+
+  fixupNonPythonTrees(extTrees, nonpyTrees, log);
+  const neededLibs = new Set<string>();
+  for (const t of [...extTrees.values(), ...nonpyTrees.values()]) for (const n of t.needed) neededLibs.add(n);
+
+  if (policies === undefined) {
+    libc = hostLibc(options.hostFs, options.root);
+    log('warning', `couldn't detect wheel libc, defaulting to ${libc}`);
+    policies = selectPolicies(libc, arch, contents.name, options.musl);
+  }
+  const pset = policies;
+  const topTrees = new Map(extTrees);
+  for (const [path, tree] of nonpyTrees) {
+    if (!neededLibs.has(basename(path))) topTrees.set(path, tree);
+    fullExternalRefs.set(path, treeExternalReferences(pset, tree, accepted.get(path) as ElfSummary, wheelFs.mount));
+  }
+
+  // Aggregate over the top-level files; the library files they need are covered by their trees.
+  const externalRefs = emptyExternalRefs(pset);
+  for (const path of topTrees.keys()) mergeExternalRefs(externalRefs, fullExternalRefs.get(path) as ExternalRefs);
+
+  // Libraries outside the wheel that some policy would graft, by resolved path (first soname wins).
+  const externalLibs = new Map<string, string>();
+  for (const ref of externalRefs.values()) {
+    if (ref.policy === pset.linux) continue;
+    for (const [soname, realpath] of ref.libs) if (realpath !== undefined && !externalLibs.has(realpath)) externalLibs.set(realpath, soname);
+  }
+  const externalVersioned = new Map<string, VersionedSymbols>();
+  for (const [realpath, soname] of externalLibs) {
+    const lib = fs.loadElf(realpath);
+    const vs: VersionedSymbols = new Map();
+    if (lib !== undefined) addRequirements(vs, lib.versionRequirements);
+    externalVersioned.set(soname, vs);
+  }
+
+  // The symbol policy per policy: the wheel's versions plus those of the libraries grafted
+  // under that policy; a policy's own verdict can only be lowered (#648).
+  let symPolicy = versionedSymbolsPolicy(pset, versionedSymbols);
+  let reportedSymbols = versionedSymbols;
+  let best: { policy: Policy; symbols: VersionedSymbols } | undefined;
+  for (const ref of externalRefs.values()) {
+    if (ref.policy === pset.linux) continue;
+    const symbols: VersionedSymbols = new Map([...versionedSymbols].map(([k, v]) => [k, new Set(v)]));
+    for (const soname of ref.libs.keys()) {
+      const ext = externalVersioned.get(soname);
+      if (ext !== undefined) addRequirements(symbols, [...ext].flatMap(([k, vs]) => [...vs].map((v) => [k, v] as const)));
+    }
+    const found = minPolicy(ref.policy, versionedSymbolsPolicy(pset, symbols));
+    if (best === undefined || found.priority > best.policy.priority) best = { policy: found, symbols };
+  }
+  if (best !== undefined) {
+    symPolicy = best.policy;
+    reportedSymbols = best.symbols;
+  }
+
+  const refs = [...externalRefs.values()];
+  const refPolicy = maxPolicy(
+    refs.filter((e) => e.libs.size === 0).map((e) => e.policy),
+    pset.linux,
+  );
+  const blacklistPolicy = maxPolicy(
+    refs.filter((e) => e.blacklist.size === 0).map((e) => e.policy),
+    pset.linux,
+  );
+  const requested = options.requestedPolicyBaseName;
+  const counted =
+    requested === undefined || requested === 'auto'
+      ? refs.filter((e) => e.policy !== pset.linux)
+      : refs.filter((e) => e.policy.name.startsWith(`${requested}_`));
+  const graftCount = counted.length === 0 ? 0 : Math.min(...counted.map((e) => e.libs.size));
+  const graftPolicy = maxPolicy(
+    refs.filter((e) => e.libs.size <= graftCount).map((e) => e.policy),
+    pset.linux,
+  );
+
+  const isaProblems: { file: string; isa: Architecture; whitelistedIn: Policy | undefined }[] = [];
+  let machinePolicy = pset.highest;
+  if (!options.disableIsaExtCheck) {
+    machinePolicy = machineCheck(pset, topTrees, new Set(externalLibs.values()), fs, log, isaProblems);
+  }
+  const ucsPolicy = usesUcs2 ? pset.linux : pset.highest;
+  const pyfpePolicy = usesPyFPE ? pset.linux : pset.highest;
+  let overall = minPolicy(symPolicy, ucsPolicy, pyfpePolicy, blacklistPolicy, machinePolicy);
+  if (requested !== undefined) overall = minPolicy(overall, graftPolicy);
+  if (!options.allowGraft) overall = minPolicy(overall, refPolicy);
+
+  const elves: WheelElf[] = [...accepted].map(([path, summary]) => ({
+    path,
+    role: extensions.has(path) ? 'extension' : summary.interpreter !== undefined ? 'executable' : 'library',
+    topLevel: topTrees.has(path),
+    summary,
+    tree: (extTrees.get(path) ?? nonpyTrees.get(path)) as DynamicExecutable,
+  }));
+
+  return {
+    wheel: contents.name.filename,
+    name: contents.name,
+    libc: pset.libc,
+    arch,
+    policies: pset,
+    overall,
+    sym: symPolicy,
+    ucs: ucsPolicy,
+    pyfpe: pyfpePolicy,
+    blacklist: blacklistPolicy,
+    machine: machinePolicy,
+    ref: refPolicy,
+    graft: graftPolicy,
+    versionedSymbols: reportedSymbols,
+    externalRefs,
+    fullExternalRefs,
+    elves,
+    findings: buildFindings({ policies: pset, elves, externalRefs, externalVersioned, isaProblems, wheelMount: wheelFs.mount }),
+    logs,
+  };
+}
+
+function machineCheck(
+  pset: PolicySet,
+  topTrees: ReadonlyMap<string, DynamicExecutable>,
+  externalSonames: ReadonlySet<string>,
+  fs: LibraryFs,
+  log: (level: LogLevel, message: string) => void,
+  problems: { file: string; isa: Architecture; whitelistedIn: Policy | undefined }[],
+): Policy {
+  let result = pset.highest;
+  const toCheck = new Map<string, { soname: string | undefined; ext: Architecture | undefined; error: string | undefined }>();
+  for (const [path, tree] of topTrees) {
+    if (toCheck.has(path)) continue;
+    toCheck.set(path, { soname: undefined, ext: tree.platform.extArch, error: tree.platform.error });
+    for (const dep of tree.libraries.values()) {
+      if (!externalSonames.has(dep.soname) || dep.realpath === undefined || toCheck.has(dep.realpath)) continue;
+      const platform = dep.platform ?? fs.loadElf(dep.realpath)?.platform;
+      toCheck.set(dep.realpath, { soname: dep.soname, ext: platform?.extArch, error: platform?.error });
+    }
+  }
+  const arch = pset.arch as Architecture;
+  for (const [file, { soname, ext, error }] of toCheck) {
+    if (error === 'unknown x86_64 ISA') {
+      // The reference crashes here; an ISA level we cannot name is treated as unsupported.
+      log('warning', `ELF file '${file}' requires an unknown x86-64 ISA level, not in '${arch}'`);
+      problems.push({ file, isa: 'x86_64' as Architecture, whitelistedIn: undefined });
+      result = pset.linux;
+      continue;
+    }
+    if (ext === undefined || archCovers(arch, ext)) continue;
+    if (soname !== undefined) {
+      let found = pset.linux;
+      for (const p of pset.policies) if (p.libraryWhitelist.has(soname) && p.priority > found.priority) found = p;
+      if (found !== pset.linux) {
+        log('info', `ELF file '${file}' requires '${ext}' instruction set, not in '${arch}', whitelisted in '${found.name}'`);
+        problems.push({ file, isa: ext, whitelistedIn: found });
+        result = minPolicy(result, found);
+        continue;
+      }
+    }
+    log('warning', `ELF file '${file}' requires '${ext}' instruction set, not in '${arch}'`);
+    problems.push({ file, isa: ext, whitelistedIn: undefined });
+    result = pset.linux;
+  }
+  return result;
+}

@@ -1,0 +1,60 @@
+// `wheelaudit show`: options -> auditWheel -> text or JSON report. Exit codes as the
+// reference's: 0 for any platform wheel (compliant or not), 1 for a non-platform wheel.
+import type { Command } from 'commander';
+import { auditWheel } from '../../analyze/audit.js';
+import { HostFs } from '../../analyze/host-fs.js';
+import { ldEnvironment, printLogs, requireFile, sysrootOption, type CliContext } from '../context.js';
+import { pyJsonDumps } from '../render/pyjson.js';
+import { showJson } from '../render/show-json.js';
+import { renderShowText } from '../render/show-text.js';
+
+interface ShowOptions {
+  json?: boolean;
+  disableIsaExtCheck?: boolean;
+  allowPurePythonWheel?: boolean;
+  ldpaths?: string;
+  sysroot?: string;
+  verbose?: number;
+}
+
+export function registerShow(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
+  program
+    .command('show')
+    .description('Audit a wheel for external shared library dependencies.')
+    .argument('<WHEEL_FILE>', 'path to a .whl file')
+    .option('--json', 'print the result as JSON (auditwheel schema version 1)')
+    .option('--disable-isa-ext-check', 'do not check for unsupported ISA extensions (x86-64-v2/v3/v4)')
+    .option('--allow-pure-python-wheel', 'exit 0 for a pure Python wheel instead of 1')
+    .option('--ldpaths <PATHS>', 'colon-separated directories to search for libraries, replacing the system ones')
+    .option('--sysroot <DIR>', 'look host libraries up inside DIR (e.g. a target architecture root)')
+    .option('-v, --verbose', 'more output (repeatable)', (_v: string, prev: number) => prev + 1, 0)
+    .action(async (file: string, opts: ShowOptions) => {
+      ctx.verbose += opts.verbose ?? 0;
+      setExit(await runShow(ctx, file, opts));
+    });
+}
+
+export async function runShow(ctx: CliContext, file: string, opts: ShowOptions): Promise<number> {
+  const path = requireFile(ctx, file);
+  const root = sysrootOption(ctx, opts.sysroot);
+  const outcome = await auditWheel(path, {
+    disableIsaExtCheck: opts.disableIsaExtCheck === true,
+    ldpaths: opts.ldpaths,
+    env: ldEnvironment(ctx.env),
+    cwd: ctx.cwd,
+    root,
+    hostFs: new HostFs(),
+  });
+  printLogs(ctx, outcome.logs);
+  if (outcome.kind === 'non-platform') {
+    if (outcome.pure && opts.allowPurePythonWheel === true) {
+      if (opts.json === true) ctx.out(`${pyJsonDumps({ version: 1, wheel: outcome.wheelName, pure: true })}\n`);
+      return 0;
+    }
+    if (opts.json === true) ctx.out(`${pyJsonDumps({ version: 1, wheel: outcome.wheelName, error: outcome.message })}\n`);
+    return 1;
+  }
+  if (opts.json === true) ctx.out(`${pyJsonDumps(showJson(outcome.report))}\n`);
+  else ctx.out(renderShowText(outcome.report, ctx.verbose > 0, ctx.cOut));
+  return 0;
+}
