@@ -1,0 +1,140 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { WheelFormatError } from '../../src/errors.js';
+import { parseRecord, recordRowFor, serializeRecord } from '../../src/wheel/record.js';
+import type { RecordRow } from '../../src/wheel/record.js';
+
+const WHERE = 'demo-1.0.dist-info/RECORD';
+
+function badRecord(text: string): WheelFormatError {
+  try {
+    parseRecord(text, WHERE);
+  } catch (e) {
+    if (e instanceof WheelFormatError) return e;
+    throw e;
+  }
+  throw new Error('expected parseRecord to throw');
+}
+
+describe('parseRecord', () => {
+  it('reads plain rows with CRLF or LF or CR endings', () => {
+    const expected: RecordRow[] = [
+      { path: 'demo/__init__.py', hash: 'sha256=abc', size: '12' },
+      { path: 'demo-1.0.dist-info/RECORD', hash: '', size: '' },
+    ];
+    for (const eol of ['\r\n', '\n', '\r']) {
+      const text = `demo/__init__.py,sha256=abc,12${eol}demo-1.0.dist-info/RECORD,,${eol}`;
+      expect(parseRecord(text, WHERE)).toEqual(expected);
+    }
+    // No final newline.
+    expect(parseRecord('a,b,c', WHERE)).toEqual([{ path: 'a', hash: 'b', size: 'c' }]);
+  });
+
+  it('handles quotes, doubled quotes, and separators and newlines inside quotes', () => {
+    const text = '"pkg/a,b.txt",sha256=x,2\r\n"pkg/q""uote.txt",sha256=y,3\r\n"multi\nline",h,1\r\n';
+    expect(parseRecord(text, WHERE)).toEqual([
+      { path: 'pkg/a,b.txt', hash: 'sha256=x', size: '2' },
+      { path: 'pkg/q"uote.txt', hash: 'sha256=y', size: '3' },
+      { path: 'multi\nline', hash: 'h', size: '1' },
+    ]);
+  });
+
+  it('follows Python csv on stray quotes (literal inside a field, text after a closing quote appended)', () => {
+    expect(parseRecord('a"b,"c"d,e\r\n', WHERE)).toEqual([{ path: 'a"b', hash: 'cd', size: 'e' }]);
+  });
+
+  it('skips blank lines (the reference crashes on them)', () => {
+    const text = '\r\na,b,c\r\n\r\n\nd,e,f\r\n\r\n';
+    expect(parseRecord(text, WHERE)).toEqual([
+      { path: 'a', hash: 'b', size: 'c' },
+      { path: 'd', hash: 'e', size: 'f' },
+    ]);
+    expect(parseRecord('', WHERE)).toEqual([]);
+  });
+
+  it('names the file and the physical line of a row with the wrong field count', () => {
+    const e = badRecord('a,b,c\r\n\r\n"x\ny",z\r\n');
+    expect(e.code).toBe('WHEEL_BAD_RECORD');
+    expect(e.message).toBe(`${WHERE} line 3: found 2 fields, expected 3 (path,hash,size)`);
+    expect(badRecord('a,b,c,d\n').message).toBe(`${WHERE} line 1: found 4 fields, expected 3 (path,hash,size)`);
+    expect(badRecord('lonely\n').message).toContain('found 1 field,');
+  });
+
+  it('refuses an unterminated quote', () => {
+    const e = badRecord('a,b,c\n"never closed,x,y\n');
+    expect(e.code).toBe('WHEEL_BAD_RECORD');
+    expect(e.message).toBe(`${WHERE} line 2: quoted field is not terminated before the end of the file`);
+  });
+});
+
+describe('serializeRecord', () => {
+  it('ends every row with CRLF and quotes only when needed (spec §6.13)', () => {
+    const rows: RecordRow[] = [
+      { path: 'pkg/a,b.txt', hash: 'sha256=x', size: '2' },
+      { path: 'pkg/q"uote.txt', hash: 'sha256=y', size: '2' },
+      { path: 'pkg/plain name.txt', hash: 'sha256=z', size: '10' },
+      { path: 'pkg/cr\rlf\n.txt', hash: '', size: '' },
+      { path: 'demo-1.0.dist-info/RECORD', hash: '', size: '' },
+    ];
+    const text = serializeRecord(rows);
+    expect(text).toBe(
+      '"pkg/a,b.txt",sha256=x,2\r\n' +
+        '"pkg/q""uote.txt",sha256=y,2\r\n' +
+        'pkg/plain name.txt,sha256=z,10\r\n' +
+        '"pkg/cr\rlf\n.txt",,\r\n' +
+        'demo-1.0.dist-info/RECORD,,\r\n',
+    );
+    expect(parseRecord(text, WHERE)).toEqual(rows);
+  });
+
+  it('gives the empty string for no rows', () => {
+    expect(serializeRecord([])).toBe('');
+  });
+});
+
+describe('recordRowFor', () => {
+  it('hashes with urlsafe base64 sha256 without padding (auditwheel hashfile vector)', () => {
+    const data = new TextEncoder().encode('this is a test file');
+    // sha256 = 5881707e54b0112f901bc83a1ffbacac8fab74ea46a6f706a3efc5f7d4c1c625
+    expect(recordRowFor('pkg/t.txt', data)).toEqual({
+      path: 'pkg/t.txt',
+      hash: 'sha256=WIFwflSwES-QG8g6H_usrI-rdOpGpvcGo-_F99TBxiU',
+      size: '19',
+    });
+    expect(recordRowFor('empty', new Uint8Array(0)).size).toBe('0');
+  });
+});
+
+// Byte-for-byte agreement with Python's csv module, writer and reader.
+const PY_CSV = `
+import csv, io, json, sys
+rows = json.load(sys.stdin)
+buf = io.StringIO(newline="")
+csv.writer(buf).writerows(rows)
+text = buf.getvalue()
+back = [r for r in csv.reader(io.StringIO(text, newline="")) if r]
+print(json.dumps({"text": text, "back": back}))
+`;
+
+describe('agrees with Python csv', () => {
+  it('writes the same bytes and reads them back the same way', () => {
+    const rows: RecordRow[] = [
+      { path: 'pkg/a,b.txt', hash: 'sha256=1', size: '1' },
+      { path: 'pkg/q"uote.txt', hash: 'sha256=2', size: '2' },
+      { path: '"leading.txt', hash: 'sha256=3', size: '3' },
+      { path: 'trailing"', hash: '', size: '' },
+      { path: ' spaced ', hash: ' h ', size: ' 4 ' },
+      { path: 'new\nline', hash: 'cr\rhere', size: 'both\r\n' },
+      { path: 'unicode/é✓.txt', hash: 'sha256=x', size: '5' },
+      { path: 'semi;colon\ttab', hash: "'single'", size: '6' },
+    ];
+    const out = JSON.parse(
+      execFileSync('python3', ['-c', PY_CSV], {
+        input: JSON.stringify(rows.map((r) => [r.path, r.hash, r.size])),
+        encoding: 'utf8',
+      }),
+    ) as { text: string; back: string[][] };
+    expect(serializeRecord(rows)).toBe(out.text);
+    expect(parseRecord(out.text, WHERE).map((r) => [r.path, r.hash, r.size])).toEqual(out.back);
+  });
+});

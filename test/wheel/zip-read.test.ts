@@ -1,0 +1,492 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { inflateRawSync, crc32 } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import yazl from 'yazl';
+import { IoError, WheelFormatError, WheelauditError } from '../../src/errors.js';
+import { DEFAULT_ZIP_LIMITS, findDistInfo, openWheelZip } from '../../src/wheel/zip-read.js';
+import type { WheelEntry, WheelZip } from '../../src/wheel/zip-read.js';
+
+// ---- building zips with Python's zipfile -------------------------------------------------------
+
+interface PyEntry {
+  name: string;
+  data?: Uint8Array | string;
+  method?: 'stored' | 'deflated';
+  /** Full st_mode; written as external_attr = mode << 16 with create_system 3. */
+  mode?: number;
+  /** Patch external_attr to 0 and "made by" to MS-DOS (an entry with no Unix mode). */
+  noMode?: boolean;
+  date?: [number, number, number, number, number, number];
+}
+
+const PY_BUILD = `
+import base64, json, sys, zipfile
+spec = json.load(sys.stdin)
+with zipfile.ZipFile(spec["path"], "w") as zf:
+    for e in spec["entries"]:
+        zi = zipfile.ZipInfo(e["name"], date_time=tuple(e.get("date") or (2020, 2, 29, 13, 45, 30)))
+        method = e.get("method") or ("stored" if e["name"].endswith("/") else "deflated")
+        zi.compress_type = zipfile.ZIP_STORED if method == "stored" else zipfile.ZIP_DEFLATED
+        if not e.get("noMode"):
+            zi.create_system = 3
+            mode = e.get("mode") or (0o40755 if e["name"].endswith("/") else 0o100644)
+            zi.external_attr = (mode << 16) | (0x10 if e["name"].endswith("/") else 0)
+        zf.writestr(zi, base64.b64decode(e["data"]))
+# writestr turns external_attr 0 into 0o600 << 16, so clear it in the central directory afterwards.
+plain = {e["name"].encode() for e in spec["entries"] if e.get("noMode")}
+if plain:
+    b = bytearray(open(spec["path"], "rb").read())
+    eocd = b.rfind(b"PK\\x05\\x06")
+    count, pos = int.from_bytes(b[eocd + 10:eocd + 12], "little"), int.from_bytes(b[eocd + 16:eocd + 20], "little")
+    for _ in range(count):
+        n, m, k = (int.from_bytes(b[pos + o:pos + o + 2], "little") for o in (28, 30, 32))
+        if bytes(b[pos + 46:pos + 46 + n]) in plain:
+            b[pos + 5] = 0                 # version made by: MS-DOS
+            b[pos + 38:pos + 42] = bytes(4)  # external file attributes
+        pos += 46 + n + m + k
+    open(spec["path"], "wb").write(b)
+`;
+
+let tmp = '';
+let counter = 0;
+
+function toBytes(d: Uint8Array | string | undefined): Uint8Array {
+  if (d === undefined) return new Uint8Array(0);
+  return typeof d === 'string' ? new TextEncoder().encode(d) : d;
+}
+
+function buildZip(entries: PyEntry[]): string {
+  const out = path.join(tmp, `w${counter++}.whl`);
+  const spec = {
+    path: out,
+    entries: entries.map((e) => ({ ...e, data: Buffer.from(toBytes(e.data)).toString('base64') })),
+  };
+  execFileSync('python3', ['-W', 'ignore', '-c', PY_BUILD], { input: JSON.stringify(spec) });
+  return out;
+}
+
+function patchFile(file: string, patch: (b: Buffer) => void): string {
+  const b = fs.readFileSync(file);
+  patch(b);
+  const out = path.join(tmp, `p${counter++}.whl`);
+  fs.writeFileSync(out, b);
+  return out;
+}
+
+/** Offset of an entry's data in the file, from its local header (30 + name + extra). */
+function dataOffset(b: Buffer, e: WheelEntry): number {
+  const loc = e.relativeOffsetOfLocalHeader;
+  return loc + 30 + b.readUInt16LE(loc + 26) + b.readUInt16LE(loc + 28);
+}
+
+async function withZip<T>(file: string, fn: (z: WheelZip) => Promise<T>, limits = {}): Promise<T> {
+  const z = await openWheelZip(file, limits);
+  try {
+    return await fn(z);
+  } finally {
+    await z.close();
+  }
+}
+
+async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** Deterministic bytes that deflate poorly (a xorshift stream). */
+function noise(n: number, seed = 7): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wheelaudit-zip-read-'));
+});
+afterAll(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+// ---- listing ----------------------------------------------------------------------------------
+
+describe('openWheelZip: listing', () => {
+  it('lists entries in central-directory order with sizes, CRC, methods, modes and timestamps', async () => {
+    const text = 'print("hello")\n'.repeat(50);
+    const file = buildZip([
+      { name: 'demo/', mode: 0o40755 },
+      { name: 'demo/__init__.py', data: text },
+      { name: 'demo/_ext.so', data: '\x7fELF....', method: 'stored', mode: 0o100755 },
+      { name: 'demo/readonly.txt', data: 'r', mode: 0o100444 },
+      { name: 'demo/dos.txt', data: 'dos', noMode: true },
+      { name: 'demo-1.0.dist-info/RECORD', data: '' },
+    ]);
+    await withZip(file, async (z) => {
+      expect(z.path).toBe(file);
+      expect(z.entries.map((e) => e.name)).toEqual([
+        'demo/',
+        'demo/__init__.py',
+        'demo/_ext.so',
+        'demo/readonly.txt',
+        'demo/dos.txt',
+        'demo-1.0.dist-info/RECORD',
+      ]);
+      const [dir, init, ext, ro, dos, record] = z.entries;
+      expect(dir?.isDirectory).toBe(true);
+      expect(dir?.mode).toBe(0o40755);
+      expect(dir?.externalFileAttributes).toBe(((0o40755 << 16) | 0x10) >>> 0);
+      expect(dir?.compressionMethod).toBe(0);
+
+      expect(init?.isDirectory).toBe(false);
+      expect(init?.compressionMethod).toBe(8);
+      expect(init?.uncompressedSize).toBe(text.length);
+      expect(init?.compressedSize).toBeLessThan(text.length);
+      expect(init?.crc32).toBe(crc32(text));
+      expect(init?.mode).toBe(0o100644);
+      expect((init?.versionMadeBy ?? 0) >> 8).toBe(3); // made by Unix
+      // 2020-02-29 13:45:30 in MS-DOS format.
+      expect(init?.lastModDate).toBe(((2020 - 1980) << 9) | (2 << 5) | 29);
+      expect(init?.lastModTime).toBe((13 << 11) | (45 << 5) | (30 / 2));
+      expect(init?.generalPurposeBitFlag).toBe(0);
+
+      expect(ext?.compressionMethod).toBe(0);
+      expect(ext?.compressedSize).toBe(ext?.uncompressedSize);
+      expect(ext?.mode).toBe(0o100755);
+      expect(ro?.mode).toBe(0o100444);
+      expect(dos?.mode).toBe(0);
+      expect(dos?.externalFileAttributes).toBe(0);
+      expect(record?.uncompressedSize).toBe(0);
+      expect(record?.relativeOffsetOfLocalHeader).toBeGreaterThan(init?.relativeOffsetOfLocalHeader ?? Infinity);
+    });
+  });
+
+  it('looks entries up by exact name', async () => {
+    const file = buildZip([{ name: 'demo/a.py', data: 'a' }, { name: 'demo/b/', mode: 0o40755 }]);
+    await withZip(file, async (z) => {
+      expect(z.entry('demo/a.py')?.uncompressedSize).toBe(1);
+      expect(z.entry('demo/b/')?.isDirectory).toBe(true);
+      expect(z.entry('demo/b')).toBeUndefined();
+      expect(z.entry('nope')).toBeUndefined();
+    });
+  });
+
+  it('decodes UTF-8 names (bit 11) and code page 437 names', async () => {
+    const utf = buildZip([{ name: 'demo/é✓.txt', data: 'u' }]);
+    await withZip(utf, async (z) => {
+      expect(z.entries[0]?.name).toBe('demo/é✓.txt');
+      expect((z.entries[0]?.generalPurposeBitFlag ?? 0) & 0x800).toBe(0x800);
+    });
+    // Byte 0x82 is 'é' in code page 437; zipfile would write UTF-8, so patch the name bytes.
+    const cp = patchFile(buildZip([{ name: 'demo/X.txt', data: 'c' }]), (b) => {
+      let i = b.indexOf('demo/X.txt');
+      while (i >= 0) {
+        b[i + 5] = 0x82;
+        i = b.indexOf('demo/X.txt', i + 1);
+      }
+    });
+    await withZip(cp, async (z) => {
+      expect(z.entries[0]?.name).toBe('demo/é.txt');
+    });
+  });
+
+  it('exposes the default limits as named constants', () => {
+    expect(DEFAULT_ZIP_LIMITS).toEqual({
+      maxEntries: 200_000,
+      maxEntrySize: 4 * 1024 ** 3,
+      maxTotalSize: 16 * 1024 ** 3,
+    });
+  });
+
+  it('applies partial limits on top of the defaults', async () => {
+    const file = buildZip([{ name: 'a/x', data: new Uint8Array(100) }, { name: 'a/y', data: new Uint8Array(100) }]);
+    await withZip(file, async (z) => expect(z.entries).toHaveLength(2), { maxEntrySize: 100 });
+    const err = await rejection(openWheelZip(file, { maxTotalSize: 150 }));
+    expect(err).toBeInstanceOf(WheelFormatError);
+    expect((err as WheelFormatError).code).toBe('WHEEL_LIMIT_EXCEEDED');
+    expect((err as Error).message).toContain('exceeds the limit of 150 bytes');
+    const one = await rejection(openWheelZip(file, { maxEntrySize: 99 }));
+    expect((one as Error).message).toBe('entry a/x: declared size 100 bytes exceeds the limit of 99');
+    const count = await rejection(openWheelZip(file, { maxEntries: 1 }));
+    expect((count as WheelFormatError).code).toBe('WHEEL_LIMIT_EXCEEDED');
+  });
+
+  it('reads a yazl-written archive (UTF-8 flag, data descriptor, mode)', async () => {
+    const zip = new yazl.ZipFile();
+    const mtime = new Date(Date.UTC(2021, 5, 1, 12, 0, 0));
+    zip.addBuffer(Buffer.from('hello from yazl\n'.repeat(20)), 'pkg/a.txt', { mtime, mode: 0o100755 });
+    zip.addBuffer(Buffer.from('stored'), 'pkg/b.bin', { mtime, compress: false });
+    zip.addEmptyDirectory('pkg/empty/', { mtime });
+    // A stream entry's sizes and CRC are only known afterwards: yazl writes a data descriptor.
+    zip.addReadStream(Readable.from([Buffer.from('streamed '), Buffer.from('content')]), 'pkg/c.txt', { mtime });
+    zip.end();
+    const file = path.join(tmp, `yazl${counter++}.whl`);
+    await new Promise<void>((resolve, reject) => {
+      zip.outputStream.pipe(fs.createWriteStream(file)).on('close', resolve).on('error', reject);
+    });
+    await withZip(file, async (z) => {
+      expect(z.entries.map((e) => [e.name, e.mode, e.compressionMethod])).toEqual([
+        ['pkg/a.txt', 0o100755, 8],
+        ['pkg/b.bin', 0o100664, 0],
+        ['pkg/empty/', 0o40775, 0],
+        ['pkg/c.txt', 0o100664, 8],
+      ]);
+      expect(z.entries.map((e) => e.generalPurposeBitFlag & 0x808)).toEqual([0x800, 0x800, 0x800, 0x808]);
+      expect(Buffer.from(await z.readEntry(z.entries[3] as WheelEntry)).toString()).toBe('streamed content');
+      expect(Buffer.from(await z.readEntry(z.entries[0] as WheelEntry)).toString()).toBe('hello from yazl\n'.repeat(20));
+      expect(Buffer.from(await z.readEntry(z.entries[1] as WheelEntry)).toString()).toBe('stored');
+    });
+  });
+});
+
+// ---- reading ----------------------------------------------------------------------------------
+
+describe('WheelZip: reading', () => {
+  const text = 'line of text that deflates well\n'.repeat(2000);
+  const big = noise(300_000);
+  let file = '';
+  beforeAll(() => {
+    file = buildZip([
+      { name: 'demo/', mode: 0o40755 },
+      { name: 'demo/text.txt', data: text },
+      { name: 'demo/stored.bin', data: big, method: 'stored' },
+      { name: 'demo/noise.bin', data: big },
+      { name: 'demo/empty.txt', data: '' },
+    ]);
+  });
+
+  it('readEntry returns the whole content for deflated, stored, empty and directory entries', async () => {
+    await withZip(file, async (z) => {
+      const get = (n: string): WheelEntry => z.entry(n) as WheelEntry;
+      const t = await z.readEntry(get('demo/text.txt'));
+      expect(t).toBeInstanceOf(Uint8Array);
+      expect(Buffer.from(t).toString()).toBe(text);
+      expect(t.byteOffset).toBe(0);
+      expect(t.buffer.byteLength).toBe(text.length);
+      expect(Buffer.compare(await z.readEntry(get('demo/stored.bin')), big)).toBe(0);
+      expect(Buffer.compare(await z.readEntry(get('demo/noise.bin')), big)).toBe(0);
+      expect((await z.readEntry(get('demo/empty.txt'))).length).toBe(0);
+      expect((await z.readEntry(get('demo/'))).length).toBe(0);
+    });
+  });
+
+  it('readHead returns at most n bytes', async () => {
+    await withZip(file, async (z) => {
+      const get = (n: string): WheelEntry => z.entry(n) as WheelEntry;
+      expect(Buffer.from(await z.readHead(get('demo/text.txt'), 4)).toString()).toBe('line');
+      expect(Buffer.compare(await z.readHead(get('demo/stored.bin'), 10), big.subarray(0, 10))).toBe(0);
+      expect(Buffer.compare(await z.readHead(get('demo/noise.bin'), 70_000), big.subarray(0, 70_000))).toBe(0);
+      expect((await z.readHead(get('demo/text.txt'), 0)).length).toBe(0);
+      expect((await z.readHead(get('demo/empty.txt'), 4)).length).toBe(0);
+      const all = await z.readHead(get('demo/text.txt'), 10 * text.length);
+      expect(Buffer.from(all).toString()).toBe(text);
+    });
+  });
+
+  it('readHead does not inflate the whole entry: it succeeds where the tail is corrupt', async () => {
+    const corrupt = await withZip(file, async (z) => {
+      const e = z.entry('demo/noise.bin') as WheelEntry;
+      return patchFile(file, (b) => {
+        const end = dataOffset(b, e) + e.compressedSize;
+        b.fill(0xff, end - 2000, end);
+      });
+    });
+    await withZip(corrupt, async (z) => {
+      const e = z.entry('demo/noise.bin') as WheelEntry;
+      expect(Buffer.compare(await z.readHead(e, 4), big.subarray(0, 4))).toBe(0);
+      const err = await rejection(z.readEntry(e));
+      expect(err).toBeInstanceOf(WheelFormatError);
+      expect((err as WheelFormatError).code).toBe('WHEEL_NOT_ZIP');
+      expect((err as Error).message).toMatch(/^entry demo\/noise\.bin: /);
+      // Other entries stay readable after a failed one.
+      expect(Buffer.from(await z.readEntry(z.entry('demo/text.txt') as WheelEntry)).toString()).toBe(text);
+    });
+  });
+
+  it('openStream inflates; openRawStream gives the stored bytes, which inflate back to the content', async () => {
+    await withZip(file, async (z) => {
+      const t = z.entry('demo/text.txt') as WheelEntry;
+      expect((await collect(await z.openStream(t))).toString()).toBe(text);
+      const raw = await collect(await z.openRawStream(t));
+      expect(raw.length).toBe(t.compressedSize);
+      expect(raw.length).toBeLessThan(text.length);
+      expect(inflateRawSync(raw).toString()).toBe(text);
+
+      const s = z.entry('demo/stored.bin') as WheelEntry;
+      const rawStored = await collect(await z.openRawStream(s));
+      expect(Buffer.compare(rawStored, big)).toBe(0);
+    });
+  });
+
+  it('checks the CRC-32 of stored data (yauzl does not)', async () => {
+    const bad = await withZip(file, async (z) => {
+      const e = z.entry('demo/stored.bin') as WheelEntry;
+      return patchFile(file, (b) => {
+        const at = dataOffset(b, e) + 1000;
+        b[at] = (b[at] ?? 0) ^ 0x01;
+      });
+    });
+    await withZip(bad, async (z) => {
+      const e = z.entry('demo/stored.bin') as WheelEntry;
+      const err = await rejection(z.readEntry(e));
+      expect((err as WheelFormatError).code).toBe('WHEEL_NOT_ZIP');
+      expect((err as Error).message).toMatch(/^entry demo\/stored\.bin: CRC-32 of the data is 0x[0-9a-f]{8}, expected 0x[0-9a-f]{8}$/);
+      const streamErr = await rejection(collect(await z.openStream(e)));
+      expect((streamErr as WheelFormatError).code).toBe('WHEEL_NOT_ZIP');
+      // The head is still readable, and the raw copy is exactly what is stored.
+      expect((await z.readHead(e, 8)).length).toBe(8);
+      expect((await collect(await z.openRawStream(e))).length).toBe(e.compressedSize);
+    });
+  });
+
+  it('uses its own record for an entry, whatever copy the caller passes', async () => {
+    await withZip(file, async (z) => {
+      const forged: WheelEntry = { ...(z.entry('demo/text.txt') as WheelEntry), uncompressedSize: 3, crc32: 0 };
+      expect(Buffer.from(await z.readEntry(forged)).toString()).toBe(text);
+    });
+  });
+
+  it('refuses an entry that is not part of this archive', async () => {
+    await withZip(file, async (z) => {
+      const ghost: WheelEntry = { ...(z.entries[1] as WheelEntry), name: 'demo/ghost.txt' };
+      const err = await rejection(z.readEntry(ghost));
+      expect((err as WheelFormatError).code).toBe('WHEEL_MISSING_ENTRY');
+    });
+  });
+
+  it('close is idempotent', async () => {
+    const z = await openWheelZip(file);
+    await z.close();
+    await z.close();
+  });
+
+  it.skipIf(!fs.existsSync('/proc/self/fd'))('releases the file descriptor after reads, heads and failures', async () => {
+    const openFds = (): number => fs.readdirSync('/proc/self/fd').length;
+    const before = openFds();
+    for (let i = 0; i < 20; i++) {
+      await withZip(file, async (z) => {
+        await z.readEntry(z.entry('demo/text.txt') as WheelEntry);
+        await z.readHead(z.entry('demo/noise.bin') as WheelEntry, 4);
+        await collect(await z.openRawStream(z.entry('demo/stored.bin') as WheelEntry));
+      });
+      await rejection(openWheelZip(file, { maxEntries: 1 }));
+    }
+    expect(openFds()).toBeLessThanOrEqual(before);
+  });
+});
+
+// ---- errors -----------------------------------------------------------------------------------
+
+describe('openWheelZip: errors', () => {
+  it('a missing file is an IoError', async () => {
+    const missing = path.join(tmp, 'nope.whl');
+    const err = await rejection(openWheelZip(missing));
+    expect(err).toBeInstanceOf(IoError);
+    expect((err as IoError).code).toBe('IO');
+    expect((err as Error).message).toBe(`cannot access ${missing}: no such file`);
+    expect((err as Error).cause).toBeDefined();
+  });
+
+  it('a directory is an IoError', async () => {
+    const err = await rejection(openWheelZip(tmp));
+    expect(err).toBeInstanceOf(IoError);
+    expect((err as Error).message).toBe(`cannot access ${tmp}: is a directory, expected a wheel file`);
+  });
+
+  it('a text file is WHEEL_NOT_ZIP naming the file, with the yauzl error as cause', async () => {
+    const txt = path.join(tmp, 'text.whl');
+    fs.writeFileSync(txt, 'hello\n');
+    const err = await rejection(openWheelZip(txt));
+    expect(err).toBeInstanceOf(WheelFormatError);
+    expect((err as WheelFormatError).code).toBe('WHEEL_NOT_ZIP');
+    expect((err as Error).message).toMatch(new RegExp(`^cannot read zip file ${txt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: end of central directory record signature not found`));
+    expect((err as Error).message).not.toMatch(/\.$/);
+    expect((err as Error).cause).toBeInstanceOf(Error);
+    expect((err as Error).cause).not.toBeInstanceOf(WheelauditError);
+  });
+
+  it.each([
+    ['../x.so', 'entry ../x.so: path escapes the wheel'],
+    ['demo/../../x.so', 'entry demo/../../x.so: path escapes the wheel'],
+    ['/etc/x', 'entry /etc/x: absolute path, expected a path relative to the wheel root'],
+    ['demo\\x.so', "entry demo\\x.so: name contains a backslash, expected '/' separators"],
+    ['demo//x.so', "entry demo//x.so: path is not normalized (empty or '.' component)"],
+  ])('refuses the entry name %j', async (name, message) => {
+    const file = buildZip([{ name, data: 'x' }, { name: 'demo-1.0.dist-info/RECORD', data: '' }]);
+    const err = await rejection(openWheelZip(file));
+    expect(err).toBeInstanceOf(WheelFormatError);
+    expect((err as WheelFormatError).code).toBe('WHEEL_UNSAFE_PATH');
+    expect((err as Error).message).toBe(message);
+  });
+
+  it('refuses a NUL byte in a name', async () => {
+    const file = patchFile(buildZip([{ name: 'demo/a_b', data: 'x' }]), (b) => {
+      let i = b.indexOf('demo/a_b');
+      while (i >= 0) {
+        b[i + 6] = 0;
+        i = b.indexOf('demo/a_b', i + 1);
+      }
+    });
+    const err = await rejection(openWheelZip(file));
+    expect((err as WheelFormatError).code).toBe('WHEEL_UNSAFE_PATH');
+    expect((err as Error).message).toBe('entry demo/a\\x00b: name contains a NUL byte');
+  });
+
+  it('refuses duplicate names, and a file and a directory at the same path', async () => {
+    const dup = buildZip([{ name: 'demo/x', data: '1' }, { name: 'demo/y', data: '2' }, { name: 'demo/x', data: '3' }]);
+    const err = await rejection(openWheelZip(dup));
+    expect((err as WheelFormatError).code).toBe('WHEEL_UNSAFE_PATH');
+    expect((err as Error).message).toBe('entry demo/x: duplicate name (central directory records 1 and 3)');
+    const both = buildZip([{ name: 'demo/x', data: '1' }, { name: 'demo/x/', mode: 0o40755 }]);
+    expect(((await rejection(openWheelZip(both))) as WheelFormatError).code).toBe('WHEEL_UNSAFE_PATH');
+  });
+});
+
+describe('findDistInfo', () => {
+  const names = (...n: string[]): { name: string }[] => n.map((name) => ({ name }));
+
+  it('finds the directory from file names, with or without a directory entry', () => {
+    expect(findDistInfo(names('demo/__init__.py', 'demo-1.0.dist-info/METADATA', 'demo-1.0.dist-info/RECORD'))).toBe(
+      'demo-1.0.dist-info',
+    );
+    expect(findDistInfo(names('demo-1.0.dist-info/'))).toBe('demo-1.0.dist-info');
+  });
+
+  it('ignores nested and hidden dist-info directories and files named like one', () => {
+    expect(
+      findDistInfo(names('demo/vendored-2.0.dist-info/RECORD', '.hidden.dist-info/x', 'x.dist-info', 'demo-1.0.dist-info/RECORD')),
+    ).toBe('demo-1.0.dist-info');
+  });
+
+  it('refuses zero or several', () => {
+    const none = (): string => findDistInfo(names('demo/__init__.py'));
+    expect(none).toThrow(WheelFormatError);
+    expect(none).toThrow('should be exactly one *.dist-info directory, found 0');
+    try {
+      findDistInfo(names('b-1.dist-info/RECORD', 'a-1.dist-info/RECORD', 'a-1.dist-info/WHEEL'));
+    } catch (e) {
+      expect((e as WheelFormatError).code).toBe('WHEEL_NO_DIST_INFO');
+      expect((e as Error).message).toBe('should be exactly one *.dist-info directory, found 2 (a-1.dist-info, b-1.dist-info)');
+      return;
+    }
+    throw new Error('expected findDistInfo to throw');
+  });
+});
