@@ -1,0 +1,34 @@
+// Shared pieces of the two write paths: the planned dynamic entry and the writer of the
+// dynamic array, plus the one refusal message for layouts we will not touch.
+import { ElfFormatError } from '../errors.js';
+import type { ByteWriter } from '../util/bytes.js';
+import { DT_NULL } from './constants.js';
+import { dynEntrySize } from './dynamic.js';
+
+/** A dynamic entry being planned: `str` set means the value is a string still to be placed. */
+export interface PlannedEntry {
+  readonly tag: bigint;
+  val: bigint;
+  str: string | undefined;
+  changed: boolean;
+}
+
+export function refuseLayout(message: string): ElfFormatError {
+  return new ElfFormatError('ELF_EDIT_NO_ROOM', `${message}; this layout cannot be rewritten safely here`, {
+    hint: 'use --patcher patchelf for this file',
+  });
+}
+
+
+/** Write `entries` then DT_NULL up to `capacity` slots at `offset`. */
+export function writeDynamicArray(w: ByteWriter, offset: number, capacity: number, entries: readonly PlannedEntry[]): void {
+  const ent = dynEntrySize(w.is64);
+  if (entries.length + 1 > capacity) throw new ElfFormatError('ELF_EDIT_NO_ROOM', `dynamic array needs ${entries.length + 1} slots, has ${capacity}`);
+  for (let i = 0; i < capacity; i++) {
+    const e = entries[i];
+    const o = offset + i * ent;
+    w.sword(o, e?.tag ?? DT_NULL, `dynamic entry ${i} d_tag`);
+    w.word(o + (w.is64 ? 8 : 4), e?.val ?? 0n, `dynamic entry ${i} d_val`);
+  }
+}
+

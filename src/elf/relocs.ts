@@ -1,0 +1,63 @@
+// Dynamic relocation records (DT_RELA, DT_REL, DT_JMPREL, DT_RELR), read only for the
+// rewriter's safety scan: before moving a section we make sure no relocation writes into it
+// and no relocation addend points into it. Formats: gABI "Relocation", and the RELR proposal
+// (packed relative relocations, generic-abi thread 2018).
+import { ElfFormatError } from '../errors.js';
+import { hex, type ByteReader } from '../util/bytes.js';
+import { DT_JMPREL, DT_PLTREL, DT_PLTRELSZ, DT_REL, DT_RELA, DT_RELASZ, DT_RELR, DT_RELRSZ, DT_RELSZ } from './constants.js';
+import { dynamicValue, type VaddrMapper } from './dynamic.js';
+import type { DynamicInfo } from './types.js';
+
+export interface RelocationSite {
+  /** Address the loader writes to. */
+  readonly r_offset: bigint;
+  /** The explicit addend (RELA), or undefined when it lives at r_offset (REL, RELR). */
+  readonly r_addend: bigint | undefined;
+}
+
+function table(r: ByteReader, dyn: DynamicInfo, map: VaddrMapper, addrTag: bigint, sizeTag: bigint, what: string): { offset: number; size: number } | undefined {
+  const addr = dynamicValue(dyn, addrTag);
+  const size = dynamicValue(dyn, sizeTag);
+  if (addr === undefined || size === undefined || size === 0n) return undefined;
+  if (size > BigInt(r.length)) throw new ElfFormatError('ELF_MALFORMED', `${what} size ${hex(size)} is larger than the file`);
+  const offset = map(addr, Number(size));
+  if (offset === undefined) throw new ElfFormatError('ELF_MALFORMED', `${what} ${hex(addr)} is not inside any PT_LOAD segment`);
+  return { offset, size: Number(size) };
+}
+
+/** Every dynamic relocation site of the file. */
+export function dynamicRelocations(r: ByteReader, dyn: DynamicInfo, map: VaddrMapper): RelocationSite[] {
+  const out: RelocationSite[] = [];
+  const word = r.is64 ? 8 : 4;
+  const readRel = (t: { offset: number; size: number } | undefined, withAddend: boolean, what: string): void => {
+    if (t === undefined) return;
+    const ent = withAddend ? 3 * word : 2 * word;
+    for (let o = t.offset; o + ent <= t.offset + t.size; o += ent) {
+      out.push({ r_offset: r.word(o, `${what} r_offset`), r_addend: withAddend ? r.sword(o + 2 * word, `${what} r_addend`) : undefined });
+    }
+  };
+  readRel(table(r, dyn, map, DT_RELA, DT_RELASZ, 'DT_RELA'), true, 'DT_RELA');
+  readRel(table(r, dyn, map, DT_REL, DT_RELSZ, 'DT_REL'), false, 'DT_REL');
+  const pltrel = dynamicValue(dyn, DT_PLTREL);
+  readRel(table(r, dyn, map, DT_JMPREL, DT_PLTRELSZ, 'DT_JMPREL'), pltrel === DT_RELA, 'DT_JMPREL');
+  const relr = table(r, dyn, map, DT_RELR, DT_RELRSZ, 'DT_RELR');
+  if (relr !== undefined) {
+    // An even entry is an address; an odd one is a bitmap of the following word slots.
+    let base = 0n;
+    const bits = word * 8 - 1;
+    for (let o = relr.offset; o + word <= relr.offset + relr.size; o += word) {
+      const v = r.word(o, 'DT_RELR entry');
+      if ((v & 1n) === 0n) {
+        out.push({ r_offset: v, r_addend: undefined });
+        base = v + BigInt(word);
+      } else {
+        let bitmap = v >> 1n;
+        for (let i = 0; bitmap !== 0n; i++, bitmap >>= 1n) {
+          if (bitmap & 1n) out.push({ r_offset: base + BigInt(i * word), r_addend: undefined });
+        }
+        base += BigInt(bits * word);
+      }
+    }
+  }
+  return out;
+}
