@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { knownPlatformTags } from '../policy/load.js';
 import { isWheelauditError, WheelauditError } from '../errors.js';
 import { registerLddtree } from './commands/lddtree.js';
+import { registerPatchElf } from './commands/patch-elf.js';
 import { registerShow } from './commands/show.js';
 import { processContext, type CliContext } from './context.js';
 
@@ -58,6 +59,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     });
   registerShow(program, ctx, setExit);
   registerLddtree(program, ctx, setExit);
+  registerPatchElf(program, ctx, setExit);
   for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: (s) => ctx.out(s), writeErr: () => undefined });
   return program;
 }

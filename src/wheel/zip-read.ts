@@ -71,7 +71,7 @@ export interface WheelZip {
   openStream(entry: WheelEntry): Promise<NodeJS.ReadableStream>;
   /** The bytes exactly as stored (still compressed), for copying an entry without recompressing. */
   openRawStream(entry: WheelEntry): Promise<NodeJS.ReadableStream>;
-  /** Releases the file. Streams still open keep the descriptor until they end. */
+  /** Releases the file descriptor; streams still open are destroyed first. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -128,9 +128,18 @@ export async function openWheelZip(path: string, limits: Partial<ZipLimits> = {}
     checkNameConflicts(listed.map((l) => l.entry));
     return makeWheelZip(zf, path, lim, listed);
   } catch (err) {
-    zf.close();
+    await closeZipFile(zf);
     throw err;
   }
+}
+
+/** Close a yauzl ZipFile and wait until its file descriptor has been released. */
+function closeZipFile(zf: ZipFile): Promise<void> {
+  if (!zf.isOpen) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    zf.once('close', () => resolve());
+    zf.close();
+  });
 }
 
 /**
@@ -408,6 +417,11 @@ function makeWheelZip(zf: ZipFile, path: string, lim: ZipLimits, listed: readonl
           reject(entryError(entry, err));
           return;
         }
+        if (closed) {
+          stream.destroy();
+          reject(interrupted(entry));
+          return;
+        }
         live.add(stream);
         stream.once('close', () => live.delete(stream));
         stream.once('end', () => live.delete(stream));
@@ -492,7 +506,7 @@ function makeWheelZip(zf: ZipFile, path: string, lim: ZipLimits, listed: readonl
   const readHead = async (wanted: WheelEntry, n: number): Promise<Uint8Array> => {
     const { entry, raw } = lookup(wanted);
     checkDecodable(entry);
-    const want = Math.max(0, Math.min(Math.floor(n), entry.uncompressedSize));
+    const want = Number.isNaN(n) ? 0 : Math.max(0, Math.min(Math.floor(n), entry.uncompressedSize));
     if (want === 0) return new Uint8Array(0);
     let source: Readable;
     if (entry.compressionMethod === METHOD_STORED) {
@@ -525,16 +539,10 @@ function makeWheelZip(zf: ZipFile, path: string, lim: ZipLimits, listed: readonl
   const close = async (): Promise<void> => {
     if (closed) return;
     closed = true;
-    if (!zf.isOpen) return;
-    if (live.size > 0) {
-      // The descriptor is released when the last open stream ends.
-      zf.close();
-      return;
-    }
-    await new Promise<void>((resolve) => {
-      zf.once('close', () => resolve());
-      zf.close();
-    });
+    // Each open stream holds a reference on the descriptor; ending them lets it close now.
+    for (const stream of live) stream.destroy();
+    live.clear();
+    await closeZipFile(zf);
   };
 
   return Object.freeze({
@@ -550,22 +558,39 @@ function makeWheelZip(zf: ZipFile, path: string, lim: ZipLimits, listed: readonl
 }
 
 /**
- * Pipe a yauzl stream into `sink`, turning every error into a `WheelauditError` with the original
- * as its cause, and destroying the source when the consumer destroys the sink.
+ * Feed a yauzl stream into `sink`, turning every error into a `WheelauditError` with the original
+ * as its cause, and destroying the source when the consumer destroys the sink. Forwarded by hand
+ * rather than with pipe(), so that the sink's 'error' listeners are only the consumer's own.
  */
 function link<T extends Transform>(source: Readable, sink: T, entry: WheelEntry): T {
+  source.on('data', (chunk: Buffer) => {
+    if (!sink.destroyed && !sink.write(chunk)) source.pause();
+  });
+  sink.on('drain', () => source.resume());
+  source.on('end', () => sink.end());
   source.on('error', (err: unknown) => {
     sink.destroy(asWheelauditError(err, () => entryError(entry, err)));
+  });
+  source.on('close', () => {
+    // Destroyed without an error (close() was called mid-read): fail a reader that is listening
+    // instead of leaving it waiting; end an unheard sink quietly, as an unheard 'error' would
+    // crash the process.
+    if (!source.readableEnded && !sink.destroyed) {
+      sink.destroy(sink.listenerCount('error') > 0 ? interrupted(entry) : undefined);
+    }
   });
   sink.on('close', () => {
     if (!source.destroyed && !source.readableEnded) source.destroy();
   });
-  source.pipe(sink);
   return sink;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Errors
+
+function interrupted(entry: WheelEntry): WheelFormatError {
+  return new WheelFormatError('WHEEL_IO', `entry ${showName(entry.name)}: read interrupted because the zip file was closed`);
+}
 
 function sizeMismatch(entry: WheelEntry, found: string): WheelFormatError {
   return new WheelFormatError(

@@ -1,0 +1,145 @@
+// `wheelaudit patch-elf FILE ...`: patchelf's flags with patchelf's meanings (--set-rpath
+// writes DT_RUNPATH unless --force-rpath), applied by the native editor (or --patcher
+// patchelf) in one pass, written atomically with the file mode kept.
+import type { Command } from 'commander';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseElf } from '../../elf/index.js';
+import type { ElfEditOp } from '../../elf/edit.js';
+import { ElfFormatError, IoError, UsageError } from '../../errors.js';
+import { getPatcher, type PatcherName } from '../../repair/patcher.js';
+import type { CliContext } from '../context.js';
+
+export interface PatchElfArgs {
+  file: string;
+  output: string | undefined;
+  prints: ('rpath' | 'needed' | 'soname')[];
+  ops: ElfEditOp[];
+  patcher: PatcherName;
+}
+
+/** Parse patchelf-style arguments (options may repeat and take two values). */
+export function parsePatchElfArgs(argv: readonly string[]): PatchElfArgs {
+  const files: string[] = [];
+  const prints: PatchElfArgs['prints'] = [];
+  const ops: ElfEditOp[] = [];
+  let setRpath: string | undefined;
+  let force = false;
+  let output: string | undefined;
+  let patcher: PatcherName = 'native';
+  const take = (i: number, flag: string): string => {
+    const v = argv[i];
+    if (v === undefined) throw new UsageError(`option '${flag}' needs a value`, { hint: "see 'wheelaudit patch-elf --help'" });
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    switch (a) {
+      case '--print-rpath':
+        prints.push('rpath');
+        break;
+      case '--print-needed':
+        prints.push('needed');
+        break;
+      case '--print-soname':
+        prints.push('soname');
+        break;
+      case '--set-rpath':
+        setRpath = take(++i, a);
+        break;
+      case '--force-rpath':
+        force = true;
+        break;
+      case '--remove-rpath':
+        ops.push({ kind: 'remove-rpath' });
+        break;
+      case '--replace-needed':
+        ops.push({ kind: 'replace-needed', from: take(++i, a), to: take(++i, a) });
+        break;
+      case '--remove-needed':
+        ops.push({ kind: 'remove-needed', name: take(++i, a) });
+        break;
+      case '--set-soname':
+        ops.push({ kind: 'set-soname', soname: take(++i, a) });
+        break;
+      case '--output':
+        output = take(++i, a);
+        break;
+      case '--patcher': {
+        const v = take(++i, a);
+        if (v !== 'native' && v !== 'patchelf') throw new UsageError(`option '--patcher' must be native or patchelf, got '${v}'`);
+        patcher = v;
+        break;
+      }
+      default:
+        if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`, { hint: "see 'wheelaudit patch-elf --help'" });
+        files.push(a);
+    }
+  }
+  if (setRpath !== undefined) ops.push({ kind: 'set-rpath', value: setRpath, tag: force ? 'DT_RPATH' : 'DT_RUNPATH' });
+  if (files.length !== 1) throw new UsageError(files.length === 0 ? 'missing FILE' : `expected one FILE, got ${files.length}`, { hint: "see 'wheelaudit patch-elf --help'" });
+  return { file: files[0] as string, output, prints, ops, patcher };
+}
+
+export function registerPatchElf(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
+  program
+    .command('patch-elf')
+    .description('Edit the dynamic section of an ELF file, like patchelf, without needing patchelf.')
+    .usage(
+      'FILE [--print-rpath] [--print-needed] [--print-soname] [--set-rpath R] [--force-rpath] [--remove-rpath] [--replace-needed OLD NEW]... [--remove-needed N]... [--set-soname S] [--output OUT] [--patcher native|patchelf]',
+    )
+    .argument('[args...]')
+    .allowUnknownOption(true)
+    .helpOption('-h, --help', 'show this help')
+    .action((args: string[]) => {
+      setExit(runPatchElf(ctx, parsePatchElfArgs(args)));
+    });
+}
+
+export function runPatchElf(ctx: CliContext, a: PatchElfArgs): number {
+  const input = path.resolve(ctx.cwd, a.file);
+  let bytes: Uint8Array;
+  let mode: number;
+  try {
+    const st = statSync(input);
+    if (!st.isFile()) throw new Error('not a regular file');
+    mode = st.mode & 0o7777;
+    bytes = new Uint8Array(readFileSync(input));
+  } catch {
+    throw new UsageError(`cannot access ${a.file}. No such file`);
+  }
+  let out = bytes;
+  if (a.ops.length > 0) {
+    try {
+      out = getPatcher(a.patcher).patch(bytes, a.ops, a.file);
+    } catch (e) {
+      if (e instanceof ElfFormatError) throw new ElfFormatError(e.code, `${a.file}: ${e.message}`, { cause: e, ...(e.hint === undefined ? {} : { hint: e.hint }) });
+      throw e;
+    }
+  }
+  const view = parseElf(out).dynamic;
+  for (const p of a.prints) {
+    if (p === 'rpath') ctx.out(`${view?.runpath ?? view?.rpath ?? ''}\n`);
+    else if (p === 'soname') ctx.out(`${view?.soname ?? ''}\n`);
+    else for (const n of view?.needed ?? []) ctx.out(`${n}\n`);
+  }
+  if (a.ops.length > 0 || a.output !== undefined) {
+    const target = path.resolve(ctx.cwd, a.output ?? a.file);
+    writeAtomically(target, out, mode);
+  }
+  return 0;
+}
+
+/** Write to a temporary name in the same directory, then rename: the file appears whole or not at all. */
+export function writeAtomically(target: string, data: Uint8Array, mode: number): void {
+  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    writeFileSync(tmp, data, { mode });
+    chmodSync(tmp, mode);
+    renameSync(tmp, target);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new IoError(`cannot write ${target}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
