@@ -78,6 +78,16 @@ export function buildFindings(inp: FindingInputs): Finding[] {
     findings.push({ kind: 'external-lib', soname, realpath: e.realpath, neededBy, externalFor: e.policies });
   }
 
+  const provided = new Map<string, { by: string; policies: string[] }>();
+  for (const ref of externalRefs.values()) {
+    for (const [soname, by] of ref.provided) {
+      const e = provided.get(soname) ?? { by, policies: [] };
+      e.policies.push(ref.policy.name);
+      provided.set(soname, e);
+    }
+  }
+  for (const [soname, e] of provided) findings.push({ kind: 'provided-by-whitelisted', soname, providedBy: e.by, policies: e.policies });
+
   // Versioned symbols: the wheel's own, then those of libraries that would be grafted.
   const byVersion = new Map<string, { library: string; version: string; requiredBy: Set<string> }>();
   const note = (library: string, version: string, by: string): void => {

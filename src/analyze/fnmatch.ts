@@ -39,9 +39,18 @@ export function fnmatchToRegExp(pattern: string): RegExp {
         let cls = '';
         for (let k = 0; k < body.length; k++) {
           const ch = body[k] as string;
-          // Keep ranges like a-z; escape everything else that is special inside a class.
-          if (ch === '-' && k > 0 && k < body.length - 1) cls += '-';
-          else cls += escapeClassChar(ch);
+          const hi = body[k + 2];
+          if (body[k + 1] === '-' && hi !== undefined) {
+            // A range; Python's fnmatch drops an empty (reversed) range instead of failing.
+            if (ch <= hi) cls += `${escapeClassChar(ch)}-${escapeClassChar(hi)}`;
+            k += 2;
+          } else {
+            cls += escapeClassChar(ch);
+          }
+        }
+        if (cls === '') {
+          re += negate ? '[\\s\\S]' : '(?!)';
+          continue;
         }
         re += negate ? `[^${cls}]` : `[${cls}]`;
       }

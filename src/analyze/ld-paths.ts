@@ -47,7 +47,9 @@ export function parseLdPaths(list: string, origin: string | undefined, ctx: Path
       if (origin === undefined) {
         throw new AnalyzeError('ANALYZE_BAD_PATH', `${what} entry '${entry}': $ORIGIN has no meaning outside an ELF file's own search path`);
       }
-      p = entry.replace(ORIGIN_RE, dirname(origin));
+      const dir = dirname(origin);
+      // A function replacement: '$' in a directory name must not act as a pattern.
+      p = entry.replace(ORIGIN_RE, () => dir);
     } else if (rooted) {
       // An ELF list is read from the file system root (so a relative DT_RPATH `a` means `/a`,
       // as in the reference); with a sysroot, from there.

@@ -11,7 +11,7 @@ import type { ElfSummary } from './elf-summary.js';
 import { fnmatch } from './fnmatch.js';
 import { argLdPaths, parseLdPaths, systemLdPaths, type LdEnvironment, type LdPathSet, type PathContext } from './ld-paths.js';
 import type { LibraryFs } from './library-fs.js';
-import { basename, dirname, join, normpath } from './paths.js';
+import { basename, dirname, isSubdir, join, normpath } from './paths.js';
 
 export interface DynamicLibrary {
   readonly soname: string;
@@ -57,13 +57,16 @@ const MAX_SYMLINKS = 40;
 
 /** Resolve final-component symlinks of a (root-prefixed) path, like the reference's readlink. */
 export function resolveFinalSymlinks(fs: LibraryFs, path: string, root: string): string {
-  let p = root !== '' && path.startsWith(root) ? path.slice(root.length) : path;
+  // Only paths inside the sysroot have their absolute link targets re-rooted; a candidate
+  // outside it (the wheel's virtual mount, an --ldpaths directory) is resolved as it is.
+  const base = root !== '' && isSubdir(path, root) ? root : '';
+  let p = path.slice(base.length);
   for (let i = 0; i < MAX_SYMLINKS; i++) {
-    const target = fs.readlink(root + p);
+    const target = fs.readlink(base + p);
     if (target === undefined) break;
     p = join(dirname(p), target);
   }
-  return normpath(root + p);
+  return normpath(base + p);
 }
 
 function libcFromContents(sum: ElfSummary, fileName: string): 'glibc' | 'musl' | undefined {

@@ -12,13 +12,19 @@ export interface ExternalReference {
   readonly libs: Map<string, string | undefined>;
   /** library -> sorted blacklisted symbol names the file uses from it. */
   readonly blacklist: Map<string, string[]>;
+  /**
+   * Libraries that would be external, but that a whitelisted library of the tree loads itself
+   * (libGLX under libGL): assumed present on the target with it, so never grafted (soname ->
+   * the whitelisted library). Grafting a second copy next to the system one crashes at import.
+   */
+  readonly provided: Map<string, string>;
 }
 
 /** policy name -> its external reference, in the policy set's (ascending) order. */
 export type ExternalRefs = Map<string, ExternalReference>;
 
 export function emptyExternalRefs(policies: PolicySet): ExternalRefs {
-  return new Map(policies.policies.map((p) => [p.name, { policy: p, libs: new Map(), blacklist: new Map() }]));
+  return new Map(policies.policies.map((p) => [p.name, { policy: p, libs: new Map(), blacklist: new Map(), provided: new Map() }]));
 }
 
 function filterLibs(libs: Iterable<string>, whitelist: ReadonlySet<string>, android: boolean): string[] {
@@ -44,7 +50,15 @@ export function treeExternalReferences(policies: PolicySet, tree: DynamicExecuta
   for (const p of policies.policies) {
     const libs = new Map<string, string | undefined>();
     const blacklist = new Map<string, string[]>();
+    const provided = new Map<string, string>();
     if (p !== policies.linux) {
+      // Everything the whitelisted libraries of this tree load themselves.
+      for (const w of reachable(tree, tree.needed)) {
+        if (!p.libraryWhitelist.has(w)) continue;
+        for (const dep of reachable(tree, tree.libraries.get(w)?.needed ?? [])) {
+          if (!p.libraryWhitelist.has(dep) && !provided.has(dep)) provided.set(dep, w);
+        }
+      }
       for (const lib of [...p.blacklist.keys()].filter((l) => tree.needed.includes(l)).sort()) {
         const symbols = p.blacklist.get(lib) ?? new Set<string>();
         const hits = [...symbols].filter((s) => s === '*' || self.undefinedStrong.has(s)).sort();
@@ -62,12 +76,27 @@ export function treeExternalReferences(policies: PolicySet, tree: DynamicExecuta
       for (const lib of [...required].sort()) {
         const realpath = tree.libraries.get(lib)?.realpath;
         if (isSubdir(realpath, wheelRoot)) continue;
+        if (provided.has(lib)) continue;
         libs.set(lib, realpath);
       }
+      for (const lib of [...provided.keys()]) if (!required.has(lib)) provided.delete(lib);
     }
-    out.set(p.name, { policy: p, libs, blacklist });
+    out.set(p.name, { policy: p, libs, blacklist, provided });
   }
   return out;
+}
+
+/** Every soname reachable from `start` through the tree's resolved DT_NEEDED lists. */
+function reachable(tree: DynamicExecutable, start: readonly string[]): Set<string> {
+  const seen = new Set<string>();
+  const work = [...start];
+  while (work.length > 0) {
+    const n = work.pop() as string;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    for (const d of tree.libraries.get(n)?.needed ?? []) if (!seen.has(d)) work.push(d);
+  }
+  return seen;
 }
 
 /** Merge one file's references into the wheel's aggregate (later lib paths win; blacklists union). */
@@ -80,6 +109,7 @@ export function mergeExternalRefs(into: ExternalRefs, from: ExternalRefs): void 
       target.blacklist.set(lib, prev === undefined ? [...syms] : [...new Set([...prev, ...syms])].sort());
     }
     for (const [lib, path] of ref.libs) target.libs.set(lib, path);
+    for (const [lib, by] of ref.provided) target.provided.set(lib, by);
   }
 }
 

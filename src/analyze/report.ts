@@ -63,6 +63,13 @@ export type Finding =
       /** The best policy that whitelists this library, when it is an external one. */
       readonly whitelistedIn: string | undefined;
     }
+  | {
+      readonly kind: 'provided-by-whitelisted';
+      readonly soname: string;
+      /** The whitelisted library that loads it on the target. */
+      readonly providedBy: string;
+      readonly policies: readonly string[];
+    }
   | { readonly kind: 'libpython-linked'; readonly elf: string; readonly soname: string }
   | { readonly kind: 'pyfpe'; readonly elf: string }
   | { readonly kind: 'ucs2'; readonly elf: string };

@@ -176,7 +176,8 @@ export function parseElf(bytes: Uint8Array, options: ParseOptions = {}): ElfFile
       // area overrides an earlier one.
       let found: number | undefined;
       for (const area of noteAreas()) {
-        for (const p of parseGnuProperties(area, ident.littleEndian, ident.elfClass === 64, warnings)) {
+        // Problems in these notes were already reported by notes(); do not repeat them.
+        for (const p of parseGnuProperties(area, ident.littleEndian, ident.elfClass === 64, [])) {
           if (p.pr_type === GNU_PROPERTY_X86_ISA_1_NEEDED && p.data.length === 4) {
             found = new DataView(p.data.buffer, p.data.byteOffset, 4).getUint32(0, ident.littleEndian);
           }

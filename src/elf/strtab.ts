@@ -42,6 +42,10 @@ export function readCString(
     });
   }
   const sub = bytes.subarray(start, i);
+  r.decodeBudget -= sub.length + 1;
+  if (r.decodeBudget < 0) {
+    throw new ElfFormatError('ELF_MALFORMED', `${what}: the file's string references decode to far more text than the file holds`, { offset: start });
+  }
   if (ascii) {
     return sub.length < 1024 ? String.fromCharCode(...sub) : utf8.decode(sub);
   }

@@ -66,6 +66,8 @@ function walkChain(
   for (let i = 0; i < budget; i++) {
     if (seen.has(off)) throw new ElfFormatError('ELF_MALFORMED', `${what} chain loops back to offset ${hex(off)}`, { offset: off });
     seen.add(off);
+    // One budget for every chain of the file: records shared between chains count each time.
+    if (--r.recordBudget < 0) throw new ElfFormatError('ELF_MALFORMED', `${what}: the version chains hold more records than the file can`, { offset: off });
     r.check(off, recordSize, `${what} entry ${i}`);
     const next = read(off);
     if (next === 0) return;

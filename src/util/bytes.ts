@@ -45,9 +45,18 @@ export class ByteReader {
   readonly view: DataView;
   readonly littleEndian: boolean;
   readonly is64: boolean;
+  /**
+   * Bytes that may still be decoded into strings, and records that table walks may still
+   * visit. Both are proportional to the file size, so crafted references to one long string,
+   * or records shared by many chains, cannot make a small file cost unbounded memory or time.
+   */
+  decodeBudget: number;
+  recordBudget: number;
 
   constructor(bytes: Uint8Array, littleEndian: boolean, is64: boolean) {
     this.bytes = bytes;
+    this.decodeBudget = 4 * bytes.length + (1 << 20);
+    this.recordBudget = Math.floor(bytes.length / 8) + 16;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.littleEndian = littleEndian;
     this.is64 = is64;

@@ -97,9 +97,9 @@ describe('parseLdPaths (environment and --ldpaths lists)', () => {
     expectAnalyzeError(() => parse(entry), 'ANALYZE_BAD_PATH', /\$ORIGIN/);
   });
 
-  it('does not expand $LIB or $PLATFORM (such entries are dropped as missing)', () => {
+  it('does not expand $LIB or $PLATFORM: they are literal text (and usually missing directories)', () => {
     mk('cwd/$LIB');
-    expect(parse(`${t('here')}:${t('nope')}/$PLATFORM`)).toEqual([t('here')]);
+    expect(parse(`${t('cwd')}/$LIB:${t('here')}/$PLATFORM:${t('here')}`)).toEqual([t('cwd/$LIB'), t('here')]);
   });
 });
 

@@ -45,9 +45,13 @@ describe.skipIf(!hasReadelf)('parseElf agrees with readelf', () => {
       expect(f.dynamic?.runpath).toBe(d.runpath);
 
       const noSections = f.header.e_shnum === 0;
-      const v = readelfVersions(p, noSections);
-      expect(f.versionNeeds().map((n) => [n.file, n.aux.map((a) => a.name)])).toEqual(v.needs);
-      expect(f.versionDefs().map((x) => x.aux[0]?.name)).toEqual(v.defs);
+      // readelf reads version tables only through section headers; without them it has no
+      // view to compare with (our reader uses DT_VERNEED, checked in the show verdict tests).
+      if (!noSections) {
+        const v = readelfVersions(p);
+        expect(f.versionNeeds().map((n) => [n.file, n.aux.map((a) => a.name)])).toEqual(v.needs);
+        expect(f.versionDefs().map((x) => x.aux[0]?.name)).toEqual(v.defs);
+      }
 
       if (!noSections) {
         const syms = readelfDynSyms(p);

@@ -1,14 +1,20 @@
 // Build small, real ELF files with gcc for the library-resolution tests: shared libraries and
 // executables with a chosen DT_SONAME, DT_NEEDED list (in order), DT_RPATH and DT_RUNPATH, for
-// x86_64 or (with the cross compiler) aarch64. Everything goes into a fresh temporary directory.
+// x86_64 or (with the cross compiler) aarch64. Each LibTree is a fresh temporary directory.
 //
-// DT_NEEDED names are produced by linking against tiny stub libraries whose SONAME is the wanted
-// name, so a file can need any soname without the real dependency existing yet. ld never writes
-// DT_RPATH and DT_RUNPATH into one file, so for that case the file is linked with DT_RPATH plus a
-// stub whose SONAME is the wanted RUNPATH string, and that last DT_NEEDED entry is re-tagged as
-// DT_RUNPATH afterwards (same string, same string table).
+// How, and why this way (gcc is slow on a busy machine, so every step is done once):
+// - The C sources are compiled to object files once per test file (until disposeBuildCache);
+//   each requested file is then a single link step.
+// - A DT_NEEDED name comes from linking against a stub shared library whose SONAME is that name,
+//   so a file can need any soname without the real dependency existing. The stubs are not linked
+//   one by one: one template stub per architecture is linked with a long placeholder SONAME, and
+//   each stub is a copy with the placeholder bytes in .dynstr overwritten by the name (NUL
+//   padded). ld reads nothing else from a stub.
+// - ld never writes DT_RPATH and DT_RUNPATH into one file, so for that case the file is linked
+//   with DT_RPATH plus a stub whose SONAME is the wanted RUNPATH string, and that last DT_NEEDED
+//   entry is re-tagged as DT_RUNPATH afterwards (same string, same string table).
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -40,6 +46,104 @@ export interface ElfSpec {
   readonly arch?: BuildArch;
   /** Link against the C library (default: -nostdlib, so `needed` is exactly what is listed). */
   readonly libc?: boolean;
+}
+
+async function cc(arch: BuildArch, args: readonly string[]): Promise<void> {
+  try {
+    await run(COMPILERS[arch], [...args], { maxBuffer: 16 * 1024 * 1024 });
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new Error(`${COMPILERS[arch]} ${args.join(' ')} failed:\n${err.stderr ?? err.message}`);
+  }
+}
+
+const PLACEHOLDER = `wheelaudit-soname-placeholder-${'x'.repeat(200)}`;
+
+/** Objects and stubs shared by every LibTree of this process (see disposeBuildCache). */
+class Toolbox {
+  private dirPath: string | undefined;
+  private readonly cache = new Map<string, Promise<string>>();
+  private counter = 0;
+
+  private dir(): string {
+    this.dirPath ??= mkdtempSync(path.join(tmpdir(), 'wheelaudit-toolbox-'));
+    return this.dirPath;
+  }
+
+  dispose(): void {
+    if (this.dirPath !== undefined) rmSync(this.dirPath, { recursive: true, force: true });
+    this.dirPath = undefined;
+    this.cache.clear();
+  }
+
+  private once(key: string, make: () => Promise<string>): Promise<string> {
+    let done = this.cache.get(key);
+    if (done === undefined) {
+      done = make();
+      this.cache.set(key, done);
+    }
+    return done;
+  }
+
+  private fresh(ext: string): string {
+    this.counter++;
+    return path.join(this.dir(), `${this.counter}${ext}`);
+  }
+
+  object(arch: BuildArch, kind: 'shared' | 'exe', libc: boolean): Promise<string> {
+    const flavour = kind === 'shared' ? 'shared' : libc ? 'exe-libc' : 'exe-bare';
+    return this.once(`obj:${arch}:${flavour}`, async () => {
+      const src = this.fresh('.c');
+      const obj = this.fresh('.o');
+      const body = {
+        shared: 'int wheelaudit_lib(void) { return 42; }\n',
+        'exe-libc': 'int main(void) { return 0; }\n',
+        'exe-bare': 'void _start(void) { for (;;) {} }\n',
+      }[flavour];
+      writeFileSync(src, body);
+      await cc(arch, ['-c', kind === 'shared' ? '-fPIC' : '-fPIE', '-O0', '-o', obj, src]);
+      return obj;
+    });
+  }
+
+  private template(arch: BuildArch): Promise<string> {
+    return this.once(`template:${arch}`, async () => {
+      const obj = await this.object(arch, 'shared', false);
+      const out = this.fresh('.so');
+      await cc(arch, ['-shared', '-nostdlib', '-o', out, obj, '-Xlinker', '-soname', '-Xlinker', PLACEHOLDER]);
+      return out;
+    });
+  }
+
+  /** A stub shared library whose only purpose is to carry `soname`. */
+  stub(arch: BuildArch, soname: string): Promise<string> {
+    return this.once(`stub:${arch}:${soname}`, async () => {
+      const name = Buffer.from(soname, 'utf8');
+      if (name.length === 0 || name.length >= PLACEHOLDER.length || name.includes(0)) {
+        throw new Error(`stub soname ${JSON.stringify(soname)}: must be 1..${PLACEHOLDER.length - 1} bytes without NUL`);
+      }
+      const bytes = readFileSync(await this.template(arch));
+      const at = bytes.indexOf(PLACEHOLDER, 0, 'latin1');
+      if (at < 0 || bytes.indexOf(PLACEHOLDER, at + 1, 'latin1') >= 0) {
+        throw new Error('the template stub must hold its placeholder SONAME exactly once');
+      }
+      bytes.fill(0, at, at + PLACEHOLDER.length);
+      name.copy(bytes, at);
+      const out = this.fresh('.so');
+      writeFileSync(out, bytes);
+      return out;
+    });
+  }
+}
+
+const toolbox = new Toolbox();
+
+/**
+ * Remove the object files and stubs shared by the LibTrees of this process. Call it from a
+ * top-level afterAll of each test file that builds libraries (the next build starts afresh).
+ */
+export function disposeBuildCache(): void {
+  toolbox.dispose();
 }
 
 const DT_NEEDED = 1n;
@@ -82,12 +186,14 @@ function retagLastNeededAsRunpath(file: string): void {
 
 /** A temporary directory of compiled ELF files and whatever else a test puts next to them. */
 export class LibTree {
-  readonly dir: string;
-  private readonly stubs = new Map<string, Promise<string>>();
-  private counter = 0;
+  private dirPath: string | undefined;
 
-  constructor(prefix = 'wheelaudit-libs-') {
-    this.dir = mkdtempSync(path.join(tmpdir(), prefix));
+  /** The directory is made on first use, so a skipped describe leaves nothing behind. */
+  constructor(private readonly prefix = 'wheelaudit-libs-') {}
+
+  get dir(): string {
+    this.dirPath ??= mkdtempSync(path.join(tmpdir(), this.prefix));
+    return this.dirPath;
   }
 
   /** Absolute path of `rel` inside the tree. */
@@ -115,66 +221,38 @@ export class LibTree {
     return full;
   }
 
+  /** Copy a file inside the tree (cheaper than linking the same file twice). */
+  copy(fromRel: string, toRel: string): string {
+    const full = this.p(toRel);
+    mkdirSync(path.dirname(full), { recursive: true });
+    copyFileSync(this.p(fromRel), full);
+    return full;
+  }
+
   remove(rel: string): void {
     rmSync(this.p(rel), { recursive: true, force: true });
   }
 
   cleanup(): void {
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  private nextName(ext: string): string {
-    this.counter++;
-    return `${this.counter}${ext}`;
-  }
-
-  private async compile(arch: BuildArch, args: string[]): Promise<void> {
-    try {
-      await run(COMPILERS[arch], args, { maxBuffer: 16 * 1024 * 1024 });
-    } catch (e) {
-      const err = e as { stderr?: string; message: string };
-      throw new Error(`${COMPILERS[arch]} ${args.join(' ')} failed:\n${err.stderr ?? err.message}`);
-    }
-  }
-
-  /** A stub shared library whose only purpose is to carry `soname`, built once per arch. */
-  private stub(arch: BuildArch, soname: string): Promise<string> {
-    const key = `${arch}\0${soname}`;
-    let done = this.stubs.get(key);
-    if (done === undefined) {
-      const dir = this.mkdir(`.stubs/${arch}`);
-      const src = path.join(dir, this.nextName('.c'));
-      const out = path.join(dir, this.nextName('.so'));
-      writeFileSync(src, 'int wheelaudit_stub(void) { return 0; }\n');
-      done = this.compile(arch, ['-shared', '-fPIC', '-nostdlib', '-o', out, src, '-Xlinker', '-soname', '-Xlinker', soname]).then(() => out);
-      this.stubs.set(key, done);
-    }
-    return done;
+    if (this.dirPath !== undefined) rmSync(this.dirPath, { recursive: true, force: true });
+    this.dirPath = undefined;
   }
 
   private async buildOne(spec: ElfSpec): Promise<string> {
     const arch = spec.arch ?? 'x86_64';
     const kind = spec.kind ?? 'shared';
+    const libc = spec.libc === true;
     const out = this.p(spec.out);
     mkdirSync(path.dirname(out), { recursive: true });
-    const srcDir = this.mkdir('.src');
-    const src = path.join(srcDir, this.nextName('.c'));
-    const body =
-      kind === 'exe'
-        ? spec.libc === true
-          ? 'int main(void) { return 0; }\n'
-          : 'void _start(void) { for (;;) {} }\n'
-        : 'int wheelaudit_lib(void) { return 42; }\n';
-    writeFileSync(src, body);
 
     const both = spec.rpath !== undefined && spec.runpath !== undefined;
     const needed = [...(spec.needed ?? [])];
     if (both) needed.push(spec.runpath as string);
-    const stubPaths = await Promise.all(needed.map((n) => this.stub(arch, n)));
+    const [obj, ...stubs] = await Promise.all([toolbox.object(arch, kind, libc), ...needed.map((n) => toolbox.stub(arch, n))]);
 
-    const args = kind === 'shared' ? ['-shared', '-fPIC'] : [];
-    args.push('-o', out, src);
-    if (spec.libc !== true) args.push('-nostdlib');
+    const args = kind === 'shared' ? ['-shared'] : [];
+    args.push('-o', out, obj as string);
+    if (!libc) args.push('-nostdlib');
     if (spec.soname !== undefined) args.push('-Xlinker', '-soname', '-Xlinker', spec.soname);
     if (spec.rpath !== undefined) {
       args.push('-Xlinker', '--disable-new-dtags', '-Xlinker', '-rpath', '-Xlinker', spec.rpath);
@@ -182,13 +260,13 @@ export class LibTree {
       args.push('-Xlinker', '--enable-new-dtags', '-Xlinker', '-rpath', '-Xlinker', spec.runpath);
     }
     // The stubs are named on the command line, so keep every one of them as DT_NEEDED, in order.
-    args.push('-Xlinker', '--no-as-needed', ...stubPaths);
-    await this.compile(arch, args);
+    args.push('-Xlinker', '--no-as-needed', ...stubs);
+    await cc(arch, args);
     if (both) retagLastNeededAsRunpath(out);
     return out;
   }
 
-  /** Compile every spec (in parallel); resolves to the absolute output paths, in spec order. */
+  /** Build every spec (in parallel); resolves to the absolute output paths, in spec order. */
   build(specs: readonly ElfSpec[]): Promise<string[]> {
     return Promise.all(specs.map((s) => this.buildOne(s)));
   }

@@ -378,6 +378,25 @@ describe('WheelZip: reading', () => {
     await z.close();
   });
 
+  it('close() during a read fails the reader with a typed error instead of hanging', async () => {
+    const z = await openWheelZip(file);
+    const stream = await z.openStream(z.entry('demo/noise.bin') as WheelEntry);
+    const consuming = rejection(collect(stream));
+    const pending = rejection(z.readEntry(z.entry('demo/stored.bin') as WheelEntry));
+    await z.close();
+    const streamErr = await consuming;
+    expect(streamErr).toBeInstanceOf(WheelauditError);
+    expect((streamErr as Error).message).toBe('entry demo/noise.bin: read interrupted because the zip file was closed');
+    const readErr = await pending;
+    expect(readErr).toBeInstanceOf(WheelauditError);
+    expect((readErr as WheelauditError).code).toBe('WHEEL_IO');
+    // An abandoned stream is ended quietly rather than emitting an unheard error.
+    const z2 = await openWheelZip(file);
+    const abandoned = await z2.openStream(z2.entry('demo/text.txt') as WheelEntry);
+    await z2.close();
+    expect(abandoned.readable).toBe(false);
+  });
+
   it.skipIf(!fs.existsSync('/proc/self/fd'))('releases the file descriptor after reads, heads and failures', async () => {
     const openFds = (): number => fs.readdirSync('/proc/self/fd').length;
     const before = openFds();
