@@ -1,24 +1,22 @@
 // The wheelaudit command line: one commander program, one catch. Only this layer prints,
 // colours or sets the exit code. Exit codes: 0 success (show: any platform wheel), 1 a
 // non-platform wheel or a failure, 2 a usage error or a refusal, 70 a wheelaudit bug.
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { knownPlatformTags } from '../policy/load.js';
 import { isWheelauditError, WheelauditError } from '../errors.js';
 import { registerLddtree } from './commands/lddtree.js';
 import { registerPatchElf } from './commands/patch-elf.js';
+import { registerRepair } from './commands/repair.js';
 import { registerShow } from './commands/show.js';
 import { processContext, type CliContext } from './context.js';
+import { packageVersion } from './version.js';
+
+export { packageVersion };
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_BUG = 70;
-
-export function packageVersion(): string {
-  const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-  return typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-}
 
 /** Every platform tag wheelaudit knows, grouped by architecture, for --help. */
 export function platformTagsHelp(): string {
@@ -58,6 +56,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
       if (typeof v === 'number') ctx.verbose += v;
     });
   registerShow(program, ctx, setExit);
+  registerRepair(program, ctx, setExit);
   registerLddtree(program, ctx, setExit);
   registerPatchElf(program, ctx, setExit);
   for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: (s) => ctx.out(s), writeErr: () => undefined });

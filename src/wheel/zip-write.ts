@@ -205,7 +205,8 @@ export async function writeZip(
     throw writeError(path, err);
   }
 
-  // Deflates started ahead of the write position, by item index; at most `concurrency` at once.
+  // Deflates started ahead of the write position, by item index, kept until their output is
+  // written: at most `concurrency` at once.
   const ahead = new Map<number, Promise<Deflated>>();
   let nextToStart = 0;
   const topUp = (): void => {
@@ -240,8 +241,6 @@ export async function writeZip(
         const job = ahead.get(i);
         if (job === undefined) throw new InternalError(`deflate of zip item ${i} was not started`);
         const deflated = await job;
-        ahead.delete(i);
-        topUp();
         fields = {
           method: METHOD_DEFLATE,
           crc: deflated.crc,
@@ -251,6 +250,8 @@ export async function writeZip(
         const h = headers(p, fields, offset, date, time, force64);
         await sink.write(h.local);
         await sink.write(deflated.data);
+        // Only now is the output released, so at most `concurrency` of them are ever held.
+        ahead.delete(i);
         central.push(h.central);
       } else {
         const entry = source.entry;
@@ -275,7 +276,7 @@ export async function writeZip(
         if (copied !== entry.compressedSize) {
           throw new WheelFormatError(
             'WHEEL_NOT_ZIP',
-            `entry ${showName(entry.name)} of ${source.zip.path}: stored data is ${copied > entry.compressedSize ? 'more than ' : ''}${copied} bytes, expected ${entry.compressedSize}`,
+            `entry ${showName(entry.name)} of ${source.zip.path}: stored data is ${copied > entry.compressedSize ? 'at least ' : ''}${copied} bytes, expected ${entry.compressedSize}`,
           );
         }
         central.push(h.central);

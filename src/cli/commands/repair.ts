@@ -1,0 +1,141 @@
+// `wheelaudit repair`: auditwheel's flags, defaults and environment fallbacks
+// (AUDITWHEEL_PLAT, AUDITWHEEL_ZIP_COMPRESSION_LEVEL, AUDITWHEEL_PATCHER, SOURCE_DATE_EPOCH),
+// with bad values reported as usage errors (exit 2) instead of tracebacks. Wheels are repaired
+// in order; the first failure stops the rest, as in auditwheel.
+import type { Command } from 'commander';
+import path from 'node:path';
+import { HostFs } from '../../analyze/host-fs.js';
+import { UsageError } from '../../errors.js';
+import { knownPlatformTags } from '../../policy/load.js';
+import { hostOwnerLookup } from '../../repair/package-owner.js';
+import { nativePatcher, patchelfPatcher, type ElfPatcher } from '../../repair/patcher.js';
+import { repairWheel } from '../../repair/repair.js';
+import { clipTimestamp } from '../../wheel/zip-write.js';
+import { ldEnvironment, printLogs, requireFile, sysrootOption, type CliContext } from '../context.js';
+import { packageVersion } from '../version.js';
+
+interface RepairFlags {
+  plat?: string;
+  wheelDir: string;
+  libSdir: string;
+  updateTags: boolean;
+  onlyPlat?: boolean;
+  strip?: boolean;
+  exclude: string[];
+  zipCompressionLevel?: string;
+  disableIsaExtCheck?: boolean;
+  allowPurePythonWheel?: boolean;
+  ldpaths?: string;
+  sysroot?: string;
+  patcher?: string;
+  verbose?: number;
+}
+
+const PATCHERS = ['native', 'patchelf', 'none'];
+
+/** A flag's value, else the environment's (an empty variable counts as unset). */
+function fromEnv(ctx: CliContext, flag: string | undefined, variable: string): { value: string | undefined; origin: string } {
+  if (flag !== undefined) return { value: flag, origin: 'option' };
+  const v = ctx.env[variable];
+  return v === undefined || v === '' ? { value: undefined, origin: '' } : { value: v, origin: `environment variable ${variable}` };
+}
+
+export function validPlatform(plat: string): boolean {
+  if (plat === 'auto') return true;
+  if (/^android_\d+_(arm64_v8a|x86_64)$/.test(plat) && Number(/\d+/.exec(plat)?.[0]) >= 21) return true;
+  return knownPlatformTags().some((t) => t.name === plat || t.aliases.includes(plat));
+}
+
+export function parseLevel(value: string | undefined, origin: string): number {
+  if (value === undefined) return 6;
+  if (!/^\d$/.test(value)) {
+    throw new UsageError(`${origin === 'option' ? 'option -z/--zip-compression-level' : origin}: invalid compression level '${value}' (choose from 0 to 9)`);
+  }
+  return Number(value);
+}
+
+export function parseSourceDateEpoch(env: NodeJS.ProcessEnv): { date: Date; clipped: boolean } | undefined {
+  const v = env['SOURCE_DATE_EPOCH'];
+  if (v === undefined || v === '') return undefined;
+  if (!/^\s*[+-]?\d+\s*$/.test(v)) throw new UsageError(`SOURCE_DATE_EPOCH: '${v}' is not an integer number of seconds`);
+  return clipTimestamp(Number(v.trim()));
+}
+
+export function registerRepair(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
+  program
+    .command('repair')
+    .description(
+      'Vendor in external shared library dependencies of a wheel. If multiple wheels are specified, an error processing one wheel will abort processing of subsequent wheels.',
+    )
+    .argument('<WHEEL_FILE...>', 'wheels to repair')
+    .option('--plat <PLATFORM>', "target platform tag, or 'auto' (default: $AUDITWHEEL_PLAT, else auto)")
+    .option('-w, --wheel-dir <DIR>', 'directory to write the repaired wheels to', 'wheelhouse/')
+    .option('-L, --lib-sdir <SUFFIX>', "suffix of the folder for grafted libraries: '<name><SUFFIX>'", '.libs')
+    .option('--no-update-tags', 'keep the filename and WHEEL tags as they are')
+    .option('--only-plat', 'never add a higher-priority tag the wheel is also eligible for')
+    .option('--strip', 'remove symbols from grafted libraries and patched ELF files')
+    .option('--exclude <PATTERN>', 'do not graft libraries matching this soname or path pattern (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
+    .option('-z, --zip-compression-level <N>', 'deflate level 0-9 for changed entries (default: $AUDITWHEEL_ZIP_COMPRESSION_LEVEL, else 6)')
+    .option('--disable-isa-ext-check', 'do not check for unsupported ISA extensions (x86-64-v2/v3/v4)')
+    .option('--allow-pure-python-wheel', 'copy pure Python wheels to the output directory instead of failing')
+    .option('--ldpaths <PATHS>', 'colon-separated directories to search for libraries, replacing the system ones')
+    .option('--sysroot <DIR>', 'look host libraries up inside DIR')
+    .option('--patcher <NAME>', 'native (default), patchelf (>= 0.14.5), or none (retag only); default: $AUDITWHEEL_PATCHER')
+    .option('-v, --verbose', 'more output (repeatable)', (_v: string, prev: number) => prev + 1, 0)
+    .action(async (files: string[], flags: RepairFlags) => {
+      ctx.verbose += flags.verbose ?? 0;
+      setExit(await runRepair(ctx, files, flags));
+    });
+}
+
+export async function runRepair(ctx: CliContext, files: readonly string[], f: RepairFlags): Promise<number> {
+  // Every flag and environment value is checked before any wheel is touched.
+  const platIn = fromEnv(ctx, f.plat, 'AUDITWHEEL_PLAT');
+  const plat = platIn.value ?? 'auto';
+  if (!validPlatform(plat)) {
+    throw new UsageError(`${platIn.origin === 'option' ? 'option --plat' : platIn.origin}: invalid platform tag '${plat}'`, {
+      hint: "see 'wheelaudit --help' for every platform tag",
+    });
+  }
+  const levelIn = fromEnv(ctx, f.zipCompressionLevel, 'AUDITWHEEL_ZIP_COMPRESSION_LEVEL');
+  const level = parseLevel(levelIn.value, levelIn.origin);
+  const patcherIn = fromEnv(ctx, f.patcher, 'AUDITWHEEL_PATCHER');
+  const patcherName = patcherIn.value ?? 'native';
+  if (!PATCHERS.includes(patcherName)) {
+    throw new UsageError(`${patcherIn.origin === 'option' ? 'option --patcher' : patcherIn.origin}: invalid patcher '${patcherName}' (choose from ${PATCHERS.join(', ')})`);
+  }
+  const sde = parseSourceDateEpoch(ctx.env);
+  if (sde?.clipped === true) printLogs(ctx, [{ level: 'warning', message: 'SOURCE_DATE_EPOCH is before 1980-01-01; clipping timestamps to 1980-01-01' }]);
+  const root = sysrootOption(ctx, f.sysroot);
+  const patcher: ElfPatcher | 'none' = patcherName === 'native' ? nativePatcher : patcherName === 'patchelf' ? patchelfPatcher() : 'none';
+  const hostFs = new HostFs();
+  const wheelDir = path.resolve(ctx.cwd, f.wheelDir);
+
+  for (const file of files) {
+    requireFile(ctx, file);
+    const outcome = await repairWheel(file, {
+      plat,
+      wheelDir,
+      libSdir: f.libSdir,
+      updateTags: f.updateTags,
+      onlyPlat: f.onlyPlat === true,
+      strip: f.strip === true,
+      exclude: f.exclude,
+      level,
+      disableIsaExtCheck: f.disableIsaExtCheck === true,
+      allowPurePythonWheel: f.allowPurePythonWheel === true,
+      ldpaths: f.ldpaths,
+      patcher,
+      timestamp: sde?.date,
+      env: ldEnvironment(ctx.env),
+      cwd: ctx.cwd,
+      root,
+      hostFs,
+      owners: hostOwnerLookup(root === '' ? {} : { root }),
+      tool: { name: 'wheelaudit', version: packageVersion() },
+      onLog: (r) => printLogs(ctx, [r]),
+    });
+    if (outcome.kind === 'non-platform') return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,265 @@
+// applyRepair: carry out a RepairPlan. Reads the input wheel's entries and the libraries to
+// graft, strips and patches ELF files in memory, rewrites WHEEL and RECORD, adds the SBOM, and
+// writes the new wheel in one go (temporary name, then rename). Entries that did not change are
+// copied as stored, without recompressing; the input wheel is never touched.
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import type { LoadedWheel } from '../analyze/load-wheel.js';
+import { parseElf } from '../elf/index.js';
+import { stripElf } from '../elf/strip.js';
+import type { LogRecord } from '../analyze/report.js';
+import { RepairError } from '../errors.js';
+import { sha256Hex } from '../util/hash.js';
+import { parseWheelMetadata, serializeWheelMetadata, updateWheelTags } from '../wheel/metadata.js';
+import { wheelPlatforms, withPlatformTags } from '../wheel/name.js';
+import { recordRowFor, serializeRecord, type RecordRow } from '../wheel/record.js';
+import { walkOrder } from '../wheel/walk-order.js';
+import { openWheelZip, type WheelEntry, type WheelZip } from '../wheel/zip-read.js';
+import { writeZip, type ZipWriteItem } from '../wheel/zip-write.js';
+import type { OwnerLookup } from './package-owner.js';
+import type { ElfPatcher } from './patcher.js';
+import type { GraftSource, RepairPlan } from './plan.js';
+import { buildSbom } from './sbom.js';
+import { urlsafeB64NoPad } from '../util/hash.js';
+
+export interface ApplyOptions {
+  readonly outDir: string;
+  readonly abis: readonly string[];
+  readonly updateTags: boolean;
+  readonly level: number;
+  readonly timestamp: Date | undefined;
+  readonly patcher: ElfPatcher | 'none';
+  readonly owners: OwnerLookup | undefined;
+  readonly tool: { readonly name: string; readonly version: string };
+  /** The input wheel: the output must never replace it. */
+  readonly inputPath: string;
+}
+
+export interface ApplyResult {
+  readonly outputPath: string;
+  readonly filename: string;
+  readonly logs: readonly LogRecord[];
+}
+
+const REGULAR = 0o100000;
+
+/** The mode an entry gets when extracted and re-zipped by the reference: owner rw always. */
+export function fileMode(entry: WheelEntry | undefined): number {
+  const m = entry?.mode ?? 0;
+  return REGULAR | (m === 0 ? 0o644 : (m & 0o777) | 0o600);
+}
+
+/** The platform tags that `abis[0]` replaces (spec §2.6). */
+export function replacedPlatforms(name: string): string[] {
+  if (name.startsWith('linux')) return [];
+  const parts = name.split('_');
+  if (/^(manylinux|musllinux)_\d+_\d+_/.test(name)) return [`linux_${parts.slice(3).join('_')}`];
+  return [`linux_${parts.slice(1).join('_')}`];
+}
+
+/** Read the facts planRepair needs about each library to graft. */
+export function gatherSources(paths: Iterable<string>): Map<string, GraftSource> {
+  const out = new Map<string, GraftSource>();
+  for (const p of paths) {
+    if (out.has(p)) continue;
+    let bytes: Uint8Array;
+    let mode: number;
+    try {
+      bytes = new Uint8Array(readFileSync(p));
+      mode = statSync(p).mode;
+    } catch (e) {
+      throw new RepairError('REPAIR_IO', `cannot read library ${p}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    out.set(p, { realpath: p, h8: sha256Hex(bytes).slice(0, 8), mode, needed: parseElf(bytes).dynamic?.needed ?? [] });
+  }
+  return out;
+}
+
+/**
+ * Without SOURCE_DATE_EPOCH the reference stamps entries with "now"; we take the newest
+ * timestamp already in the input, so the same input always gives the same bytes.
+ */
+export function newestEntryTime(entries: readonly WheelEntry[]): Date {
+  let best = 0;
+  for (const e of entries) {
+    const d = e.lastModDate;
+    const t = e.lastModTime;
+    const ms = Date.UTC((d >> 9) + 1980, ((d >> 5) & 15) - 1, d & 31, t >> 11, (t >> 5) & 63, (t & 31) * 2);
+    if (Number.isFinite(ms) && ms > best) best = ms;
+  }
+  return new Date(Math.max(best, Date.UTC(1980, 0, 1)));
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    const sa = statSync(a);
+    const sb = statSync(b);
+    return sa.ino === sb.ino && sa.dev === sb.dev;
+  } catch {
+    return false;
+  }
+}
+
+async function hashEntry(zip: WheelZip, entry: WheelEntry): Promise<{ hash: string; size: number }> {
+  const stream = await zip.openStream(entry);
+  const h = createHash('sha256');
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    h.update(chunk);
+    size += chunk.length;
+  }
+  return { hash: `sha256=${urlsafeB64NoPad(new Uint8Array(h.digest()))}`, size };
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, f: (t: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await f(items[i] as T);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: ApplyOptions): Promise<ApplyResult> {
+  const logs: LogRecord[] = [];
+  const info = (message: string): void => {
+    logs.push({ level: 'info', message });
+  };
+  const name = wheel.contents.name;
+
+  // New filename and WHEEL (spec §6.11).
+  let filename = name.filename;
+  const distInfo = wheel.distInfo;
+  const zip = await openWheelZip(wheel.path);
+  try {
+    const changed = new Map<string, { data: Uint8Array; mode: number }>();
+    const wheelEntryName = `${distInfo}/WHEEL`;
+    const wheelEntry = zip.entry(wheelEntryName);
+    if (o.updateTags) {
+      const remove = replacedPlatforms(o.abis[0] ?? '');
+      const original = wheelPlatforms(name);
+      info(`Previous filename tags: ${original.join(', ')}`);
+      let tags = [...new Set([...original.filter((t) => !remove.includes(t)), ...o.abis])];
+      let notPurelib = false;
+      if (tags.includes('any') && tags.length > 1) {
+        tags = tags.filter((t) => t !== 'any');
+        remove.push('any');
+        notPurelib = true;
+      }
+      const same = tags.length === original.length && tags.every((t, i) => t === original[i]);
+      info(same ? 'No filename tags change needed.' : `New filename tags: ${tags.join(', ')}`);
+      filename = withPlatformTags(name, [...tags].sort());
+      if (wheelEntry === undefined) throw new RepairError('REPAIR_IO', `${name.filename}: ${wheelEntryName} is missing`);
+      const meta = parseWheelMetadata(new TextDecoder().decode(await zip.readEntry(wheelEntry)));
+      const before = meta.headers.filter(([n]) => n.toLowerCase() === 'tag').map(([, v]) => v);
+      info(`Previous WHEEL info tags: ${before.join(', ')}`);
+      const upd = updateWheelTags(meta, o.abis, remove, notPurelib);
+      if (upd.changed) {
+        if (notPurelib) info('Changed wheel type to Platlib');
+        info(`New WHEEL info tags: ${upd.metadata.headers.filter(([n]) => n === 'Tag').map(([, v]) => v).join(', ')}`);
+        changed.set(wheelEntryName, { data: new TextEncoder().encode(serializeWheelMetadata(upd.metadata)), mode: fileMode(wheelEntry) });
+      } else {
+        info('No WHEEL info change needed.');
+      }
+    }
+
+    // Patch the wheel's ELF files (strip first, as the reference does, #716).
+    const stripSet = new Set(plan.strip);
+    const patcher = o.patcher;
+    const needsPatch = plan.elves.some((e) => e.ops.length > 0) || plan.grafts.length > 0;
+    if (patcher === 'none' && needsPatch) {
+      const files = [...plan.grafts.map((g) => g.entry), ...plan.elves.filter((e) => e.ops.length > 0).map((e) => e.entry)];
+      throw new RepairError('REPAIR_PATCHER', `the 'none' patcher can't patch the following files: ${files.join(', ')}`, {
+        hint: 'use the default --patcher native',
+      });
+    }
+    const patch = (bytes: Uint8Array, ops: Parameters<ElfPatcher['patch']>[1], file: string): Uint8Array =>
+      ops.length === 0 || patcher === 'none' ? bytes : patcher.patch(bytes, ops, file);
+
+    for (const g of plan.grafts) {
+      let bytes: Uint8Array = new Uint8Array(readFileSync(g.source.realpath));
+      if (stripSet.has(g.entry)) {
+        info(`Stripping symbols from ${g.entry}`);
+        bytes = stripElf(bytes).bytes;
+      }
+      changed.set(g.entry, { data: patch(bytes, g.ops, g.entry), mode: REGULAR | ((g.source.mode & 0o777) | 0o200) });
+    }
+    for (const e of plan.elves) {
+      const entry = zip.entry(e.entry);
+      if (entry === undefined) throw new RepairError('REPAIR_IO', `${name.filename}: entry ${e.entry} is missing`);
+      const strip = stripSet.has(e.newEntry);
+      if (!strip && e.ops.length === 0) continue;
+      let bytes = await zip.readEntry(entry);
+      if (strip) {
+        info(`Stripping symbols from ${e.newEntry}`);
+        bytes = stripElf(bytes).bytes;
+      }
+      const mode = fileMode(entry);
+      changed.set(e.newEntry, { data: patch(bytes, e.ops, e.entry), mode });
+      if (e.shim !== undefined) changed.set(e.entry, { data: new TextEncoder().encode(e.shim), mode });
+    }
+
+    // SBOM for grafted libraries whose package the host can tell (spec §6.12).
+    if (plan.grafts.length > 0 && o.owners !== undefined) {
+      const owners = o.owners.lookup([...new Set(plan.sbomSources)]);
+      const sbom = buildSbom({
+        wheelName: name.distribution,
+        wheelVersion: name.version,
+        outputFilename: filename,
+        tool: o.tool,
+        grafted: plan.sbomSources.map((p) => ({ sourcePath: p, owner: owners.get(p) })),
+      });
+      if (sbom !== undefined) changed.set(`${distInfo}/sboms/auditwheel.cdx.json`, { data: new TextEncoder().encode(sbom), mode: REGULAR | 0o644 });
+    }
+
+    // Every file of the output, in the reference's order; RECORD last in the dist-info.
+    const recordName = `${distInfo}/RECORD`;
+    const inputFiles = zip.entries.filter((e) => !e.isDirectory && e.name !== recordName && e.name !== `${distInfo}/RECORD.jws`);
+    const paths = new Set([...inputFiles.map((e) => e.name), ...changed.keys(), recordName]);
+    const order = walkOrder([...paths], distInfo);
+
+    const unchanged = inputFiles.filter((e) => !changed.has(e.name));
+    const hashes = new Map<string, { hash: string; size: number }>();
+    const hashed = await mapLimit(unchanged, 4, (e) => hashEntry(zip, e));
+    unchanged.forEach((e, i) => hashes.set(e.name, hashed[i] as { hash: string; size: number }));
+    const rows: RecordRow[] = [];
+    for (const p of order) {
+      if (p.endsWith('/')) continue;
+      if (p === recordName) rows.push({ path: p, hash: '', size: '' });
+      else {
+        const c = changed.get(p);
+        if (c !== undefined) rows.push(recordRowFor(p, c.data));
+        else {
+          const h = hashes.get(p) as { hash: string; size: number };
+          rows.push({ path: p, hash: h.hash, size: String(h.size) });
+        }
+      }
+    }
+    const recordEntry = zip.entry(recordName);
+    changed.set(recordName, { data: new TextEncoder().encode(serializeRecord(rows)), mode: fileMode(recordEntry) });
+
+    const dirModes = new Map(zip.entries.filter((e) => e.isDirectory).map((e) => [e.name, e.mode]));
+    const items: ZipWriteItem[] = order.map((p) => {
+      if (p.endsWith('/')) {
+        const m = dirModes.get(p) ?? 0;
+        return { name: p, source: undefined, mode: 0o40000 | (m === 0 ? 0o755 : m & 0o777) };
+      }
+      const c = changed.get(p);
+      if (c !== undefined) return { name: p, source: { kind: 'data', data: c.data }, mode: c.mode };
+      const entry = zip.entry(p) as WheelEntry;
+      return { name: p, source: { kind: 'raw', entry, zip }, mode: fileMode(entry) };
+    });
+    const outputPath = `${o.outDir}/${filename}`;
+    if (sameFile(outputPath, o.inputPath)) {
+      throw new RepairError('REPAIR_REFUSED', `the repaired wheel would replace the input ${o.inputPath}`, { hint: 'write it elsewhere with -w DIR' });
+    }
+    await writeZip(outputPath, items, { level: o.level, timestamp: o.timestamp ?? newestEntryTime(zip.entries) });
+    return { outputPath, filename, logs };
+  } finally {
+    await zip.close();
+  }
+}

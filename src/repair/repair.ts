@@ -1,0 +1,220 @@
+// repairWheel: the `repair` flow for one wheel (spec §1.5): check the wheel against --plat,
+// analyse it with grafting allowed, refuse what cannot be repaired (too-recent symbols, UCS2,
+// blacklisted symbols, unsupported ISA, PyFPE), choose the tags, plan, and apply. Refusals
+// happen before anything is written; the output appears whole or not at all.
+import { copyFileSync, mkdirSync, realpathSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
+import path from 'node:path';
+import { baselineArch, splitPlatformTag } from '../analyze/arch.js';
+import { auditWheel, filenameFacts } from '../analyze/audit.js';
+import type { LdEnvironment } from '../analyze/ld-paths.js';
+import type { LibraryFs } from '../analyze/library-fs.js';
+import type { LogRecord } from '../analyze/report.js';
+import { UsageError, RepairError } from '../errors.js';
+import { parsePolicyName } from '../policy/load.js';
+import type { Libc, Policy } from '../policy/types.js';
+import { applyRepair, gatherSources } from './apply.js';
+import type { OwnerLookup } from './package-owner.js';
+import type { ElfPatcher } from './patcher.js';
+import { planRepair } from './plan.js';
+import { wheelNameOf } from '../analyze/load-wheel.js';
+
+export interface RepairOptions {
+  /** 'auto' or a platform tag (any architecture and libc). */
+  readonly plat: string;
+  readonly wheelDir: string;
+  readonly libSdir: string;
+  readonly updateTags: boolean;
+  readonly onlyPlat: boolean;
+  readonly strip: boolean;
+  readonly exclude: readonly string[];
+  readonly level: number;
+  readonly disableIsaExtCheck: boolean;
+  readonly allowPurePythonWheel: boolean;
+  readonly ldpaths: string | undefined;
+  readonly patcher: ElfPatcher | 'none';
+  /** SOURCE_DATE_EPOCH, clipped; undefined: the newest timestamp among the input's entries. */
+  readonly timestamp: Date | undefined;
+  readonly env: LdEnvironment;
+  readonly cwd: string;
+  readonly root: string;
+  readonly hostFs: LibraryFs;
+  readonly owners: OwnerLookup | undefined;
+  readonly tool: { readonly name: string; readonly version: string };
+  /** Called for every log record as it happens (so progress shows before a refusal). */
+  readonly onLog?: (r: LogRecord) => void;
+}
+
+export type RepairOutcome =
+  | { readonly kind: 'written'; readonly outputPath: string; readonly logs: readonly LogRecord[] }
+  | { readonly kind: 'pure-copied'; readonly outputPath: string; readonly logs: readonly LogRecord[] }
+  | { readonly kind: 'non-platform'; readonly message: string; readonly logs: readonly LogRecord[] };
+
+const LIBC_NAME: Record<Libc, string> = { glibc: 'GLIBC', musl: 'MUSL', android: 'ANDROID' };
+
+/** Split --plat into base name, requested (baseline) architecture and libc. */
+export function parsePlat(plat: string): { base: string; arch: string | undefined; libc: Libc | undefined } {
+  if (plat === 'auto') return { base: 'auto', arch: undefined, libc: undefined };
+  const { base, arch } = splitPlatformTag(plat);
+  const parsed = parsePolicyName(plat);
+  return { base, arch: arch === undefined ? undefined : baselineArch(arch), libc: parsed?.libc };
+}
+
+function refuse(file: string, plat: string, why: string): RepairError {
+  return new RepairError('REPAIR_REFUSED', `cannot repair "${file}" to "${plat}" ABI because ${why}`);
+}
+
+export async function repairWheel(file: string, o: RepairOptions): Promise<RepairOutcome> {
+  const logs: LogRecord[] = [];
+  const emit = (...rs: readonly LogRecord[]): void => {
+    for (const r of rs) {
+      logs.push(r);
+      o.onLog?.(r);
+    }
+  };
+  const info = (message: string): void => emit({ level: 'info', message });
+  const wheelPath = path.resolve(o.cwd, file);
+  const name = wheelNameOf(wheelPath);
+  const plat = parsePlat(o.plat);
+  const facts = filenameFacts(name);
+  emit(...facts.logs);
+  if (facts.arch !== undefined && plat.arch !== undefined && facts.arch !== plat.arch) {
+    throw new RepairError('REPAIR_REFUSED', `can't repair wheel ${name.filename} with ${facts.arch} architecture to a wheel targeting ${plat.arch}`);
+  }
+  let libc = facts.libc;
+  if (plat.libc !== undefined) {
+    if (libc === undefined) libc = plat.libc;
+    if (libc !== plat.libc) {
+      throw new RepairError('REPAIR_REFUSED', `can't repair wheel ${name.filename} with ${LIBC_NAME[libc]} libc to a wheel targeting ${LIBC_NAME[plat.libc]}`);
+    }
+  }
+  info(`Repairing ${name.filename}`);
+  mkdirSync(o.wheelDir, { recursive: true });
+
+  const outcome = await auditWheel(wheelPath, {
+    disableIsaExtCheck: o.disableIsaExtCheck,
+    ldpaths: o.ldpaths,
+    exclude: o.exclude,
+    allowGraft: true,
+    requestedPolicyBaseName: plat.base,
+    libc,
+    arch: (facts.arch ?? plat.arch) as Policy['arch'] | undefined,
+    musl: plat.libc === 'musl' ? plat.base : undefined,
+    env: o.env,
+    cwd: o.cwd,
+    root: o.root,
+    hostFs: o.hostFs,
+  });
+  // The filename facts were logged already.
+  emit(...outcome.logs.slice(facts.logs.length));
+  if (outcome.kind === 'non-platform') {
+    if (facts.pure && o.allowPurePythonWheel) {
+      const dest = path.join(o.wheelDir, name.filename);
+      if (!sameFile(dest, wheelPath)) {
+        copyAtomically(wheelPath, dest);
+      }
+      return { kind: 'pure-copied', outputPath: dest, logs };
+    }
+    return { kind: 'non-platform', message: outcome.message, logs };
+  }
+
+  const report = outcome.report;
+  const policies = report.policies;
+  let target: Policy;
+  let platName: string;
+  if (plat.base === 'auto') {
+    target = report.overall === policies.linux ? policies.lowest : report.overall;
+    platName = target.name;
+  } else {
+    platName = `${plat.base}_${policies.arch}`;
+    const found = policies.find(platName) ?? (policies.libc === 'android' && plat.base.startsWith('android') ? policies.lowest : undefined);
+    if (found === undefined) {
+      throw new UsageError(`--plat ${o.plat}: no such policy for a ${policies.libc} ${policies.arch} wheel`, {
+        hint: `choose one of: ${policies.policies
+          .slice(1)
+          .flatMap((p) => [p.name, ...p.aliases])
+          .join(', ')}`,
+      });
+    }
+    target = found;
+  }
+  if (target.priority > report.sym.priority) {
+    throw refuse(file, platName, "of the presence of too-recent versioned symbols. You'll need to compile the wheel on an older toolchain.");
+  }
+  if (target.priority > report.ucs.priority) {
+    throw refuse(file, platName, "it was compiled against a UCS2 build of Python. You'll need to compile the wheel against a wide-unicode build of Python.");
+  }
+  if (target.priority > report.blacklist.priority) throw refuse(file, platName, 'it depends on black-listed symbols.');
+  if (target.priority > report.machine.priority) throw refuse(file, platName, 'it depends on unsupported ISA extensions.');
+  // auditwheel skips this check and labels such wheels manylinux; we refuse (PEP 513).
+  if (target.priority > report.pyfpe.priority) throw refuse(file, platName, 'it uses the PyFPE_jbuf function, which no manylinux/musllinux tag allows.');
+
+  let abis = [target.name, ...target.aliases];
+  if (!o.onlyPlat && target.priority < report.overall.priority) {
+    info(`Wheel is eligible for a higher priority tag. You requested ${platName} but I have found this wheel is eligible for ${report.overall.name}.`);
+    abis = [report.overall.name, ...report.overall.aliases, ...abis];
+  }
+
+  const graftPolicy = abis[0] as string;
+  const toGraft = new Set<string>();
+  for (const refs of report.fullExternalRefs.values()) {
+    for (const p of refs.get(graftPolicy)?.libs.values() ?? []) if (p !== undefined) toGraft.add(p);
+  }
+  for (const ref of report.externalRefs.get(graftPolicy)?.provided ?? new Map<string, string>()) {
+    info(`Not grafting ${ref[0]}: ${ref[1]} loads it, so the target provides it with ${ref[1]}`);
+  }
+  const level = /^android_(\d+)/.exec(report.wheel.includes('android_') ? (name.platformTags[0] ?? '') : '');
+  const plan = planRepair(report, gatherSources(toGraft), {
+    graftPolicy,
+    libSdir: o.libSdir,
+    distribution: name.distribution,
+    android: policies.libc === 'android',
+    androidApiLevel: level?.[1] === undefined ? undefined : Number(level[1]),
+    is64: !['i686', 'armv7l'].includes(policies.arch),
+    arch: policies.arch,
+    strip: o.strip,
+  });
+  emit(...plan.logs);
+  const res = await applyRepair(outcome.wheel, plan, {
+    outDir: realpathSync(o.wheelDir),
+    abis,
+    updateTags: o.updateTags,
+    level: o.level,
+    timestamp: o.timestamp,
+    patcher: o.patcher,
+    owners: o.owners,
+    tool: o.tool,
+    inputPath: wheelPath,
+  });
+  emit(...res.logs);
+  info(`\nFixed-up wheel written to ${res.outputPath}`);
+  return { kind: 'written', outputPath: res.outputPath, logs };
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    const sa = statSync(a);
+    const sb = statSync(b);
+    return sa.ino === sb.ino && sa.dev === sb.dev;
+  } catch {
+    return false;
+  }
+}
+
+/** Copy keeping the mtime, through a temporary name, as `shutil.copy2` would but atomically. */
+function copyAtomically(from: string, to: string): void {
+  const tmp = path.join(path.dirname(to), `.${path.basename(to)}.${process.pid}.tmp`);
+  copyFileSync(from, tmp);
+  const st = statSync(from);
+  utimesSync(tmp, st.atime, st.mtime);
+  // renameSync is atomic within one file system.
+  renameAtomic(tmp, to);
+}
+
+function renameAtomic(tmp: string, to: string): void {
+  try {
+    renameSync(tmp, to);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new RepairError('REPAIR_IO', `cannot write ${to}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
