@@ -29,8 +29,16 @@ export function isLoaderName(name: string): boolean {
 
 const PYFPE = new Set(['PyFPE_jbuf', 'PyFPE_dummy', 'PyFPE_counter']);
 
+export interface SummaryOptions {
+  /**
+   * Read the dynamic symbol table (blacklist, extension, PyFPE and UCS2 facts). Libraries
+   * outside the wheel never need it, and it is the costliest part of a large C++ library.
+   */
+  readonly symbols?: boolean;
+}
+
 /** Summarise `elf`, which was read from a file named `fileName` (its basename names the module). */
-export function summarizeElf(elf: ElfFile, fileName: string): ElfSummary {
+export function summarizeElf(elf: ElfFile, fileName: string, options: SummaryOptions = {}): ElfSummary {
   const platform = elfPlatform(elf);
   const dyn = elf.dynamic;
   const versionRequirements: (readonly [string, string])[] = [];
@@ -50,7 +58,7 @@ export function summarizeElf(elf: ElfFile, fileName: string): ElfSummary {
   let usesPyFPE = false;
   let ucs2 = false;
   const undefinedStrong = new Set<string>();
-  for (const s of elf.dynamicSymbols()) {
+  for (const s of options.symbols === false ? [] : elf.dynamicSymbols()) {
     if (s.st_shndx === SHN_UNDEF) {
       if (s.bind !== STB_WEAK && s.name !== '') undefinedStrong.add(s.name);
       if (PYFPE.has(s.name) && (s.type === STT_FUNC || s.type === STT_NOTYPE)) usesPyFPE = true;

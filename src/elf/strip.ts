@@ -113,16 +113,31 @@ function mergeRanges(ranges: readonly Range[]): Range[] {
   return out;
 }
 
-/** Zero `dead` in `out` except where it overlaps a (merged, sorted) protected range. */
-function zeroDead(out: Uint8Array, dead: Range, kept: readonly Range[]): void {
-  let at = dead.start;
-  for (const p of kept) {
-    if (p.end <= at) continue;
-    if (p.start >= dead.end) break;
-    if (p.start > at) out.fill(0, at, p.start);
-    at = Math.max(at, p.end);
+/** Join neighbouring dead ranges when nothing kept lies between them (alignment padding). */
+function bridgeGaps(dead: readonly Range[], kept: readonly Range[]): Range[] {
+  const out: Range[] = [];
+  for (const d of dead) {
+    const last = out[out.length - 1];
+    if (last !== undefined && !kept.some((k) => k.start < d.start && k.end > last.end)) last.end = Math.max(last.end, d.end);
+    else out.push({ ...d });
   }
-  if (at < dead.end) out.fill(0, at, dead.end);
+  return out;
+}
+
+/** The parts of the (merged, sorted) `dead` ranges outside the (merged, sorted) `kept` ones. */
+function freePieces(dead: readonly Range[], kept: readonly Range[]): Range[] {
+  const out: Range[] = [];
+  for (const d of dead) {
+    let at = d.start;
+    for (const p of kept) {
+      if (p.end <= at) continue;
+      if (p.start >= d.end) break;
+      if (p.start > at) out.push({ start: at, end: p.start });
+      at = Math.max(at, p.end);
+    }
+    if (at < d.end) out.push({ start: at, end: d.end });
+  }
+  return out;
 }
 
 function alignOf(s: SectionHeader): number {
@@ -319,16 +334,10 @@ export function stripElf(input: Uint8Array): StripResult {
       (placed.get(s.index) as Placed).sh_offset = BigInt(pos);
     }
   }
-  const shentsize = is64 ? ELF64_SHDR_SIZE : ELF32_SHDR_SIZE;
-  const shoff = placeAt(pos, 0, is64 ? 8 : 4);
-  const total = shoff + keptSecs.length * shentsize;
 
-  const out = new Uint8Array(total);
-  out.set(input.subarray(0, imageEnd), 0);
-  for (const c of copies) out.set(c.data ?? input.subarray(c.from.start, c.from.end), c.to);
-
-  // Inside the image, wipe what is no longer referenced: removed sections and the old header
-  // table, except bytes a program header or a kept section still covers.
+  // Inside the image, what is no longer referenced (removed sections, the old header table) is
+  // free, except bytes a program header or a kept section still covers. That only happens in
+  // files an editor already extended with a segment past the old tail.
   const keep = mergeRanges(fixed);
   const oldShoff = toOffset(h.e_shoff, len, 'e_shoff');
   const dead: Range[] = [{ start: oldShoff, end: Math.min(oldShoff + h.e_shnum * h.e_shentsize, imageEnd) }];
@@ -336,7 +345,27 @@ export function stripElf(input: Uint8Array): StripResult {
     const r = ranges.get(i);
     if (r !== undefined) dead.push({ start: r.start, end: Math.min(r.end, imageEnd) });
   }
-  for (const d of mergeRanges(dead)) zeroDead(out, d, keep);
+  const holes = freePieces(bridgeGaps(mergeRanges(dead), keep), keep);
+
+  // The new header table goes into such a hole when one is large enough, else at the end.
+  const shentsize = is64 ? ELF64_SHDR_SIZE : ELF32_SHDR_SIZE;
+  const shtSize = keptSecs.length * shentsize;
+  const shtAlign = is64 ? 8 : 4;
+  let shoff = placeAt(pos, 0, shtAlign);
+  let total = shoff + shtSize;
+  for (const hole of holes) {
+    const at = placeAt(hole.start, 0, shtAlign);
+    if (at + shtSize <= hole.end) {
+      shoff = at;
+      total = pos;
+      break;
+    }
+  }
+
+  const out = new Uint8Array(total);
+  out.set(input.subarray(0, imageEnd), 0);
+  for (const c of copies) out.set(c.data ?? input.subarray(c.from.start, c.from.end), c.to);
+  for (const hole of holes) out.fill(0, hole.start, hole.end);
 
   const w = new ByteWriter(out, le, is64);
   if (renumbered) renumberDynsym(elf, out, w, newIndex, keptSecs);

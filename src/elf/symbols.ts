@@ -102,26 +102,29 @@ export function parseSymbols(
   const entSize = symEntrySize(r.is64);
   r.check(loc.offset, loc.count * entSize, 'dynamic symbol table');
   const out: ElfSymbol[] = new Array<ElfSymbol>(loc.count);
+  // The whole table was bounds-checked above, so fields are read straight from the view:
+  // per-field checks and labels would dominate on libraries with 100k symbols.
+  const v = r.view;
+  const le = r.littleEndian;
   for (let i = 0; i < loc.count; i++) {
     const o = loc.offset + i * entSize;
-    const w = `dynamic symbol ${i}`;
     let st_name: number, st_info: number, st_other: number, st_shndx: number, st_value: bigint, st_size: bigint;
     if (r.is64) {
-      st_name = r.u32(o, `${w} st_name`); // 0x00 st_name
-      st_info = r.u8(o + 4, `${w} st_info`); // 0x04 st_info
-      st_other = r.u8(o + 5, `${w} st_other`); // 0x05 st_other
-      st_shndx = r.u16(o + 6, `${w} st_shndx`); // 0x06 st_shndx
-      st_value = r.u64(o + 8, `${w} st_value`); // 0x08 st_value
-      st_size = r.u64(o + 16, `${w} st_size`); // 0x10 st_size
+      st_name = v.getUint32(o, le); // 0x00 st_name
+      st_info = v.getUint8(o + 4); // 0x04 st_info
+      st_other = v.getUint8(o + 5); // 0x05 st_other
+      st_shndx = v.getUint16(o + 6, le); // 0x06 st_shndx
+      st_value = v.getBigUint64(o + 8, le); // 0x08 st_value
+      st_size = v.getBigUint64(o + 16, le); // 0x10 st_size
     } else {
-      st_name = r.u32(o, `${w} st_name`); // 0x00 st_name
-      st_value = BigInt(r.u32(o + 4, `${w} st_value`)); // 0x04 st_value
-      st_size = BigInt(r.u32(o + 8, `${w} st_size`)); // 0x08 st_size
-      st_info = r.u8(o + 12, `${w} st_info`); // 0x0c st_info
-      st_other = r.u8(o + 13, `${w} st_other`); // 0x0d st_other
-      st_shndx = r.u16(o + 14, `${w} st_shndx`); // 0x0e st_shndx
+      st_name = v.getUint32(o, le); // 0x00 st_name
+      st_value = BigInt(v.getUint32(o + 4, le)); // 0x04 st_value
+      st_size = BigInt(v.getUint32(o + 8, le)); // 0x08 st_size
+      st_info = v.getUint8(o + 12); // 0x0c st_info
+      st_other = v.getUint8(o + 13); // 0x0d st_other
+      st_shndx = v.getUint16(o + 14, le); // 0x0e st_shndx
     }
-    const name = st_name === 0 ? '' : readCString(r, strtab, st_name, `${w} name`, warnings);
+    const name = st_name === 0 ? '' : readCString(r, strtab, st_name, 'dynamic symbol name', warnings);
     out[i] = {
       index: i,
       st_name,
