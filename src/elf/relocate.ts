@@ -156,7 +156,7 @@ export function relocateWrite(
 
   const loads = phdrs.filter((p) => p.p_type === PT_LOAD);
   let P = BigInt(machinePageSize(h.e_machine));
-  for (const l of loads) if (l.p_align > P && l.p_align <= 0x10000n) P = l.p_align;
+  for (const l of loads) if (l.p_align > P && l.p_align <= 0x10000n && (l.p_align & (l.p_align - 1n)) === 0n) P = l.p_align;
 
   // Where the new (or rebuilt) segment goes, and which program header slot describes it.
   const own = ownSegment(elf, sections);
@@ -169,8 +169,11 @@ export function relocateWrite(
     slot = { kind: 'reuse', ph: own };
   } else {
     O = roundUp(BigInt(input.length), P);
+    // Above every segment and every allocated section (a section outside all segments in a
+    // damaged file must not end up inside ours).
     let top = 0n;
     for (const l of loads) if (l.p_vaddr + l.p_memsz > top) top = l.p_vaddr + l.p_memsz;
+    for (const s of sections) if (isAlloc(s) && s.sh_addr + s.sh_size > top) top = s.sh_addr + s.sh_size;
     V = roundUp(top, P);
     const nul = phdrs.find((p) => p.p_type === PT_NULL);
     slot = nul !== undefined ? { kind: 'null', ph: nul } : { kind: 'grow', evict: phtGrowth(elf, sections, loads, phent) };
@@ -190,6 +193,26 @@ export function relocateWrite(
   // Safety scan before evicting: nothing may point into an evicted section except the
   // pointer tags we remap and the program headers we move with it.
   if (slot.kind === 'grow' && slot.evict.length > 0) safetyScan(elf, slot.evict, r);
+
+  // Everything we move must sit where its section header says, inside a PT_LOAD; and a note or
+  // interpreter segment must be exactly the sections that move with it. Otherwise the file's
+  // headers disagree with each other and we refuse rather than guess.
+  for (const s of [...toMove, ...(dynstrSec === undefined ? [] : [dynstrSec])]) {
+    const home = loads.find((l) => s.sh_addr >= l.p_vaddr && s.sh_addr + s.sh_size <= l.p_vaddr + l.p_filesz);
+    if (home === undefined || s.sh_offset - home.p_offset !== s.sh_addr - home.p_vaddr) {
+      throw refuseLayout(`section ${s.name || `#${s.index}`} is not where its PT_LOAD segment maps it`);
+    }
+  }
+  for (const p of phdrs) {
+    if (p.p_type !== PT_INTERP && p.p_type !== PT_NOTE && p.p_type !== PT_GNU_PROPERTY) continue;
+    const inside = toMove.filter((s) => s.sh_addr >= p.p_vaddr && s.sh_addr < p.p_vaddr + (p.p_memsz > 0n ? p.p_memsz : 1n));
+    if (inside.length === 0) continue;
+    const start = inside.reduce((m, s) => (s.sh_addr < m ? s.sh_addr : m), inside[0]?.sh_addr ?? 0n);
+    const end = inside.reduce((m, s) => (s.sh_addr + s.sh_size > m ? s.sh_addr + s.sh_size : m), 0n);
+    if (start !== p.p_vaddr || end > p.p_vaddr + p.p_filesz || p.p_offset - (inside[0]?.sh_offset ?? 0n) !== p.p_vaddr - (inside[0]?.sh_addr ?? 0n)) {
+      throw refuseLayout(`program header ${p.index} does not match the sections it covers`);
+    }
+  }
 
   const moves: Move[] = [];
   const dynstrBytes = new Uint8Array(dyn.strtabSize + appended.length);

@@ -31,7 +31,7 @@ import type { ElfFile, SectionHeader } from './types.js';
 const SHF_INFO_LINK = 0x40n;
 
 /** The largest sh_addralign honoured when re-packing a non-alloc section. */
-const MAX_TAIL_ALIGN = 1 << 20;
+const MAX_TAIL_ALIGN = 0x10000;
 
 export interface StripResult {
   /** The stripped image; the input object itself when nothing was removed. */
@@ -169,14 +169,19 @@ function rawName(table: Uint8Array, index: number): Uint8Array | undefined {
  * name when it can. Returns the table and each name's offset.
  */
 function buildNameTable(names: readonly Uint8Array[]): { table: Uint8Array; offsets: number[] } {
-  const key = (b: Uint8Array): string => String.fromCharCode(...b);
+  const key = (b: Uint8Array): string => {
+    let k = '';
+    for (let i = 0; i < b.length; i += 4096) k += String.fromCharCode(...b.subarray(i, i + 4096));
+    return k;
+  };
   const at = new Map<string, number>([['', 0]]);
   const order = names.map((n, i) => ({ n, i })).sort((a, b) => b.n.length - a.n.length || a.i - b.i);
   const parts: Uint8Array[] = [new Uint8Array(1)];
   let size = 1;
   for (const { n } of order) {
     if (at.has(key(n))) continue;
-    for (let k = 0; k < n.length; k++) {
+    // Register every suffix for tail merging (short names only: the cost is quadratic).
+    for (let k = 0; k < (n.length <= 256 ? n.length : 1); k++) {
       const suffix = key(n.subarray(k));
       if (!at.has(suffix)) at.set(suffix, size + k);
     }
@@ -227,6 +232,9 @@ export function stripElf(input: Uint8Array): StripResult {
   const secs = elf.sections();
   const len = input.length;
 
+  const removed = chooseRemoved(secs, h.e_shstrndx);
+  if (removed.size === 0) return unchanged;
+
   // Every section with file bytes must lie inside the file.
   const ranges = new Map<number, Range>();
   for (const s of secs) {
@@ -236,8 +244,6 @@ export function stripElf(input: Uint8Array): StripResult {
     ranges.set(s.index, { start, end: start + size });
   }
 
-  const removed = chooseRemoved(secs, h.e_shstrndx);
-  if (removed.size === 0) return unchanged;
 
   // New indexes (-1: removed).
   const newIndex = new Int32Array(secs.length);
@@ -263,7 +269,7 @@ export function stripElf(input: Uint8Array): StripResult {
     const r = ranges.get(s.index);
     if (r !== undefined && isAlloc(s)) fixed.push(r);
   }
-  let imageEnd = Math.max(...fixed.map((r) => r.end));
+  let imageEnd = fixed.reduce((m, r) => Math.max(m, r.end), 0);
   const tail: SectionHeader[] = [];
   const keptNonAlloc = keptSecs
     .filter((s) => !isAlloc(s) && ranges.has(s.index))
@@ -353,6 +359,10 @@ export function stripElf(input: Uint8Array): StripResult {
   const shtAlign = is64 ? 8 : 4;
   let shoff = placeAt(pos, 0, shtAlign);
   let total = shoff + shtSize;
+  // Alignment padding is bounded per section; refuse a pathological file that would balloon.
+  if (total > 2 * len + 0x100000) {
+    throw new ElfFormatError('ELF_UNSUPPORTED', `stripping would grow the file from ${hex(len)} to ${hex(total)} bytes (section alignments), refusing`);
+  }
   for (const hole of holes) {
     const at = placeAt(hole.start, 0, shtAlign);
     if (at + shtSize <= hole.end) {

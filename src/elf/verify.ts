@@ -69,8 +69,8 @@ export function layoutViolations(f: ElfFile): string[] {
     const inside = loads.some((l) => s.sh_addr >= l.p_vaddr && s.sh_addr + s.sh_size <= l.p_vaddr + (s.sh_type === SHT_NOBITS ? l.p_memsz : l.p_filesz));
     if (!inside) out.push(`section ${s.name} is not inside a PT_LOAD`);
     if (s.sh_type !== SHT_NOBITS && inside) {
-      const l = loads.find((x) => s.sh_addr >= x.p_vaddr && s.sh_addr < x.p_vaddr + x.p_filesz);
-      if (l !== undefined && s.sh_offset - l.p_offset !== s.sh_addr - l.p_vaddr) out.push(`section ${s.name}: offset and address disagree with its PT_LOAD`);
+      const homes = loads.filter((x) => s.sh_addr >= x.p_vaddr && s.sh_addr < x.p_vaddr + x.p_filesz);
+      if (homes.length > 0 && !homes.some((l) => s.sh_offset - l.p_offset === s.sh_addr - l.p_vaddr)) out.push(`section ${s.name}: offset and address disagree with its PT_LOAD`);
     }
   }
   if (sections.length > 0) {
