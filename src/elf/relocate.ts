@@ -155,6 +155,13 @@ export function relocateWrite(
   }
 
   const loads = phdrs.filter((p) => p.p_type === PT_LOAD);
+  // A file whose segments overlap or are out of order would not load anyway; moving sections
+  // around in it could only hide that, so refuse.
+  for (let i = 0; i < loads.length; i++) {
+    const a = loads[i] as ProgramHeader;
+    const b = loads[i + 1];
+    if (b !== undefined && b.p_vaddr < a.p_vaddr + a.p_memsz) throw refuseLayout('its PT_LOAD segments overlap or are out of order');
+  }
   let P = BigInt(machinePageSize(h.e_machine));
   for (const l of loads) if (l.p_align > P && l.p_align <= 0x10000n && (l.p_align & (l.p_align - 1n)) === 0n) P = l.p_align;
 
@@ -209,7 +216,7 @@ export function relocateWrite(
     if (inside.length === 0) continue;
     const start = inside.reduce((m, s) => (s.sh_addr < m ? s.sh_addr : m), inside[0]?.sh_addr ?? 0n);
     const end = inside.reduce((m, s) => (s.sh_addr + s.sh_size > m ? s.sh_addr + s.sh_size : m), 0n);
-    if (start !== p.p_vaddr || end > p.p_vaddr + p.p_filesz || p.p_offset - (inside[0]?.sh_offset ?? 0n) !== p.p_vaddr - (inside[0]?.sh_addr ?? 0n)) {
+    if (start !== p.p_vaddr || end !== p.p_vaddr + p.p_filesz || p.p_offset - (inside[0]?.sh_offset ?? 0n) !== p.p_vaddr - (inside[0]?.sh_addr ?? 0n)) {
       throw refuseLayout(`program header ${p.index} does not match the sections it covers`);
     }
   }
@@ -263,7 +270,12 @@ export function relocateWrite(
     moves.push(dynMove);
   }
 
-  // Lay the segment out, each piece at its alignment.
+  // Lay the segment out, each piece at its alignment (a power of two no larger than a page).
+  for (const m of moves) {
+    if (m.align > P || (m.align > 0n && (m.align & (m.align - 1n)) !== 0n)) {
+      throw refuseLayout(`section ${m.section?.name ?? '.dynstr'} asks for alignment ${hex(m.align)}`);
+    }
+  }
   let cursor = 0n;
   for (const m of moves) {
     cursor = roundUp(cursor, m.align > 0n ? m.align : 1n);
@@ -287,7 +299,25 @@ export function relocateWrite(
     return undefined;
   };
 
+  // The header and the program header table are rewritten in place: no table may live there.
+  const rewrittenEnd = BigInt(h.e_phoff) + BigInt(h.e_phnum + (slot.kind === 'grow' ? 1 : 0)) * phent;
+  for (const e of entries) {
+    if (!POINTER_TAGS.has(e.tag)) continue;
+    if (moves.some((m) => m !== dynMove && e.val >= m.oldAddr && e.val < m.oldAddr + m.oldSize)) continue;
+    const off = elf.vaddrToOffset(e.val, 1);
+    if (off !== undefined && (off < (is64 ? 64 : 52) || (BigInt(off) >= h.e_phoff && BigInt(off) < rewrittenEnd))) {
+      throw refuseLayout(`dynamic tag ${hex(e.tag)} points into the ELF or program headers`);
+    }
+  }
+
   // Dynamic entries: pointer tags follow their sections; the string table is the new copy.
+  // A table pointer always names the start of its section; one pointing into the middle of a
+  // section we move means the headers disagree, and we refuse.
+  for (const e of entries) {
+    if (!POINTER_TAGS.has(e.tag) || e.tag === DT_STRTAB) continue;
+    const m = moves.find((x) => x !== dynMove && e.val >= x.oldAddr && e.val < x.oldAddr + (x.oldSize > 0n ? x.oldSize : 1n));
+    if (m !== undefined && m.oldAddr !== e.val) throw refuseLayout(`dynamic tag ${hex(e.tag)} points into the middle of a section that would have to move`);
+  }
   for (const e of entries) {
     if (e.tag === DT_STRTAB) e.val = dynstrMove.newAddr;
     else if (e.tag === DT_STRSZ) e.val = dynstrMove.newSize;
@@ -473,6 +503,17 @@ function phtGrowth(elf: ElfFile, sections: readonly SectionHeader[], loads: read
       evict.push(g);
     }
     void s;
+  }
+  // The grown table must not cover bytes that a program header still describes (a damaged
+  // .interp section header could hide PT_INTERP's string from the walk above).
+  for (const p of elf.programHeaders) {
+    if (p.p_type === PT_LOAD || p.p_type === PT_PHDR || p.p_filesz === 0n) continue;
+    if (p.p_offset >= need || p.p_offset + p.p_filesz <= phtEnd) continue;
+    const moved = evict.filter((x) => x.sh_offset >= p.p_offset && x.sh_offset < p.p_offset + p.p_filesz);
+    const end = moved.reduce((m, x) => (x.sh_offset + x.sh_size > m ? x.sh_offset + x.sh_size : m), 0n);
+    if (moved.length === 0 || moved[0]?.sh_offset !== p.p_offset || end !== p.p_offset + p.p_filesz) {
+      throw refuseLayout(`program header ${p.index} lies where the program header table would grow`);
+    }
   }
   return evict;
 }

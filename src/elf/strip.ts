@@ -44,7 +44,7 @@ export interface StripResult {
 
 /** Non-alloc sections strip --strip-all treats as debugging information, by name. */
 const DEBUG_PREFIXES = ['.debug', '.zdebug', '.gnu.linkonce.wi.', '.gnu.debuglto_', '.stab', '.line'];
-/** Also dropped: the MiniDebugInfo blob and the pointers to separate debug files (GNU strip keeps these three). */
+/** Also dropped by name: .gdb_index (as GNU strip does), the MiniDebugInfo blob and the pointers to separate debug files (GNU strip keeps the last three). */
 const DEBUG_NAMES = new Set(['.gdb_index', '.gnu_debugdata', '.gnu_debuglink', '.gnu_debugaltlink']);
 
 function isDebugName(name: string): boolean {
@@ -207,20 +207,30 @@ interface Placed {
 /**
  * Remove the symbol table, debug sections and what depends on them, like `strip --strip-all`.
  *
- * The bytes every program header covers, the ELF header and program header table, and every
- * alloc section stay where they are; the only bytes rewritten inside that image are
+ * Removed: non-alloc SHT_SYMTAB and its SHT_SYMTAB_SHNDX, the string table only they used,
+ * `.debug*`, `.zdebug*`, `.stab*`, `.line*`, `.gnu.linkonce.wi.*`, `.gnu.debuglto_*`, `.gdb_index`,
+ * and (unlike GNU strip, which keeps them) `.gnu_debugdata`, `.gnu_debuglink`, `.gnu_debugaltlink`;
+ * then every non-alloc relocation section whose target or symbol table went, and any other
+ * non-alloc section indexed by the removed symbol table. Everything else is kept.
+ *
+ * Layout: the bytes every program header covers, the ELF header and program header table and
+ * every alloc section stay where they are. The only bytes rewritten inside that image are
  * e_shoff/e_shnum/e_shstrndx and, only when a removed section preceded an alloc one in the
- * header table, the st_shndx fields of .dynsym. Kept non-alloc sections are re-packed after
- * the image in their file order (alignment kept), then comes the new section header table and
- * a rebuilt .shstrtab. Bytes past the image that no kept section covers (such as data appended
- * after the old section header table) are dropped, as GNU strip drops them; removed sections
- * that must stay in place (inside the image) are zeroed unless a program header covers them.
- * A file without section headers, or with nothing to remove, comes back unchanged (the input
- * object itself). The input is never mutated.
+ * header table, the st_shndx fields of .dynsym. Kept non-alloc sections past the image are
+ * re-packed after it in file order (alignment kept), .shstrtab rebuilt with only the kept
+ * names, then the new section header table. Bytes past the image that no kept section covers
+ * (data appended after the old section header table, say) are dropped, as GNU strip drops
+ * them. In a file an editor already extended past its old tail, removed sections lying inside
+ * the image cannot move: their bytes are zeroed and may hold the new section header table.
+ *
+ * A file without section headers, or with nothing to remove, comes back unchanged: the input
+ * object itself, trailing bytes included. The input is never mutated. The output is re-parsed
+ * and checked (same program headers, same kept sections and bytes) before it is returned.
  *
  * Throws ElfFormatError: ELF_UNSUPPORTED (ET_REL/ET_CORE, a .dynsym symbol in a removed section,
- * SHN_XINDEX symbols when sections are renumbered), ELF_TRUNCATED / ELF_MALFORMED (sections
- * outside the file, bad alignment), ELF_SELF_CHECK (the output failed verification: a bug).
+ * SHN_XINDEX symbols or SHT_SYMTAB_SHNDX when sections are renumbered, absurd alignments),
+ * ELF_TRUNCATED / ELF_MALFORMED (sections outside the file, bad alignment), ELF_SELF_CHECK
+ * (the output failed verification: a bug).
  */
 export function stripElf(input: Uint8Array): StripResult {
   const elf = parseElf(input);
@@ -243,7 +253,6 @@ export function stripElf(input: Uint8Array): StripResult {
     const size = toSize(s.sh_size, len - start, `${label(s)} sh_size`);
     ranges.set(s.index, { start, end: start + size });
   }
-
 
   // New indexes (-1: removed).
   const newIndex = new Int32Array(secs.length);
@@ -411,8 +420,16 @@ function renumberDynsym(elf: ElfFile, out: Uint8Array, w: ByteWriter, newIndex: 
     if (s.sh_entsize !== 0n && s.sh_entsize !== BigInt(entsize)) {
       throw new ElfFormatError('ELF_MALFORMED', `${label(s)} sh_entsize is ${s.sh_entsize}, expected ${entsize}`);
     }
+    // Write only where the loader's symbol table really is: the section's address must map to
+    // its offset, and no other alloc section may share its bytes.
     const off = Number(s.sh_offset);
-    const count = Math.floor(Number(s.sh_size) / entsize);
+    const size = Number(s.sh_size);
+    if (elf.vaddrToOffset(s.sh_addr, size) !== off) {
+      throw new ElfFormatError('ELF_MALFORMED', `${label(s)} (sh_addr ${hex(s.sh_addr)}, sh_offset ${hex(off)}) does not match its PT_LOAD mapping`);
+    }
+    const clash = keptSecs.find((o) => o !== s && hasBytes(o) && isAlloc(o) && Number(o.sh_offset) < off + size && Number(o.sh_offset + o.sh_size) > off);
+    if (clash !== undefined) throw new ElfFormatError('ELF_MALFORMED', `${label(s)} overlaps ${label(clash)}`);
+    const count = Math.floor(size / entsize);
     for (let i = 0; i < count; i++) {
       const at = off + i * entsize + shndxAt;
       const shndx = r.u16(at, `${label(s)} symbol ${i} st_shndx`);

@@ -83,7 +83,7 @@ describe('editor properties: random edit sequences in series', () => {
 
 describe('editor fuzz: mutated inputs', () => {
   const runs = Number(process.env['WHEELAUDIT_FUZZ_RUNS'] ?? '1500');
-  it(`${runs} mutants give a typed error or a self-checked output`, () => {
+  it(`${runs} mutants give a typed error or a self-checked output`, { timeout: 600_000 }, () => {
     const rand = mulberry32(0xf00d);
     const bases = BASES.map((b) => new Uint8Array(readFileSync(path.join(OUT, b))));
     const ops: ElfEditOp[] = [
