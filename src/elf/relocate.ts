@@ -530,7 +530,7 @@ function safetyScan(elf: ElfFile, evict: readonly SectionHeader[], r: ByteReader
       if (s !== undefined) throw refuseLayout(`dynamic tag ${hex(e.d_tag)} points into ${s.name}, which would have to move`);
     }
     for (const rel of dynamicRelocations(r, dyn, elf.vaddrToOffset)) {
-      const s = inEvicted(rel.r_offset) ?? (rel.r_addend !== undefined ? inEvicted(rel.r_addend) : undefined);
+      const s = inEvicted(rel.r_offset) ?? (rel.target !== undefined ? inEvicted(rel.target) : undefined);
       if (s !== undefined) throw refuseLayout(`a dynamic relocation refers to ${s.name}, which would have to move`);
     }
   }

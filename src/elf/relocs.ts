@@ -11,8 +11,14 @@ import type { DynamicInfo } from './types.js';
 export interface RelocationSite {
   /** Address the loader writes to. */
   readonly r_offset: bigint;
-  /** The explicit addend (RELA), or undefined when it lives at r_offset (REL, RELR). */
-  readonly r_addend: bigint | undefined;
+  /** Symbol index from r_info; 0 for relative relocations (and always for RELR). */
+  readonly sym: number;
+  /**
+   * For a relocation without a symbol, the address it produces: the explicit addend (RELA) or
+   * the value stored at r_offset (REL, RELR). Undefined for symbol relocations, whose addend
+   * is an offset from the symbol, not an address.
+   */
+  readonly target: bigint | undefined;
 }
 
 function table(r: ByteReader, dyn: DynamicInfo, map: VaddrMapper, addrTag: bigint, sizeTag: bigint, what: string): { offset: number; size: number } | undefined {
@@ -29,11 +35,21 @@ function table(r: ByteReader, dyn: DynamicInfo, map: VaddrMapper, addrTag: bigin
 export function dynamicRelocations(r: ByteReader, dyn: DynamicInfo, map: VaddrMapper): RelocationSite[] {
   const out: RelocationSite[] = [];
   const word = r.is64 ? 8 : 4;
+  // The word stored at an address (REL and RELR keep their addend there).
+  const stored = (addr: bigint): bigint | undefined => {
+    const off = map(addr, word);
+    return off === undefined ? undefined : r.word(off, 'relocated word');
+  };
   const readRel = (t: { offset: number; size: number } | undefined, withAddend: boolean, what: string): void => {
     if (t === undefined) return;
     const ent = withAddend ? 3 * word : 2 * word;
     for (let o = t.offset; o + ent <= t.offset + t.size; o += ent) {
-      out.push({ r_offset: r.word(o, `${what} r_offset`), r_addend: withAddend ? r.sword(o + 2 * word, `${what} r_addend`) : undefined });
+      const r_offset = r.word(o, `${what} r_offset`);
+      const info = r.word(o + word, `${what} r_info`);
+      const sym = Number(r.is64 ? info >> 32n : info >> 8n);
+      let target: bigint | undefined;
+      if (sym === 0) target = withAddend ? r.sword(o + 2 * word, `${what} r_addend`) : stored(r_offset);
+      out.push({ r_offset, sym, target });
     }
   };
   readRel(table(r, dyn, map, DT_RELA, DT_RELASZ, 'DT_RELA'), true, 'DT_RELA');
@@ -48,12 +64,15 @@ export function dynamicRelocations(r: ByteReader, dyn: DynamicInfo, map: VaddrMa
     for (let o = relr.offset; o + word <= relr.offset + relr.size; o += word) {
       const v = r.word(o, 'DT_RELR entry');
       if ((v & 1n) === 0n) {
-        out.push({ r_offset: v, r_addend: undefined });
+        out.push({ r_offset: v, sym: 0, target: stored(v) });
         base = v + BigInt(word);
       } else {
         let bitmap = v >> 1n;
         for (let i = 0; bitmap !== 0n; i++, bitmap >>= 1n) {
-          if (bitmap & 1n) out.push({ r_offset: base + BigInt(i * word), r_addend: undefined });
+          if (bitmap & 1n) {
+            const at = base + BigInt(i * word);
+            out.push({ r_offset: at, sym: 0, target: stored(at) });
+          }
         }
         base += BigInt(bits * word);
       }

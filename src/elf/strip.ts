@@ -113,12 +113,27 @@ function mergeRanges(ranges: readonly Range[]): Range[] {
   return out;
 }
 
+/** Index of the first range in `sorted` (merged, so ends increase) whose end is above `pos`. */
+function firstEndingAfter(sorted: readonly Range[], pos: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as Range).end > pos) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 /** Join neighbouring dead ranges when nothing kept lies between them (alignment padding). */
 function bridgeGaps(dead: readonly Range[], kept: readonly Range[]): Range[] {
   const out: Range[] = [];
   for (const d of dead) {
     const last = out[out.length - 1];
-    if (last !== undefined && !kept.some((k) => k.start < d.start && k.end > last.end)) last.end = Math.max(last.end, d.end);
+    // Kept ranges are merged and sorted: the first one ending after `last` is the only
+    // candidate that could sit between `last` and `d`.
+    const k = last === undefined ? undefined : kept[firstEndingAfter(kept, last.end)];
+    if (last !== undefined && !(k !== undefined && k.start < d.start)) last.end = Math.max(last.end, d.end);
     else out.push({ ...d });
   }
   return out;
@@ -129,7 +144,8 @@ function freePieces(dead: readonly Range[], kept: readonly Range[]): Range[] {
   const out: Range[] = [];
   for (const d of dead) {
     let at = d.start;
-    for (const p of kept) {
+    for (let i = firstEndingAfter(kept, at); i < kept.length; i++) {
+      const p = kept[i] as Range;
       if (p.end <= at) continue;
       if (p.start >= d.end) break;
       if (p.start > at) out.push({ start: at, end: p.start });
