@@ -3,7 +3,7 @@
 // host (or a --sysroot), read through HostFs. Keeping resolution on this interface is what
 // lets one wheel be audited against another architecture's libraries.
 import type { ElfSummary } from './elf-summary.js';
-import { isSubdir } from './paths.js';
+import { installedPath, isSubdir } from './paths.js';
 
 export interface LibraryFs {
   isDirectory(path: string): boolean;
@@ -35,12 +35,15 @@ export class WheelFs implements LibraryFs {
     readonly mount: string = WHEEL_MOUNT,
   ) {
     this.dirs = new Set([mount]);
-    for (const name of entryNames) {
+    for (const entry of entryNames) {
+      // Files under <name>.data/platlib/ are seen where they are installed, so their $ORIGIN
+      // run paths resolve as they will at run time.
+      const name = installedPath(entry);
       const clean = name.replace(/\/+$/, '');
       if (clean === '') continue;
       const full = `${mount}/${clean}`;
       if (name.endsWith('/')) this.dirs.add(full);
-      else this.files.set(full, elves.get(clean));
+      else this.files.set(full, elves.get(entry));
       let i = clean.lastIndexOf('/');
       while (i > 0) {
         this.dirs.add(`${mount}/${clean.slice(0, i)}`);
@@ -49,14 +52,9 @@ export class WheelFs implements LibraryFs {
     }
   }
 
-  /** Entry name -> virtual absolute path. */
+  /** Entry name -> virtual absolute path (its installed location). */
   pathOf(entryName: string): string {
-    return `${this.mount}/${entryName}`;
-  }
-
-  /** Virtual absolute path -> entry name, or undefined when outside the wheel. */
-  entryOf(path: string): string | undefined {
-    return isSubdir(path, this.mount) && path !== this.mount ? path.slice(this.mount.length + 1) : undefined;
+    return `${this.mount}/${installedPath(entryName)}`;
   }
 
   owns(path: string): boolean {

@@ -68,3 +68,12 @@ export function dedupe<T>(items: readonly T[]): T[] {
   }
   return out;
 }
+
+/**
+ * Where a wheel entry lands when installed: `<name>.data/platlib/x` and `.data/purelib/x`
+ * install as `x`, next to the root's files. Run paths are resolved from there.
+ */
+export function installedPath(entry: string): string {
+  const m = /^[^/]+\.data\/(platlib|purelib)\/(.*)$/.exec(entry);
+  return m?.[2] ?? entry;
+}

@@ -85,7 +85,14 @@ export function layoutViolations(f: ElfFile): string[] {
   return out;
 }
 
-function symbolView(f: ElfFile): unknown[] {
+/** Element-wise equality of flat arrays (fast path for the large tables). */
+function sameArray(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function symbolView(f: ElfFile): unknown[][] {
   const secs = f.sections();
   const addrOf = (shndx: number): bigint | undefined => secs[shndx]?.sh_addr;
   return f.dynamicSymbols().map((s) => {
@@ -113,8 +120,10 @@ export function verifyEdit(before: ElfFile, after: ElfFile, expected: ExpectedDy
   for (const n of vn) if (!d.needed.includes(n.file) && before.dynamic?.needed.includes(before.versionNeeds().find((b) => b.offset === n.offset)?.file ?? '')) fail(`Verneed names ${n.file}, which is not a DT_NEEDED entry`);
   if (!same(vn.map((n) => n.aux.map((a) => [a.name, a.vna_hash, a.vna_flags, a.vna_other])), before.versionNeeds().map((n) => n.aux.map((a) => [a.name, a.vna_hash, a.vna_flags, a.vna_other])))) fail('Vernaux entries changed');
   if (!same(after.versionDefs().map((v) => [v.vd_ndx, v.vd_flags, v.aux.map((a) => a.name)]), before.versionDefs().map((v) => [v.vd_ndx, v.vd_flags, v.aux.map((a) => a.name)]))) fail('Verdef entries changed');
-  if (!same(after.symbolVersionIndexes(), before.symbolVersionIndexes())) fail('.gnu.version changed');
-  if (!same(symbolView(after), symbolView(before))) fail('the dynamic symbol table changed');
+  if (!sameArray(after.symbolVersionIndexes(), before.symbolVersionIndexes())) fail('.gnu.version changed');
+  const symsAfter = symbolView(after);
+  const symsBefore = symbolView(before);
+  if (symsAfter.length !== symsBefore.length || symsAfter.some((row, i) => !sameArray(row, symsBefore[i] ?? []))) fail('the dynamic symbol table changed');
   if (after.interpreter !== before.interpreter) fail('PT_INTERP changed');
   if (!same(after.notes().map((n) => [n.owner, n.type, Array.from(n.desc)]), before.notes().map((n) => [n.owner, n.type, Array.from(n.desc)]))) fail('notes changed');
 

@@ -251,8 +251,17 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
       const c = changed.get(p);
       if (c !== undefined) return { name: p, source: { kind: 'data', data: c.data }, mode: c.mode };
       const entry = zip.entry(p) as WheelEntry;
+      if (entry.compressionMethod !== 8) return { name: p, source: undefined, mode: -1 };
       return { name: p, source: { kind: 'raw', entry, zip }, mode: fileMode(entry) };
     });
+    // Stored (uncompressed) input entries are deflated like the reference does (#366); only
+    // deflated ones are copied as they are.
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i] as ZipWriteItem;
+      if (it.mode !== -1) continue;
+      const entry = zip.entry(it.name) as WheelEntry;
+      items[i] = { name: it.name, source: { kind: 'data', data: await zip.readEntry(entry) }, mode: fileMode(entry) };
+    }
     const outputPath = `${o.outDir}/${filename}`;
     if (sameFile(outputPath, o.inputPath)) {
       throw new RepairError('REPAIR_REFUSED', `the repaired wheel would replace the input ${o.inputPath}`, { hint: 'write it elsewhere with -w DIR' });

@@ -4,7 +4,9 @@
 // ELF file, which ELF scripts move behind a shim, and what gets stripped. Nothing is read or
 // written here; apply.ts carries the plan out.
 import { LIBPYTHON_RE } from '../analyze/lddtree.js';
-import { basename, dirname, isSubdir, normpath, relative } from '../analyze/paths.js';
+import { basename, dirname, installedPath, isSubdir, normpath, relative } from '../analyze/paths.js';
+
+export { installedPath };
 import type { AuditReport, LogRecord } from '../analyze/report.js';
 import type { ElfEditOp } from '../elf/edit.js';
 import { RepairError } from '../errors.js';
@@ -81,11 +83,6 @@ export function isScript(entry: string): boolean {
   return parts.length === 3 && (parts[0] as string).endsWith('.data') && parts[1] === 'scripts';
 }
 
-/** Where an entry lands after installation: `.data/platlib/x` installs as `x`. */
-export function installedPath(entry: string): string {
-  const m = /^[^/]+\.data\/(platlib|purelib)\/(.*)$/.exec(entry);
-  return m?.[2] ?? entry;
-}
 
 /** The Python shim that replaces a moved ELF script; installers rewrite `#!python`. */
 export function scriptShim(movedEntry: string): string {
@@ -194,7 +191,7 @@ export function planRepair(report: AuditReport, sources: ReadonlyMap<string, Gra
       }
       if (src === undefined) {
         throw new RepairError('REPAIR_LIB_NOT_FOUND', `Cannot repair wheel, because required library "${soname}" could not be located`, {
-          hint: 'add its directory to LD_LIBRARY_PATH or --ldpaths, or skip it with --exclude',
+          hint: o.android ? 'point --ldpaths or AUDITWHEEL_LD_LIBRARY_PATH at it, or skip it with --exclude' : 'add its directory to LD_LIBRARY_PATH or --ldpaths, or skip it with --exclude',
         });
       }
       const source = sources.get(src);

@@ -9,7 +9,8 @@ import { auditWheel, filenameFacts } from '../analyze/audit.js';
 import type { LdEnvironment } from '../analyze/ld-paths.js';
 import type { LibraryFs } from '../analyze/library-fs.js';
 import type { LogRecord } from '../analyze/report.js';
-import { UsageError, RepairError } from '../errors.js';
+import { IoError, UsageError, RepairError } from '../errors.js';
+import { normpath } from '../analyze/paths.js';
 import { parsePolicyName } from '../policy/load.js';
 import type { Libc, Policy } from '../policy/types.js';
 import { applyRepair, gatherSources } from './apply.js';
@@ -87,8 +88,17 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
       throw new RepairError('REPAIR_REFUSED', `can't repair wheel ${name.filename} with ${LIBC_NAME[libc]} libc to a wheel targeting ${LIBC_NAME[plat.libc]}`);
     }
   }
+  const libDir = normpath(`${name.distribution}${o.libSdir}`);
+  if (libDir === '.' || libDir.startsWith('/') || libDir === '..' || libDir.startsWith('../')) {
+    throw new UsageError(`-L ${o.libSdir}: the library folder '${libDir}' would not be inside the wheel`);
+  }
   info(`Repairing ${name.filename}`);
-  mkdirSync(o.wheelDir, { recursive: true });
+  try {
+    mkdirSync(o.wheelDir, { recursive: true });
+    if (!statSync(o.wheelDir).isDirectory()) throw new Error('not a directory');
+  } catch (e) {
+    throw new IoError(`cannot use ${o.wheelDir} as the output directory: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
 
   const outcome = await auditWheel(wheelPath, {
     disableIsaExtCheck: o.disableIsaExtCheck,
