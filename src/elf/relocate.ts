@@ -78,6 +78,7 @@ const POINTER_TAGS = new Set([DT_HASH, DT_STRTAB, DT_SYMTAB, DT_RELA, DT_REL, DT
 const MOVABLE_TYPES = new Set([SHT_NOTE, SHT_GNU_HASH, SHT_HASH, SHT_DYNSYM, SHT_STRTAB, SHT_GNU_versym, SHT_GNU_verdef, SHT_GNU_verneed, SHT_RELA, SHT_REL, SHT_RELR]);
 
 const SPARE_DYNAMIC_SLOTS = 4;
+const NEW_SEGMENT_GAP = 0x100000n;
 
 function roundUp(v: bigint, a: bigint): bigint {
   return a <= 1n ? v : ((v + a - 1n) / a) * a;
@@ -181,7 +182,10 @@ export function relocateWrite(
     let top = 0n;
     for (const l of loads) if (l.p_vaddr + l.p_memsz > top) top = l.p_vaddr + l.p_memsz;
     for (const s of sections) if (isAlloc(s) && s.sh_addr + s.sh_size > top) top = s.sh_addr + s.sh_size;
-    V = roundUp(top, P);
+    // A gap of address space (free: nothing is mapped there) keeps the new read-only segment
+    // away from the data segment, so checkers that add a function's size to a PLT slot's
+    // address (eu-elflint) do not see it reach into our segment.
+    V = roundUp(top + NEW_SEGMENT_GAP, P);
     const nul = phdrs.find((p) => p.p_type === PT_NULL);
     slot = nul !== undefined ? { kind: 'null', ph: nul } : { kind: 'grow', evict: phtGrowth(elf, sections, loads, phent) };
   }
