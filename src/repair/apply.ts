@@ -90,7 +90,8 @@ export function newestEntryTime(entries: readonly WheelEntry[]): Date {
   return new Date(Math.max(best, Date.UTC(1980, 0, 1)));
 }
 
-function sameFile(a: string, b: string): boolean {
+/** True when both paths name the same existing file. */
+export function sameFile(a: string, b: string): boolean {
   try {
     const sa = statSync(a);
     const sb = statSync(b);

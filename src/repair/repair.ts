@@ -13,7 +13,7 @@ import { IoError, UsageError, RepairError } from '../errors.js';
 import { normpath } from '../analyze/paths.js';
 import { parsePolicyName } from '../policy/load.js';
 import type { Libc, Policy } from '../policy/types.js';
-import { applyRepair, gatherSources } from './apply.js';
+import { applyRepair, gatherSources, sameFile } from './apply.js';
 import type { OwnerLookup } from './package-owner.js';
 import type { ElfPatcher } from './patcher.js';
 import { planRepair } from './plan.js';
@@ -198,16 +198,6 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
   emit(...res.logs);
   info(`\nFixed-up wheel written to ${res.outputPath}`);
   return { kind: 'written', outputPath: res.outputPath, logs };
-}
-
-function sameFile(a: string, b: string): boolean {
-  try {
-    const sa = statSync(a);
-    const sb = statSync(b);
-    return sa.ino === sb.ino && sa.dev === sb.dev;
-  } catch {
-    return false;
-  }
 }
 
 /** Copy keeping the mtime, through a temporary name, as `shutil.copy2` would but atomically. */
