@@ -685,9 +685,9 @@ describe.skipIf(!canBuild)('the wheel file system (WheelFs over HostFs)', () => 
 
   it('mounts entries and implied directories under WHEEL_MOUNT', () => {
     expect(wheel.pathOf('pkg/_ext.so')).toBe(`${WHEEL_MOUNT}/pkg/_ext.so`);
-    expect(wheel.entryOf(`${WHEEL_MOUNT}/pkg.libs/libfoo.so.1`)).toBe('pkg.libs/libfoo.so.1');
-    expect(wheel.entryOf(WHEEL_MOUNT)).toBeUndefined();
-    expect(wheel.entryOf('/usr/lib/libfoo.so.1')).toBeUndefined();
+    expect(wheel.pathOf('pkg-1.0.data/platlib/pkg2/_x.so')).toBe(`${WHEEL_MOUNT}/pkg2/_x.so`);
+    expect(wheel.owns(`${WHEEL_MOUNT}/pkg.libs/libfoo.so.1`)).toBe(true);
+    expect(wheel.owns('/usr/lib/libfoo.so.1')).toBe(false);
     expect(wheel.isDirectory(`${WHEEL_MOUNT}/pkg.libs`)).toBe(true);
     expect(wheel.isDirectory(WHEEL_MOUNT)).toBe(true);
     expect(wheel.exists(`${WHEEL_MOUNT}/pkg/__init__.py`)).toBe(true);
