@@ -1,10 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
+// `npm test`: every suite but the cross-architecture rewrite matrix, which runs separately as
+// `npm run test:elf` (vitest.elf.config.ts); .ci/run runs both.
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: ['test/elf-edit/**', 'node_modules/**'],
     testTimeout: 60_000,
-    hookTimeout: 120_000,
+    hookTimeout: 300_000,
     pool: 'forks',
   },
 });
