@@ -49,23 +49,34 @@ export function summarizeElf(elf: ElfFile, fileName: string, options: SummaryOpt
   }
 
   const mod = moduleName(fileName);
-  const inits = new Map<string, 2 | 3>([
+  const inits: readonly (readonly [string, 2 | 3])[] = [
     [`init${mod}`, 2],
     [`PyInit_${mod}`, 3],
     [`_cffi_pypyinit_${mod}`, 2],
-  ]);
+  ];
   let pythonExtension: 2 | 3 | undefined;
   let usesPyFPE = false;
   let ucs2 = false;
   const undefinedStrong = new Set<string>();
-  for (const s of options.symbols === false ? [] : elf.dynamicSymbols()) {
-    if (s.st_shndx === SHN_UNDEF) {
-      if (s.bind !== STB_WEAK && s.name !== '') undefinedStrong.add(s.name);
-      if (PYFPE.has(s.name) && (s.type === STT_FUNC || s.type === STT_NOTYPE)) usesPyFPE = true;
-      if (s.type === STT_FUNC && s.name.includes('PyUnicodeUCS2_')) ucs2 = true;
-    } else if (pythonExtension === undefined && s.type === STT_FUNC) {
-      pythonExtension = inits.get(s.name);
-    }
+  if (options.symbols !== false) {
+    elf.scanDynamicSymbols((s) => {
+      const bind = s.st_info >> 4;
+      const type = s.st_info & 0xf;
+      if (s.st_shndx === SHN_UNDEF) {
+        // Only undefined names are decoded: they are few even in very large libraries.
+        const name = elf.dynamicString(s.st_name);
+        if (bind !== STB_WEAK && name !== '') undefinedStrong.add(name);
+        if (PYFPE.has(name) && (type === STT_FUNC || type === STT_NOTYPE)) usesPyFPE = true;
+        if (type === STT_FUNC && name.includes('PyUnicodeUCS2_')) ucs2 = true;
+      } else if (pythonExtension === undefined && type === STT_FUNC) {
+        for (const [init, ver] of inits) {
+          if (elf.dynamicStringIs(s.st_name, init)) {
+            pythonExtension = ver;
+            break;
+          }
+        }
+      }
+    });
   }
   return {
     platform,

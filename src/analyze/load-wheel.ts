@@ -54,18 +54,18 @@ export async function readContents(path: string, name: WheelName, zip: WheelZip)
   const record = parseRecord(decode(await zip.readEntry(recordEntry)), `${name.filename}: ${recordName}`);
 
   const elves = new Map<string, ElfSummary>();
-  // One buffer, as large as the largest candidate, is reused for every entry: memory stays
-  // near the size of the largest ELF file instead of piling up garbage between collections.
-  let scratch: Uint8Array | undefined;
+  // First find the ELF entries (a few inflated bytes each), then read them all through one
+  // buffer sized for the largest: memory stays near the size of the largest ELF file, with
+  // no large buffers left for the garbage collector between entries.
+  const candidates: WheelEntry[] = [];
   for (const entry of zip.entries) {
     if (!mayBeElf(entry)) continue;
-    const head = await zip.readHead(entry, 4);
-    if (!hasElfMagic(head)) continue;
+    if (hasElfMagic(await zip.readHead(entry, 4))) candidates.push(entry);
+  }
+  const largest = candidates.reduce((m, e) => Math.max(m, e.uncompressedSize), 0);
+  const scratch = largest > 0 ? new Uint8Array(largest) : undefined;
+  for (const entry of candidates) {
     try {
-      if (scratch === undefined || scratch.length < entry.uncompressedSize) {
-        scratch = undefined;
-        scratch = new Uint8Array(entry.uncompressedSize);
-      }
       const bytes = await zip.readEntryInto(entry, scratch);
       elves.set(entry.name, summarizeElf(parseElf(bytes), entry.name));
     } catch (e) {

@@ -20,7 +20,7 @@ import { parseDynamic } from './dynamic.js';
 import { parseHeader, parseIdent, parseProgramHeaders, parseSectionHeaders } from './headers.js';
 import { parseGnuProperties, parseNotes } from './notes.js';
 import { readCString } from './strtab.js';
-import { locateDynamicSymbols, parseSymbols } from './symbols.js';
+import { locateDynamicSymbols, parseSymbols, scanSymbols, stringEquals } from './symbols.js';
 import type { ElfFile, ElfNote, ElfSymbol, GnuProperty, ParseWarning, ProgramHeader, SectionHeader, SymbolVersion, Verdef, Verneed } from './types.js';
 import { VERSYM_HIDDEN, VERSYM_VERSION } from './constants.js';
 import { parseVerdef, parseVerneed, parseVersym } from './versions.js';
@@ -159,6 +159,12 @@ export function parseElf(bytes: Uint8Array, options: ParseOptions = {}): ElfFile
     sections,
     sectionByName: (name) => sections().find((s) => s.name === name),
     dynamicSymbols,
+    scanDynamicSymbols(visit) {
+      const loc = symbolLocation();
+      if (loc !== undefined) scanSymbols(r, loc, visit);
+    },
+    dynamicString: (offset) => (offset === 0 ? '' : readCString(r, strtab, offset, 'dynamic symbol name', warnings)),
+    dynamicStringIs: (offset, s) => stringEquals(r, strtab, offset, s),
     symbolVersionIndexes,
     symbolVersion(symbolIndex: number): SymbolVersion | undefined {
       const v = symbolVersionIndexes()[symbolIndex];

@@ -141,3 +141,40 @@ export function parseSymbols(
   }
   return out;
 }
+
+/** One dynamic symbol as the scan sees it: raw fields, the name decoded only on demand. */
+export interface SymbolScan {
+  readonly index: number;
+  readonly st_info: number;
+  readonly st_shndx: number;
+  readonly st_name: number;
+}
+
+/**
+ * Visit every dynamic symbol without building the table: no object is kept per symbol, and
+ * names are decoded only when the visitor asks (a 100k-symbol C++ library stays cheap).
+ */
+export function scanSymbols(r: ByteReader, loc: SymtabLocation, visit: (s: SymbolScan) => void): void {
+  const entSize = symEntrySize(r.is64);
+  r.check(loc.offset, loc.count * entSize, 'dynamic symbol table');
+  const v = r.view;
+  const le = r.littleEndian;
+  const scan = { index: 0, st_info: 0, st_shndx: 0, st_name: 0 };
+  for (let i = 0; i < loc.count; i++) {
+    const o = loc.offset + i * entSize;
+    scan.index = i;
+    scan.st_name = v.getUint32(o, le); // 0x00 st_name (both classes)
+    scan.st_info = v.getUint8(o + (r.is64 ? 4 : 12)); // st_info
+    scan.st_shndx = v.getUint16(o + (r.is64 ? 6 : 14), le); // st_shndx
+    visit(scan);
+  }
+}
+
+/** Does the NUL-terminated string at `index` in `table` equal `expected` (ASCII)? */
+export function stringEquals(r: ByteReader, table: { offset: number; size: number }, index: number, expected: string): boolean {
+  if (index < 0 || index + expected.length >= table.size) return false;
+  const b = r.bytes;
+  const at = table.offset + index;
+  for (let i = 0; i < expected.length; i++) if (b[at + i] !== expected.charCodeAt(i)) return false;
+  return b[at + expected.length] === 0;
+}

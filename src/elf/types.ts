@@ -198,6 +198,15 @@ export interface ElfFile {
   sections(): readonly SectionHeader[];
   sectionByName(name: string): SectionHeader | undefined;
   dynamicSymbols(): readonly ElfSymbol[];
+  /**
+   * Visit the dynamic symbols without materialising them (the analysis' path). The visitor
+   * gets a reused view; `name(i)` decodes symbol i's name, `nameIs(i, s)` compares it.
+   */
+  scanDynamicSymbols(visit: (s: { readonly index: number; readonly st_info: number; readonly st_shndx: number; readonly st_name: number }) => void): void;
+  /** The name at a .dynstr offset (for scanDynamicSymbols). */
+  dynamicString(offset: number): string;
+  /** Whether the .dynstr string at `offset` equals `s`, without decoding it. */
+  dynamicStringIs(offset: number, s: string): boolean;
   /** .gnu.version entries, one per dynamic symbol; empty when there is no DT_VERSYM. */
   symbolVersionIndexes(): readonly number[];
   symbolVersion(symbolIndex: number): SymbolVersion | undefined;
