@@ -26,6 +26,8 @@ export interface AuditOptions {
   readonly cwd: string;
   readonly root: string;
   readonly hostFs: LibraryFs;
+  /** Hash the ELF entries while they are read (repair reuses the digests for RECORD). */
+  readonly digests?: boolean;
 }
 
 export type AuditOutcome =
@@ -72,7 +74,7 @@ export function filenameFacts(name: WheelName): FilenameFacts {
 }
 
 export async function auditWheel(path: string, options: AuditOptions): Promise<AuditOutcome> {
-  const wheel = await loadWheel(path);
+  const wheel = await loadWheel(path, { digests: options.digests === true });
   const facts = filenameFacts(wheel.contents.name);
   const logs: LogRecord[] = [...facts.logs];
   const libc = options.libc ?? facts.libc;

@@ -6,6 +6,7 @@ import { hasElfMagic, parseElf } from '../elf/index.js';
 import { parseWheelName, type WheelName } from '../wheel/name.js';
 import { parseRecord, type RecordRow } from '../wheel/record.js';
 import { findDistInfo, openWheelZip, type WheelEntry, type WheelZip } from '../wheel/zip-read.js';
+import { recordDigest } from '../util/hash.js';
 import { summarizeElf, type ElfSummary } from './elf-summary.js';
 import { basename } from './paths.js';
 import type { WheelContents } from './wheel-abi.js';
@@ -15,6 +16,13 @@ export interface LoadedWheel {
   readonly contents: WheelContents;
   readonly distInfo: string;
   readonly record: readonly RecordRow[];
+  /** RECORD-style digests of the ELF entries, when asked for (repair reuses them). */
+  readonly digests: ReadonlyMap<string, { readonly hash: string; readonly size: number }>;
+}
+
+export interface LoadOptions {
+  /** Also hash every ELF entry while it is inflated anyway (repair needs the digests). */
+  readonly digests?: boolean;
 }
 
 function decode(bytes: Uint8Array): string {
@@ -34,17 +42,17 @@ export function wheelNameOf(path: string): WheelName {
 }
 
 /** Read a wheel's ELF facts and RECORD. The zip is closed before this returns. */
-export async function loadWheel(path: string): Promise<LoadedWheel> {
+export async function loadWheel(path: string, options: LoadOptions = {}): Promise<LoadedWheel> {
   const name = wheelNameOf(path);
   const zip = await openWheelZip(path);
   try {
-    return await readContents(path, name, zip);
+    return await readContents(path, name, zip, options);
   } finally {
     await zip.close();
   }
 }
 
-export async function readContents(path: string, name: WheelName, zip: WheelZip): Promise<LoadedWheel> {
+export async function readContents(path: string, name: WheelName, zip: WheelZip, options: LoadOptions = {}): Promise<LoadedWheel> {
   const distInfo = findDistInfo(zip.entries);
   const recordName = `${distInfo}/RECORD`;
   const recordEntry = zip.entry(recordName);
@@ -54,6 +62,7 @@ export async function readContents(path: string, name: WheelName, zip: WheelZip)
   const record = parseRecord(decode(await zip.readEntry(recordEntry)), `${name.filename}: ${recordName}`);
 
   const elves = new Map<string, ElfSummary>();
+  const digests = new Map<string, { hash: string; size: number }>();
   // First find the ELF entries (a few inflated bytes each), then read them all through one
   // buffer sized for the largest: memory stays near the size of the largest ELF file, with
   // no large buffers left for the garbage collector between entries.
@@ -67,6 +76,7 @@ export async function readContents(path: string, name: WheelName, zip: WheelZip)
   for (const entry of candidates) {
     try {
       const bytes = await zip.readEntryInto(entry, scratch);
+      if (options.digests === true) digests.set(entry.name, { hash: recordDigest(bytes), size: bytes.length });
       elves.set(entry.name, summarizeElf(parseElf(bytes), entry.name));
     } catch (e) {
       if (isWheelauditError(e)) throw withEntry(name.filename, entry.name, e);
@@ -77,6 +87,7 @@ export async function readContents(path: string, name: WheelName, zip: WheelZip)
     path,
     distInfo,
     record,
+    digests,
     contents: {
       name,
       recordPaths: record.map((r) => r.path),

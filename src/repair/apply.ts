@@ -3,13 +3,12 @@
 // writes the new wheel in one go (temporary name, then rename). Entries that did not change are
 // copied as stored, without recompressing; the input wheel is never touched.
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { LoadedWheel } from '../analyze/load-wheel.js';
 import { parseElf } from '../elf/index.js';
 import { stripElf } from '../elf/strip.js';
-import type { LogRecord } from '../analyze/report.js';
+import type { AuditReport, LogRecord } from '../analyze/report.js';
 import { RepairError } from '../errors.js';
-import { sha256Hex } from '../util/hash.js';
 import { parseWheelMetadata, serializeWheelMetadata, updateWheelTags } from '../wheel/metadata.js';
 import { wheelPlatforms, withPlatformTags } from '../wheel/name.js';
 import { recordRowFor, serializeRecord, type RecordRow } from '../wheel/record.js';
@@ -57,20 +56,45 @@ export function replacedPlatforms(name: string): string[] {
   return [`linux_${parts.slice(1).join('_')}`];
 }
 
-/** Read the facts planRepair needs about each library to graft. */
-export function gatherSources(paths: Iterable<string>): Map<string, GraftSource> {
+/** The bytes of a host file as a plain Uint8Array view (no copy; a Buffer's slice() would alias). */
+function readBytes(p: string): Uint8Array {
+  const b = readFileSync(p);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** SHA-256 of a file, streamed through one small buffer. */
+function hashFile(p: string): string {
+  const h = createHash('sha256');
+  const fd = openSync(p, 'r');
+  try {
+    const buf = new Uint8Array(1 << 20);
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n <= 0) break;
+      h.update(buf.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return h.digest('hex');
+}
+
+/** Read the facts planRepair needs about each library to graft (DT_NEEDED from the trees). */
+export function gatherSources(paths: Iterable<string>, report?: AuditReport): Map<string, GraftSource> {
+  const neededOf = new Map<string, readonly string[]>();
+  for (const elf of report?.elves ?? []) for (const lib of elf.tree.libraries.values()) if (lib.realpath !== undefined) neededOf.set(lib.realpath, lib.needed);
   const out = new Map<string, GraftSource>();
   for (const p of paths) {
     if (out.has(p)) continue;
-    let bytes: Uint8Array;
-    let mode: number;
     try {
-      bytes = new Uint8Array(readFileSync(p));
-      mode = statSync(p).mode;
+      const needed = neededOf.get(p) ?? parseElf(readBytes(p)).dynamic?.needed ?? [];
+      out.set(p, { realpath: p, h8: hashFile(p).slice(0, 8), mode: statSync(p).mode, needed });
     } catch (e) {
-      throw new RepairError('REPAIR_IO', `cannot read library ${p}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      if (e instanceof Error && 'code' in e && typeof e.code === 'string' && !('hint' in e)) {
+        throw new RepairError('REPAIR_IO', `cannot read library ${p}: ${e.message}`, { cause: e });
+      }
+      throw e;
     }
-    out.set(p, { realpath: p, h8: sha256Hex(bytes).slice(0, 8), mode, needed: parseElf(bytes).dynamic?.needed ?? [] });
   }
   return out;
 }
@@ -182,7 +206,7 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
       ops.length === 0 || patcher === 'none' ? bytes : patcher.patch(bytes, ops, file);
 
     for (const g of plan.grafts) {
-      let bytes: Uint8Array = new Uint8Array(readFileSync(g.source.realpath));
+      let bytes: Uint8Array = readBytes(g.source.realpath);
       if (stripSet.has(g.entry)) {
         info(`Stripping symbols from ${g.entry}`);
         bytes = stripElf(bytes).bytes;
@@ -223,10 +247,12 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
     const paths = new Set([...inputFiles.map((e) => e.name), ...changed.keys(), recordName]);
     const order = walkOrder([...paths], distInfo);
 
+    // ELF entries were hashed while the analysis read them; inflate only the others.
     const unchanged = inputFiles.filter((e) => !changed.has(e.name));
-    const hashes = new Map<string, { hash: string; size: number }>();
-    const hashed = await mapLimit(unchanged, 4, (e) => hashEntry(zip, e));
-    unchanged.forEach((e, i) => hashes.set(e.name, hashed[i] as { hash: string; size: number }));
+    const hashes = new Map<string, { hash: string; size: number }>(wheel.digests);
+    const toHash = unchanged.filter((e) => !hashes.has(e.name));
+    const hashed = await mapLimit(toHash, 4, (e) => hashEntry(zip, e));
+    toHash.forEach((e, i) => hashes.set(e.name, hashed[i] as { hash: string; size: number }));
     const rows: RecordRow[] = [];
     for (const p of order) {
       if (p.endsWith('/')) continue;

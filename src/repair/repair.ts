@@ -113,6 +113,7 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     cwd: o.cwd,
     root: o.root,
     hostFs: o.hostFs,
+    digests: true,
   });
   // The filename facts were logged already.
   emit(...outcome.logs.slice(facts.logs.length));
@@ -173,7 +174,7 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     info(`Not grafting ${ref[0]}: ${ref[1]} loads it, so the target provides it with ${ref[1]}`);
   }
   const level = /^android_(\d+)/.exec(report.wheel.includes('android_') ? (name.platformTags[0] ?? '') : '');
-  const plan = planRepair(report, gatherSources(toGraft), {
+  const plan = planRepair(report, gatherSources(toGraft, report), {
     graftPolicy,
     libSdir: o.libSdir,
     distribution: name.distribution,

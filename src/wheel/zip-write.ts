@@ -209,12 +209,19 @@ export async function writeZip(
   // written: at most `concurrency` at once.
   const ahead = new Map<number, Promise<Deflated>>();
   let nextToStart = 0;
+  // `concurrency` deflates run at once; finished outputs waiting for their turn to be written
+  // may add as many again, so a large deflate never leaves the other cores idle.
+  let running = 0;
   const topUp = (): void => {
-    while (nextToStart < prepared.length && ahead.size < concurrency) {
+    while (nextToStart < prepared.length && running < concurrency && ahead.size < 2 * concurrency) {
       const i = nextToStart++;
       const source = prepared[i]?.item.source;
       if (source?.kind !== 'data') continue;
-      const job = deflateItem(source.data, level, prepared[i]?.item.name ?? '');
+      running++;
+      const job = deflateItem(source.data, level, prepared[i]?.item.name ?? '').finally(() => {
+        running--;
+        topUp();
+      });
       // Handled where it is awaited; this only keeps an abandoned job from being "unhandled".
       job.catch(() => undefined);
       ahead.set(i, job);
@@ -250,8 +257,9 @@ export async function writeZip(
         const h = headers(p, fields, offset, date, time, force64);
         await sink.write(h.local);
         await sink.write(deflated.data);
-        // Only now is the output released, so at most `concurrency` of them are ever held.
+        // Only now is the output released, so at most 2 x `concurrency` of them are ever held.
         ahead.delete(i);
+        topUp();
         central.push(h.central);
       } else {
         const entry = source.entry;
