@@ -442,8 +442,9 @@ export function relocateWrite(
       const o = base + i * symEnt;
       const shndx = rr.u16(o + (is64 ? 6 : 14), 'st_shndx');
       const valueOff = o + (is64 ? 8 : 4);
+      // Section symbols and anything defined in a moved section (.dynamic included) follow it.
       const m = movedByIndex.get(shndx);
-      if (m !== undefined && m !== dynMove) {
+      if (m !== undefined) {
         const v = rr.word(valueOff, 'st_value');
         w.word(valueOff, v + (m.newAddr - m.oldAddr), 'st_value');
       }

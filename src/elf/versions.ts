@@ -99,6 +99,9 @@ export function parseVerneed(
     const vn_next = r.u32(o + 12, `verneed ${i} vn_next`);
     const file = readCString(r, strtab, vn_file, `verneed ${i} vn_file`, warnings);
     const aux: Vernaux[] = [];
+    if (vn_cnt > 0 && vn_aux < VERNEED_SIZE) {
+      throw new ElfFormatError('ELF_MALFORMED', `verneed ${i} vn_aux ${vn_aux} makes its Vernaux records overlap the Verneed record`, { offset: o });
+    }
     if (vn_cnt > 0) {
       walkChain(r, o + vn_aux, vn_cnt, VERNAUX_SIZE, `vernaux of ${file}`, (a) => {
         const j = aux.length;
@@ -139,6 +142,9 @@ export function parseVerdef(
     const vd_cnt = r.u16(o + 6, `verdef ${i} vd_cnt`);
     const vd_aux = r.u32(o + 12, `verdef ${i} vd_aux`);
     const aux: Verdaux[] = [];
+    if (vd_cnt > 0 && vd_aux < VERDEF_SIZE) {
+      throw new ElfFormatError('ELF_MALFORMED', `verdef ${i} vd_aux ${vd_aux} makes its Verdaux records overlap the Verdef record`, { offset: o });
+    }
     if (vd_cnt > 0) {
       walkChain(r, o + vd_aux, vd_cnt, VERDAUX_SIZE, `verdaux of verdef ${i}`, (a) => {
         // Elf_Verdaux: 0x00 vda_name, 0x04 vda_next.

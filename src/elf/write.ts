@@ -136,6 +136,13 @@ export function applyElfEdit(input: Uint8Array, edit: ElfEditPlan | readonly Elf
 
   const entries = planEntries(elf, plan);
   const renames = elf.versionNeeds().filter((n) => plan.replaceNeeded.has(n.file));
+  // vn_file is rewritten in place; in a damaged file it could sit inside another record.
+  const auxRanges = elf.versionNeeds().flatMap((n) => n.aux.map((a) => a.offset));
+  for (const n of renames) {
+    if (auxRanges.some((a) => n.offset + 4 < a + 16 && a < n.offset + 8)) {
+      throw new ElfFormatError('ELF_MALFORMED', `verneed record at offset ${n.offset} overlaps a Vernaux record`);
+    }
+  }
   if (sameEntries(elf, entries) && renames.length === 0) return { bytes: input, strategy: 'unchanged' };
 
   // Place strings: reuse any existing NUL-terminated occurrence, else append.
