@@ -179,6 +179,9 @@ export class HostFs implements LibraryFs {
   }
 }
 
+/** One buffer for every small host library: summaries keep no view into it. */
+let smallScratch: Uint8Array | undefined;
+
 function loadSummary(path: string): ElfSummary | undefined {
   const fd = openSync(path, 'r');
   try {
@@ -187,7 +190,12 @@ function loadSummary(path: string): ElfSummary | undefined {
     const size = fstatSync(fd).size;
     let bytes = size > SPARSE_THRESHOLD ? readSparse(fd, size) : undefined;
     if (bytes === undefined) {
-      bytes = new Uint8Array(size);
+      if (size <= SPARSE_THRESHOLD) {
+        smallScratch ??= new Uint8Array(SPARSE_THRESHOLD);
+        bytes = smallScratch.subarray(0, size);
+      } else {
+        bytes = new Uint8Array(size);
+      }
       fill(fd, bytes, [], 0, size);
     }
     return summarizeElf(parseElf(bytes), basename(path), { symbols: false });
