@@ -14,7 +14,7 @@ import { wheelPlatforms, withPlatformTags } from '../wheel/name.js';
 import { recordRowFor, serializeRecord, type RecordRow } from '../wheel/record.js';
 import { walkOrder } from '../wheel/walk-order.js';
 import { openWheelZip, type WheelEntry, type WheelZip } from '../wheel/zip-read.js';
-import { writeZip, type ZipWriteItem } from '../wheel/zip-write.js';
+import { deflateData, writeZip, type DeflatedData, type ZipWriteItem } from '../wheel/zip-write.js';
 import type { OwnerLookup } from './package-owner.js';
 import type { ElfPatcher } from './patcher.js';
 import type { GraftSource, RepairPlan } from './plan.js';
@@ -161,7 +161,17 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
   const distInfo = wheel.distInfo;
   const zip = await openWheelZip(wheel.path);
   try {
-    const changed = new Map<string, { data: Uint8Array; mode: number }>();
+    // New or changed files: small ones keep their bytes; patched ELF files start deflating as
+    // soon as they are ready (so compression overlaps the patching of the next one) and keep
+    // only their RECORD digest.
+    const changed = new Map<string, { data: Uint8Array | undefined; deflated: Promise<DeflatedData> | undefined; row: RecordRow | undefined; mode: number }>();
+    const small = (data: Uint8Array, mode: number): { data: Uint8Array; deflated: undefined; row: undefined; mode: number } => ({ data, deflated: undefined, row: undefined, mode });
+    const big = (name: string, data: Uint8Array, mode: number): { data: undefined; deflated: Promise<DeflatedData>; row: RecordRow; mode: number } => ({
+      data: undefined,
+      deflated: deflateData(data, o.level, name),
+      row: recordRowFor(name, data),
+      mode,
+    });
     const wheelEntryName = `${distInfo}/WHEEL`;
     const wheelEntry = zip.entry(wheelEntryName);
     if (o.updateTags) {
@@ -186,7 +196,7 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
       if (upd.changed) {
         if (notPurelib) info('Changed wheel type to Platlib');
         info(`New WHEEL info tags: ${upd.metadata.headers.filter(([n]) => n === 'Tag').map(([, v]) => v).join(', ')}`);
-        changed.set(wheelEntryName, { data: new TextEncoder().encode(serializeWheelMetadata(upd.metadata)), mode: fileMode(wheelEntry) });
+        changed.set(wheelEntryName, small(new TextEncoder().encode(serializeWheelMetadata(upd.metadata)), fileMode(wheelEntry)));
       } else {
         info('No WHEEL info change needed.');
       }
@@ -211,7 +221,7 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
         info(`Stripping symbols from ${g.entry}`);
         bytes = stripElf(bytes).bytes;
       }
-      changed.set(g.entry, { data: patch(bytes, g.ops, g.entry), mode: REGULAR | ((g.source.mode & 0o777) | 0o200) });
+      changed.set(g.entry, big(g.entry, patch(bytes, g.ops, g.entry), REGULAR | ((g.source.mode & 0o777) | 0o200)));
     }
     for (const e of plan.elves) {
       const entry = zip.entry(e.entry);
@@ -224,8 +234,8 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
         bytes = stripElf(bytes).bytes;
       }
       const mode = fileMode(entry);
-      changed.set(e.newEntry, { data: patch(bytes, e.ops, e.entry), mode });
-      if (e.shim !== undefined) changed.set(e.entry, { data: new TextEncoder().encode(e.shim), mode });
+      changed.set(e.newEntry, big(e.newEntry, patch(bytes, e.ops, e.entry), mode));
+      if (e.shim !== undefined) changed.set(e.entry, small(new TextEncoder().encode(e.shim), mode));
     }
 
     // SBOM for grafted libraries whose package the host can tell (spec §6.12).
@@ -238,7 +248,7 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
         tool: o.tool,
         grafted: plan.sbomSources.map((p) => ({ sourcePath: p, owner: owners.get(p) })),
       });
-      if (sbom !== undefined) changed.set(`${distInfo}/sboms/auditwheel.cdx.json`, { data: new TextEncoder().encode(sbom), mode: REGULAR | 0o644 });
+      if (sbom !== undefined) changed.set(`${distInfo}/sboms/auditwheel.cdx.json`, small(new TextEncoder().encode(sbom), REGULAR | 0o644));
     }
 
     // Every file of the output, in the reference's order; RECORD last in the dist-info.
@@ -259,7 +269,7 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
       if (p === recordName) rows.push({ path: p, hash: '', size: '' });
       else {
         const c = changed.get(p);
-        if (c !== undefined) rows.push(recordRowFor(p, c.data));
+        if (c !== undefined) rows.push(c.row ?? recordRowFor(p, c.data ?? new Uint8Array(0)));
         else {
           const h = hashes.get(p) as { hash: string; size: number };
           rows.push({ path: p, hash: h.hash, size: String(h.size) });
@@ -267,7 +277,7 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
       }
     }
     const recordEntry = zip.entry(recordName);
-    changed.set(recordName, { data: new TextEncoder().encode(serializeRecord(rows)), mode: fileMode(recordEntry) });
+    changed.set(recordName, small(new TextEncoder().encode(serializeRecord(rows)), fileMode(recordEntry)));
 
     const dirModes = new Map(zip.entries.filter((e) => e.isDirectory).map((e) => [e.name, e.mode]));
     const items: ZipWriteItem[] = order.map((p) => {
@@ -276,7 +286,8 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
         return { name: p, source: undefined, mode: 0o40000 | (m === 0 ? 0o755 : m & 0o777) };
       }
       const c = changed.get(p);
-      if (c !== undefined) return { name: p, source: { kind: 'data', data: c.data }, mode: c.mode };
+      if (c?.deflated !== undefined) return { name: p, source: { kind: 'deflated', result: c.deflated }, mode: c.mode };
+      if (c?.data !== undefined) return { name: p, source: { kind: 'data', data: c.data }, mode: c.mode };
       const entry = zip.entry(p) as WheelEntry;
       if (entry.compressionMethod !== 8) return { name: p, source: undefined, mode: -1 };
       return { name: p, source: { kind: 'raw', entry, zip }, mode: fileMode(entry) };

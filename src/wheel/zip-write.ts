@@ -18,7 +18,19 @@ export type ZipSource =
   /** Copy the stored (still compressed) bytes of an input entry as they are, with its CRC-32 and method. */
   | { kind: 'raw'; entry: WheelEntry; zip: WheelZip }
   /** Content to be deflated at the requested level. */
-  | { kind: 'data'; data: Uint8Array };
+  | { kind: 'data'; data: Uint8Array }
+  /**
+   * Content the caller already started deflating (with {@link deflateData}), so compression
+   * overlaps the caller's own work; written when its turn comes.
+   */
+  | { kind: 'deflated'; result: Promise<DeflatedData> };
+
+/** Deflated content with what its headers need. */
+export interface DeflatedData {
+  readonly crc: number;
+  readonly uncompressedSize: number;
+  readonly data: Uint8Array;
+}
 
 export interface ZipWriteItem {
   /** Entry name, '/'-separated; a directory entry's name ends with '/'. */
@@ -158,10 +170,17 @@ interface Prepared {
   readonly external: number;
 }
 
-interface Deflated {
-  readonly crc: number;
-  readonly uncompressedSize: number;
-  readonly data: Buffer;
+type Deflated = DeflatedData;
+
+/**
+ * Start deflating `data` at `level` (-1..9) on the thread pool; pass the promise to writeZip
+ * as a `deflated` source. `name` names the entry in error messages.
+ */
+export function deflateData(data: Uint8Array, level: number, name: string): Promise<DeflatedData> {
+  const p = deflateItem(data, checkLevel(level), name);
+  // Handled where it is awaited; this only keeps an abandoned job from being "unhandled".
+  p.catch(() => undefined);
+  return p;
 }
 
 interface EntryFields {
@@ -244,8 +263,8 @@ export async function writeZip(
         const h = headers(p, fields, offset, date, time, force64);
         await sink.write(h.local);
         central.push(h.central);
-      } else if (source.kind === 'data') {
-        const job = ahead.get(i);
+      } else if (source.kind === 'data' || source.kind === 'deflated') {
+        const job = source.kind === 'deflated' ? source.result : ahead.get(i);
         if (job === undefined) throw new InternalError(`deflate of zip item ${i} was not started`);
         const deflated = await job;
         fields = {
