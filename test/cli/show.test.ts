@@ -239,6 +239,18 @@ describe('wheelaudit lddtree', () => {
     const r = await runCli(['lddtree', 'missing.so']);
     expect(r.code).toBe(2);
   });
+
+  it.skipIf(!existsSync('/usr/aarch64-linux-gnu/lib/libc.so.6'))('--sysroot resolves another architecture against its own libraries', async () => {
+    const exe = path.join(FIXTURES, 'elf', 'out', 'aarch64', 'verdemo-main');
+    const r = await runCli(['lddtree', '--sysroot', '/usr/aarch64-linux-gnu', exe]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { libraries: Record<string, { realpath: string | null }> };
+    expect(j.libraries['libc.so.6']?.realpath).toBe('/usr/aarch64-linux-gnu/lib/libc.so.6');
+    expect(j.libraries['ld-linux-aarch64.so.1']?.realpath).toBe('/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1');
+    // Without it, the host's x86_64 libc is the wrong machine and is skipped.
+    const host = JSON.parse((await runCli(['lddtree', exe])).stdout) as { libraries: Record<string, { realpath: string | null }> };
+    expect(host.libraries['libc.so.6']?.realpath).toBeNull();
+  });
 });
 
 describe('the installed command (bin/wheelaudit.js)', () => {
