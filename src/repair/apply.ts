@@ -280,25 +280,23 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
     changed.set(recordName, small(new TextEncoder().encode(serializeRecord(rows)), fileMode(recordEntry)));
 
     const dirModes = new Map(zip.entries.filter((e) => e.isDirectory).map((e) => [e.name, e.mode]));
-    const items: ZipWriteItem[] = order.map((p) => {
+    const items: ZipWriteItem[] = [];
+    for (const p of order) {
       if (p.endsWith('/')) {
         const m = dirModes.get(p) ?? 0;
-        return { name: p, source: undefined, mode: 0o40000 | (m === 0 ? 0o755 : m & 0o777) };
+        items.push({ name: p, source: undefined, mode: 0o40000 | (m === 0 ? 0o755 : m & 0o777) });
+        continue;
       }
       const c = changed.get(p);
-      if (c?.deflated !== undefined) return { name: p, source: { kind: 'deflated', result: c.deflated }, mode: c.mode };
-      if (c?.data !== undefined) return { name: p, source: { kind: 'data', data: c.data }, mode: c.mode };
-      const entry = zip.entry(p) as WheelEntry;
-      if (entry.compressionMethod !== 8) return { name: p, source: undefined, mode: -1 };
-      return { name: p, source: { kind: 'raw', entry, zip }, mode: fileMode(entry) };
-    });
-    // Stored (uncompressed) input entries are deflated like the reference does (#366); only
-    // deflated ones are copied as they are.
-    for (let i = 0; i < items.length; i++) {
-      const it = items[i] as ZipWriteItem;
-      if (it.mode !== -1) continue;
-      const entry = zip.entry(it.name) as WheelEntry;
-      items[i] = { name: it.name, source: { kind: 'data', data: await zip.readEntry(entry) }, mode: fileMode(entry) };
+      if (c?.deflated !== undefined) items.push({ name: p, source: { kind: 'deflated', result: c.deflated }, mode: c.mode });
+      else if (c?.data !== undefined) items.push({ name: p, source: { kind: 'data', data: c.data }, mode: c.mode });
+      else {
+        const entry = zip.entry(p) as WheelEntry;
+        // Deflated entries are copied as stored; stored (uncompressed) ones are deflated, as the
+        // reference deflates every file (#366).
+        const source = entry.compressionMethod === 8 ? ({ kind: 'raw', entry, zip } as const) : ({ kind: 'data', data: await zip.readEntry(entry) } as const);
+        items.push({ name: p, source, mode: fileMode(entry) });
+      }
     }
     const outputPath = `${o.outDir}/${filename}`;
     if (sameFile(outputPath, o.inputPath)) {
