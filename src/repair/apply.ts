@@ -62,6 +62,24 @@ function readBytes(p: string): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
+/** Read a whole file into `scratch` (large enough), returning the filled view. */
+function readInto(p: string, scratch: Uint8Array): Uint8Array {
+  const fd = openSync(p, 'r');
+  try {
+    let n = 0;
+    for (;;) {
+      const got = readSync(fd, scratch, n, scratch.length - n, n);
+      if (got <= 0) break;
+      n += got;
+    }
+    return scratch.subarray(0, n);
+  } catch (e) {
+    throw new RepairError('REPAIR_IO', `cannot read library ${p}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** SHA-256 of a file, streamed through one small buffer. */
 function hashFile(p: string): string {
   const h = createHash('sha256');
@@ -215,13 +233,20 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
     const patch = (bytes: Uint8Array, ops: Parameters<ElfPatcher['patch']>[1], file: string): Uint8Array =>
       ops.length === 0 || patcher === 'none' ? bytes : patcher.patch(bytes, ops, file);
 
+    // Each library is read into one reused buffer; what gets deflated is the editor's output,
+    // a fresh copy (a result that still views the buffer is copied before the next read).
+    const graftSizes = plan.grafts.map((g) => statSync(g.source.realpath).size);
+    const graftScratch = new Uint8Array(graftSizes.reduce((m, n) => Math.max(m, n), 0));
     for (const g of plan.grafts) {
-      let bytes: Uint8Array = readBytes(g.source.realpath);
+      const input = readInto(g.source.realpath, graftScratch);
+      let bytes = input;
       if (stripSet.has(g.entry)) {
         info(`Stripping symbols from ${g.entry}`);
         bytes = stripElf(bytes).bytes;
       }
-      changed.set(g.entry, big(g.entry, patch(bytes, g.ops, g.entry), REGULAR | ((g.source.mode & 0o777) | 0o200)));
+      let out = patch(bytes, g.ops, g.entry);
+      if (out.buffer === graftScratch.buffer) out = out.slice();
+      changed.set(g.entry, big(g.entry, out, REGULAR | ((g.source.mode & 0o777) | 0o200)));
     }
     for (const e of plan.elves) {
       const entry = zip.entry(e.entry);
