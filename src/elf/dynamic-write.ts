@@ -32,3 +32,12 @@ export function writeDynamicArray(w: ByteWriter, offset: number, capacity: numbe
   }
 }
 
+
+/**
+ * The buffer an edit writes into: `provided` when it is large enough and shares no memory
+ * with the input (callers that edit many files reuse one), else a new one.
+ */
+export function takeOutput(len: number, provided: Uint8Array | undefined, input: Uint8Array): Uint8Array {
+  if (provided !== undefined && provided.buffer !== input.buffer && provided.length >= len) return provided.subarray(0, len);
+  return new Uint8Array(len);
+}

@@ -56,7 +56,7 @@ import {
 import { dynEntrySize } from './dynamic.js';
 import { dynamicRelocations } from './relocs.js';
 import type { ElfFile, ProgramHeader, SectionHeader } from './types.js';
-import { refuseLayout, writeDynamicArray, type PlannedEntry } from './dynamic-write.js';
+import { refuseLayout, takeOutput, writeDynamicArray, type PlannedEntry } from './dynamic-write.js';
 
 /** Largest page size kernels of each machine use (design §2, page-size table). */
 export function machinePageSize(e_machine: number): number {
@@ -135,6 +135,7 @@ export function relocateWrite(
   verneedFiles: ReadonlyMap<number, bigint>,
   appended: Uint8Array,
   needDyn: boolean,
+  output?: Uint8Array,
 ): RelocateResult {
   const dyn = elf.dynamic;
   if (dyn === undefined) throw new ElfFormatError('ELF_EDIT_INVALID', 'no dynamic section');
@@ -289,8 +290,11 @@ export function relocateWrite(
   }
   const segSize = cursor;
   const outLen = Number(O + segSize);
-  const out = new Uint8Array(outLen);
-  out.set(input.subarray(0, Math.min(input.length, Number(O))), 0);
+  const out = takeOutput(outLen, output, input);
+  const kept = Math.min(input.length, Number(O));
+  out.set(input.subarray(0, kept), 0);
+  // Padding and the new segment start as zeros (a reused buffer holds old bytes).
+  out.fill(0, kept, outLen);
   const w = new ByteWriter(out, le, is64);
   for (const m of moves) if (m !== dynMove) w.set(m.newOffset, m.bytes, 'moved section');
 

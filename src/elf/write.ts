@@ -16,7 +16,7 @@ import {
   ET_EXEC,
 } from './constants.js';
 import { planElfEdit, type ElfEditOp, type ElfEditPlan } from './edit.js';
-import { refuseLayout, writeDynamicArray, type PlannedEntry } from './dynamic-write.js';
+import { refuseLayout, takeOutput, writeDynamicArray, type PlannedEntry } from './dynamic-write.js';
 import { relocateWrite } from './relocate.js';
 import { parseElf } from './read.js';
 import { readCString } from './strtab.js';
@@ -124,7 +124,15 @@ function expectation(elf: ElfFile, entries: readonly PlannedEntry[], plan: ElfEd
  * versioned dependency), ELF_EDIT_NO_ROOM (a layout that cannot be rewritten safely),
  * ELF_SELF_CHECK (the output failed verification: a bug, nothing is returned).
  */
-export function applyElfEdit(input: Uint8Array, edit: ElfEditPlan | readonly ElfEditOp[]): ElfWriteResult {
+export interface EditOptions {
+  /**
+   * Write the result into this buffer when it is large enough (its old contents do not
+   * matter); the result is then a view of it. Lets a caller editing many files reuse memory.
+   */
+  readonly output?: Uint8Array;
+}
+
+export function applyElfEdit(input: Uint8Array, edit: ElfEditPlan | readonly ElfEditOp[], options: EditOptions = {}): ElfWriteResult {
   const plan = isOpList(edit) ? planElfEdit(edit) : edit;
   const elf = parseElf(input);
   if (elf.header.e_type !== ET_DYN && elf.header.e_type !== ET_EXEC) {
@@ -173,7 +181,7 @@ export function applyElfEdit(input: Uint8Array, edit: ElfEditPlan | readonly Elf
   let out: Uint8Array;
   let strategy: WriteStrategy;
   if (!needStr && !needDyn) {
-    out = inPlaceWrite(elf, entries, verneedFiles);
+    out = inPlaceWrite(elf, entries, verneedFiles, options.output);
     strategy = 'in-place';
   } else {
     const appendedBytes = new Uint8Array(appendedSize);
@@ -183,7 +191,7 @@ export function applyElfEdit(input: Uint8Array, edit: ElfEditPlan | readonly Elf
       appendedBytes.set(b, p);
       p += b.length + 1;
     }
-    const res = relocateWrite(elf, entries, verneedFiles, appendedBytes, needDyn);
+    const res = relocateWrite(elf, entries, verneedFiles, appendedBytes, needDyn, options.output);
     out = res.bytes;
     strategy = res.reused ? 'reused' : 'relocated';
   }
@@ -196,10 +204,11 @@ function isOpList(e: ElfEditPlan | readonly ElfEditOp[]): e is readonly ElfEditO
 }
 
 /** Rewrite the dynamic array (and Verneed names) where they are. */
-function inPlaceWrite(elf: ElfFile, entries: readonly PlannedEntry[], verneedFiles: ReadonlyMap<number, bigint>): Uint8Array {
+function inPlaceWrite(elf: ElfFile, entries: readonly PlannedEntry[], verneedFiles: ReadonlyMap<number, bigint>, output: Uint8Array | undefined): Uint8Array {
   const dyn = elf.dynamic;
   if (dyn === undefined) throw new ElfFormatError('ELF_EDIT_INVALID', 'no dynamic section');
-  const out = elf.bytes.slice();
+  const out = takeOutput(elf.bytes.length, output, elf.bytes);
+  out.set(elf.bytes);
   const w = new ByteWriter(out, elf.ident.littleEndian, elf.ident.elfClass === 64);
   writeDynamicArray(w, dyn.offset, dyn.capacity, entries);
   for (const [off, val] of verneedFiles) w.u32(off + 4, Number(val), 'vn_file');

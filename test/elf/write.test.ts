@@ -83,6 +83,25 @@ describe('applyElfEdit', () => {
     expect(readelfVersions(file).needs.map(([f]) => f)).not.toContain('libverdemo.so.1');
   });
 
+  it('writes into a caller-provided buffer (old contents ignored) with the same result', () => {
+    for (const [file, ops] of [
+      ['x86_64/verdemo/libverdemo.so.1', GRAFT],
+      ['x86_64/with-libpython/_withpython.cpython-311-x86_64-linux-gnu.so', [{ kind: 'remove-needed', name: 'libpython3.11.so.1.0' }]],
+    ] as const) {
+      const input = load(file);
+      const fresh = applyElfEdit(input, ops);
+      const dirty = new Uint8Array(input.length + 0x40000).fill(0xaa);
+      const reused = applyElfEdit(input, ops, { output: dirty });
+      expect(reused.bytes.buffer).toBe(dirty.buffer);
+      expect(reused.bytes).toEqual(fresh.bytes);
+      expect(reused.strategy).toBe(fresh.strategy);
+    }
+    // Too small, or the input's own memory: a new buffer is used instead.
+    const input = load('x86_64/verdemo/libverdemo.so.1');
+    expect(applyElfEdit(input, GRAFT, { output: new Uint8Array(16) }).bytes.length).toBeGreaterThan(16);
+    expect(applyElfEdit(input, GRAFT, { output: input }).bytes.buffer).not.toBe(input.buffer);
+  });
+
   it('is idempotent: re-applying a plan changes nothing', () => {
     const once = applyElfEdit(load('x86_64/verdemo/libverdemo.so.1'), GRAFT);
     const twice = applyElfEdit(once.bytes, GRAFT);
