@@ -1,7 +1,6 @@
 // Architectures and libcs: the wheel platform vocabulary (PEP 600/656/738 tags), what an ELF
 // header says about its machine (e_machine, class, byte order, ARM EABI/hard-float, x86-64
 // ISA level note), and what a wheel filename says. Pure functions; no host detection.
-import { AnalyzeError } from '../errors.js';
 import {
   EF_ARM_ABI_FLOAT_HARD,
   EF_ARM_EABI_VER5,
@@ -205,9 +204,4 @@ export function libcFromExtensionName(fileName: string): Libc | undefined {
     if (soabi[0] === 'cpython' && /^3(1[1-9]|[2-9]\d)/.test(ver)) return 'glibc';
   }
   return undefined;
-}
-
-export function assertKnownArch(a: string): Architecture {
-  if ((ARCHITECTURES as readonly string[]).includes(a)) return a as Architecture;
-  throw new AnalyzeError('ANALYZE_UNKNOWN_ARCH', `unknown architecture '${a}', expected one of ${ARCHITECTURES.join(', ')}`);
 }

@@ -25,8 +25,6 @@ import {
 } from './constants.js';
 import type { ElfHeader, ElfIdent, ProgramHeader, SectionHeader } from './types.js';
 
-export const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46] as const;
-
 /** True when the bytes start with \x7fELF. */
 export function hasElfMagic(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;

@@ -7,6 +7,31 @@ import { ElfFormatError } from '../errors.js';
 import { ByteReader, ByteWriter, hex } from '../util/bytes.js';
 import {
   DT_ANDROID_REL,
+  DT_BIND_NOW,
+  DT_FINI_ARRAYSZ,
+  DT_FLAGS,
+  DT_FLAGS_1,
+  DT_INIT_ARRAYSZ,
+  DT_NEEDED,
+  DT_PLTREL,
+  DT_PLTRELSZ,
+  DT_PREINIT_ARRAYSZ,
+  DT_RELACOUNT,
+  DT_RELAENT,
+  DT_RELASZ,
+  DT_RELCOUNT,
+  DT_RELENT,
+  DT_RELRENT,
+  DT_RELRSZ,
+  DT_RELSZ,
+  DT_RPATH,
+  DT_RUNPATH,
+  DT_SONAME,
+  DT_SYMBOLIC,
+  DT_SYMENT,
+  DT_TEXTREL,
+  DT_VERDEFNUM,
+  DT_VERNEEDNUM,
   DT_ANDROID_RELA,
   DT_GNU_HASH,
   DT_HASH,
@@ -73,7 +98,7 @@ export function machinePageSize(e_machine: number): number {
 }
 
 /** Dynamic tags holding addresses of sections we may move; everything else is left alone. */
-const POINTER_TAGS = new Set([DT_HASH, DT_STRTAB, DT_SYMTAB, DT_RELA, DT_REL, DT_JMPREL, DT_RELR, DT_GNU_HASH, DT_VERSYM, DT_VERDEF, DT_VERNEED, DT_ANDROID_REL, DT_ANDROID_RELA]);
+export const POINTER_TAGS: ReadonlySet<bigint> = new Set([DT_HASH, DT_STRTAB, DT_SYMTAB, DT_RELA, DT_REL, DT_JMPREL, DT_RELR, DT_GNU_HASH, DT_VERSYM, DT_VERDEF, DT_VERNEED, DT_ANDROID_REL, DT_ANDROID_RELA]);
 
 const MOVABLE_TYPES = new Set([SHT_NOTE, SHT_GNU_HASH, SHT_HASH, SHT_DYNSYM, SHT_STRTAB, SHT_GNU_versym, SHT_GNU_verdef, SHT_GNU_verneed, SHT_RELA, SHT_REL, SHT_RELR]);
 
@@ -570,6 +595,6 @@ function safetyScan(elf: ElfFile, evict: readonly SectionHeader[], r: ByteReader
 function isAddressTag(tag: bigint): boolean {
   // DT_INIT/DT_FINI, the *_ARRAY tags, DT_PLTGOT, DT_DEBUG... and processor/OS specific
   // pointers. Treat every tag we do not know to be a size, count or flag as an address.
-  const NON_ADDRESS = new Set([1n, 2n, 8n, 9n, 10n, 11n, 14n, 15n, 16n, 18n, 19n, 20n, 22n, 24n, 27n, 28n, 29n, 30n, 33n, 35n, 37n, 0x6ffffff9n, 0x6ffffffan, 0x6ffffffbn, 0x6ffffffdn, 0x6fffffffn]);
+  const NON_ADDRESS = new Set([DT_NEEDED, DT_PLTRELSZ, DT_RELASZ, DT_RELAENT, DT_STRSZ, DT_SYMENT, DT_SONAME, DT_RPATH, DT_SYMBOLIC, DT_RELSZ, DT_RELENT, DT_PLTREL, DT_TEXTREL, DT_BIND_NOW, DT_INIT_ARRAYSZ, DT_FINI_ARRAYSZ, DT_RUNPATH, DT_FLAGS, DT_PREINIT_ARRAYSZ, DT_RELRSZ, DT_RELRENT, DT_RELACOUNT, DT_RELCOUNT, DT_FLAGS_1, DT_VERDEFNUM, DT_VERNEEDNUM]);
   return !NON_ADDRESS.has(tag);
 }

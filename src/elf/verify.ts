@@ -3,9 +3,9 @@
 // the input already broke are not held against the output (the check is differential).
 import { ElfFormatError } from '../errors.js';
 import { hex } from '../util/bytes.js';
-import { PF_W, PT_DYNAMIC, PT_LOAD, PT_PHDR, SHF_ALLOC, SHN_ABS, SHN_LORESERVE, SHN_UNDEF, SHT_DYNSYM, SHT_NOBITS, SHT_STRTAB, DT_STRSZ, DT_STRTAB } from './constants.js';
+import { PF_W, PT_DYNAMIC, PT_LOAD, PT_PHDR, SHF_ALLOC, SHN_ABS, SHN_LORESERVE, SHN_UNDEF, SHT_DYNSYM, SHT_NOBITS, SHT_STRTAB, DT_RPATH, DT_RUNPATH, DT_STRSZ, DT_STRTAB } from './constants.js';
 import { dynamicValue } from './dynamic.js';
-import { machinePageSize } from './relocate.js';
+import { machinePageSize, POINTER_TAGS } from './relocate.js';
 import type { ElfFile, ProgramHeader } from './types.js';
 
 export interface ExpectedDynamic {
@@ -127,8 +127,8 @@ export function verifyEdit(before: ElfFile, after: ElfFile, expected: ExpectedDy
   if (d.soname !== expected.soname) fail(`DT_SONAME is ${String(d.soname)}, expected ${String(expected.soname)}`);
   if (d.rpath !== expected.rpath || d.runpath !== expected.runpath) fail('DT_RPATH/DT_RUNPATH differ from the request');
   // Setting a run path leaves exactly one entry; other edits keep whatever the input had.
-  const rpathCount = d.entries.filter((e) => e.d_tag === 15n || e.d_tag === 29n).length;
-  const rpathBefore = (before.dynamic?.entries ?? []).filter((e) => e.d_tag === 15n || e.d_tag === 29n).length;
+  const rpathCount = d.entries.filter((e) => e.d_tag === DT_RPATH || e.d_tag === DT_RUNPATH).length;
+  const rpathBefore = (before.dynamic?.entries ?? []).filter((e) => e.d_tag === DT_RPATH || e.d_tag === DT_RUNPATH).length;
   if (rpathCount > Math.max(1, rpathBefore)) fail(`${rpathCount} DT_RPATH/DT_RUNPATH entries remain`);
   const vn = after.versionNeeds();
   if (!same(vn.map((n) => n.file), expected.verneedFiles)) fail('Verneed file names do not follow the DT_NEEDED renames');
@@ -165,7 +165,7 @@ export function verifyEdit(before: ElfFile, after: ElfFile, expected: ExpectedDy
   // Every pointer tag that resolved before still resolves.
   for (const e of after.dynamic?.entries ?? []) {
     const old = before.dynamic?.entries.find((b) => b.d_tag === e.d_tag);
-    if (old === undefined || [5n, 6n, 7n, 17n, 23n, 4n, 0x6ffffef5n, 0x6ffffff0n, 0x6ffffffcn, 0x6ffffffen].indexOf(e.d_tag) < 0) continue;
+    if (old === undefined || !POINTER_TAGS.has(e.d_tag)) continue;
     if (before.vaddrToOffset(old.d_val, 1) !== undefined && after.vaddrToOffset(e.d_val, 1) === undefined) fail(`dynamic tag ${hex(e.d_tag)} no longer points into a PT_LOAD`);
   }
 }
