@@ -108,7 +108,13 @@ export class IoError extends WheelauditError {
 
 /** A broken invariant inside wheelaudit: always a bug. */
 export class InternalError extends Error {
-  override readonly name = 'InternalError';
+  override readonly name: string = 'InternalError';
+}
+
+/** An ELF file wheelaudit wrote failed its own self-check: a bug, never the input's fault. */
+export class ElfSelfCheckError extends InternalError {
+  override readonly name = 'ElfSelfCheckError';
+  readonly code = 'ELF_SELF_CHECK' as const;
 }
 
 export function isWheelauditError(e: unknown): e is WheelauditError {
