@@ -154,7 +154,10 @@ export const LAYOUT_SCENARIOS = [trioScenario, longRunpathScenario];
  * link-option variants and the no-slack copies get the ones that exercise the layout.
  */
 export function scenariosFor(v: Variant): Scenario[] {
-  const layoutOnly = v.ldflags !== '' || v.edge.split(',').includes('noslack') || v.name.endsWith('-bti') || v.name.endsWith('-cet');
+  // Sstripped files: every scenario on ld.bfd output for x86_64, aarch64 and s390x (big-endian);
+  // the other sstripped variants (lld, ELF32, musl, ppc64, link options) exercise the layout.
+  const sstripExtra = v.edge.split(',').includes('sstrip') && !(v.edge === 'sstrip' && v.linker === 'bfd' && ['x86_64', 'aarch64', 's390x'].includes(v.arch.key));
+  const layoutOnly = v.ldflags !== '' || v.edge.split(',').includes('noslack') || sstripExtra || v.name.endsWith('-bti') || v.name.endsWith('-cet');
   return (layoutOnly ? LAYOUT_SCENARIOS : ALL_SCENARIOS).map((mk) => mk(v));
 }
 
