@@ -16,8 +16,8 @@ import { parseElf } from '../../src/elf/index.js';
 import { applyElfEdit } from '../../src/elf/write.js';
 import { runCli } from '../helpers/cli.js';
 import { isolationSupport, runIsolated, systemLibrary } from '../helpers/isolate.js';
+import { fromSupport, needs, requireFile, requireTool } from '../helpers/requires.js';
 import { freshVenv, removeVenvs, venvSupport, SYSTEM_PYTHON } from '../helpers/venv.js';
-import { haveTool } from './helpers/exec.js';
 import { ARCHES, REPO, type ArchKey } from './helpers/fixtures.js';
 import { runPrograms } from './helpers/runtime.js';
 
@@ -29,15 +29,15 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-/** fixtures/elf/out directory -> arch of the matrix, and the extension's SOABI triplet. */
-const CROSS: readonly (readonly [string, ArchKey, string])[] = [
-  ['aarch64', 'aarch64', 'aarch64-linux-gnu'],
-  ['armv7l', 'armhf', 'arm-linux-gnueabihf'],
-  ['i686', 'i686', 'i386-linux-gnu'],
-  ['ppc64le', 'ppc64el', 'powerpc64le-linux-gnu'],
-  ['ppc64', 'ppc64', 'powerpc64-linux-gnu'],
-  ['s390x', 's390x', 's390x-linux-gnu'],
-  ['riscv64', 'riscv64', 'riscv64-linux-gnu'],
+/** fixtures/elf/out directory -> arch of the matrix, the extension's SOABI triplet, the Debian arch of its cross libc. */
+const CROSS: readonly (readonly [string, ArchKey, string, string])[] = [
+  ['aarch64', 'aarch64', 'aarch64-linux-gnu', 'arm64'],
+  ['armv7l', 'armhf', 'arm-linux-gnueabihf', 'armhf'],
+  ['i686', 'i686', 'i386-linux-gnu', 'i386'],
+  ['ppc64le', 'ppc64el', 'powerpc64le-linux-gnu', 'ppc64el'],
+  ['ppc64', 'ppc64', 'powerpc64-linux-gnu', 'ppc64'],
+  ['s390x', 's390x', 's390x-linux-gnu', 's390x'],
+  ['riscv64', 'riscv64', 'riscv64-linux-gnu', 'riscv64'],
 ];
 
 function put(file: string, bytes: Uint8Array): string {
@@ -56,11 +56,10 @@ function edited(bytes: Uint8Array, ops: readonly ElfEditOp[]): Uint8Array {
 }
 
 describe('sstripped extension and grafted library, rewritten and run under qemu', { concurrent: true }, () => {
-  for (const [dir, key, triplet] of CROSS) {
+  for (const [dir, key, triplet, debArch] of CROSS) {
     const arch = ARCHES[key];
-    const missing = [arch.qemu ?? '', arch.sysroot ?? ''].filter((t) => t !== '' && !(t.startsWith('/') ? existsDir(t) : haveTool(t)));
-    const why = missing.length > 0 ? ` (skipped: ${missing.join(', ')} not installed)` : '';
-    it.skipIf(missing.length > 0)(`slow: ${dir}${why}`, async () => {
+    const tools = needs(requireTool(arch.qemu ?? '', 'qemu-user-static'), requireFile(arch.sysroot ?? '', `libc6-${debArch}-cross`));
+    it(`slow: ${dir}`, tools, async () => {
       const src = (f: string): Uint8Array => sstrip(new Uint8Array(readFileSync(path.join(OUT, dir, f))));
       const ext = `_minext.cpython-311-${triplet}.so`;
       const root = path.join(tmp, dir);
@@ -104,13 +103,6 @@ describe('sstripped extension and grafted library, rewritten and run under qemu'
   }
 });
 
-function existsDir(p: string): boolean {
-  try {
-    return readdirSync(p).length >= 0;
-  } catch {
-    return false;
-  }
-}
 
 // A wheel through `wheelaudit repair`: the withffi fixture wheel with its extension sstripped
 // (RECORD updated), repaired against a library folder holding an sstripped libffi.so.8.
@@ -134,17 +126,10 @@ with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED
 `;
 
 const ffi = systemLibrary('libffi.so.8');
-const wheelWhy =
-  ffi === undefined
-    ? 'the host has no libffi.so.8'
-    : !venvSupport().ok
-      ? (venvSupport() as { reason: string }).reason
-      : !isolationSupport().ok
-        ? (isolationSupport() as { reason: string }).reason
-        : '';
 
 describe('a wheel with sstripped ELF files through wheelaudit repair', () => {
-  it.skipIf(wheelWhy !== '')(`slow: repairs, installs and imports with the grafted, sstripped libffi${wheelWhy ? ` (skipped: ${wheelWhy})` : ''}`, async () => {
+  const tools = needs(requireFile('/usr/lib/x86_64-linux-gnu/libffi.so.8', 'libffi8'), fromSupport(venvSupport()), fromSupport(isolationSupport()));
+  it('slow: repairs, installs and imports with the grafted, sstripped libffi', tools, async () => {
     const work = path.join(tmp, 'wheel');
     const member = 'withffi/_withffi.cpython-311-x86_64-linux-gnu.so';
     const ext = put(path.join(work, 'ext', 'ext.so'), sstrip(new Uint8Array(readFileSync(path.join(OUT, 'x86_64', 'with-ffi', path.basename(member))))));

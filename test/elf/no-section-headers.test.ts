@@ -15,7 +15,8 @@ import { applyElfEdit } from '../../src/elf/write.js';
 import { ElfFormatError, isWheelauditError } from '../../src/errors.js';
 import { FIXTURES } from '../helpers/corpus.js';
 import { systemLibrary } from '../helpers/isolate.js';
-import { haveTool, readelfDynamic } from '../helpers/readelf.js';
+import { readelfDynamic } from '../helpers/readelf.js';
+import { MET, needs, requireFile, requireTool, unmet } from '../helpers/requires.js';
 
 const OUT = path.join(FIXTURES, 'elf', 'out');
 const load = (rel: string): Uint8Array => new Uint8Array(readFileSync(path.join(OUT, rel)));
@@ -61,7 +62,8 @@ describe('sstrip generator (fixtures/elf-edit/sstrip.mjs)', () => {
 });
 
 describe('editing files without section headers', () => {
-  it.skipIf(process.arch !== 'x64')('a grafted library and the program that needs it are rewritten and run (x86_64, natively)', () => {
+  const x64 = process.arch === 'x64' ? MET : unmet('needs an x86_64 host (the fixtures run natively)');
+  it('a grafted library and the program that needs it are rewritten and run (x86_64, natively)', needs(x64, requireTool('readelf', 'binutils')), () => {
     const lib = sstrip(load('x86_64/verdemo/libverdemo.so.1'));
     const exe = sstrip(load('x86_64/verdemo/verdemo-main'));
     const libOut = edit(lib, [
@@ -80,16 +82,14 @@ describe('editing files without section headers', () => {
     const r = spawnSync(exeFile, [], { encoding: 'utf8', env: { LD_BIND_NOW: '1', LD_WARN: '1', PATH: '/usr/bin:/bin' } });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('answer=2 len=3 n=5\n');
-    if (haveTool('readelf')) {
-      expect(readelfDynamic(libFile).soname).toBe(`libverdemo-${H}.so.1`);
-      expect(readelfDynamic(exeFile).needed).toContain(`libverdemo-${H}.so.1`);
-      expect(readelfDynamic(exeFile).rpath).toBe('$ORIGIN/../verdemo.libs');
-    }
+    expect(readelfDynamic(libFile).soname).toBe(`libverdemo-${H}.so.1`);
+    expect(readelfDynamic(exeFile).needed).toContain(`libverdemo-${H}.so.1`);
+    expect(readelfDynamic(exeFile).rpath).toBe('$ORIGIN/../verdemo.libs');
   });
 
   const ffi = systemLibrary('libffi.so.8');
-  const why = ffi === undefined ? ' (skipped: the host has no libffi.so.8)' : process.arch !== 'x64' ? ' (skipped: not x86_64)' : !haveTool(PYTHON) ? ` (skipped: ${PYTHON} is missing)` : '';
-  it.skipIf(why !== '')(`an extension and its grafted libffi are rewritten and import in Python${why}`, () => {
+  const python = needs(x64, requireFile('/usr/lib/x86_64-linux-gnu/libffi.so.8', 'libffi8'), requireFile(PYTHON, 'python3.11'));
+  it('an extension and its grafted libffi are rewritten and import in Python', python, () => {
     const ext = sstrip(load('x86_64/with-ffi/_withffi.cpython-311-x86_64-linux-gnu.so'));
     const graft = sstrip(new Uint8Array(readFileSync(realpathSync(ffi as string))));
     const extOut = edit(ext, [
