@@ -82,9 +82,17 @@ function ofKind<K extends Finding['kind']>(report: AuditReport, kind: K): Findin
   return report.findings.filter((f): f is FindingOf<K> => f.kind === kind);
 }
 
+/** soname -> chains, per report: built once, so a wheel with 10,000 libraries stays linear. */
+const chainIndexes = new WeakMap<AuditReport, Map<string, readonly DependencyChain[]>>();
+
 /** The chains through which the wheel's top-level files reach `soname`. */
 function chainsOf(report: AuditReport, soname: string): readonly DependencyChain[] {
-  return ofKind(report, 'external-lib').find((f) => f.soname === soname)?.neededBy ?? [];
+  let index = chainIndexes.get(report);
+  if (index === undefined) {
+    index = new Map(ofKind(report, 'external-lib').map((f) => [f.soname, f.neededBy]));
+    chainIndexes.set(report, index);
+  }
+  return index.get(soname) ?? [];
 }
 
 function symbolVersionBlockers(report: AuditReport, target: Policy, mode: BlockerMode): Blocker[] {

@@ -8,7 +8,7 @@ import type { LoadedWheel } from '../analyze/load-wheel.js';
 import { parseElf } from '../elf/index.js';
 import { stripElf } from '../elf/strip.js';
 import type { AuditReport, LogRecord } from '../analyze/report.js';
-import { RepairError } from '../errors.js';
+import { describeError, InternalError, RepairError } from '../errors.js';
 import { parseWheelMetadata, serializeWheelMetadata, updateWheelTags } from '../wheel/metadata.js';
 import { wheelPlatforms, withPlatformTags } from '../wheel/name.js';
 import { recordRowFor, serializeRecord, type RecordRow } from '../wheel/record.js';
@@ -77,7 +77,7 @@ function readInto(p: string, scratch: Uint8Array): Uint8Array {
     }
     return scratch.subarray(0, n);
   } catch (e) {
-    throw new RepairError('REPAIR_IO', `cannot read library ${p}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new RepairError('REPAIR_IO', `cannot read library ${p}: ${describeError(e)}`, { cause: e });
   } finally {
     closeSync(fd);
   }
@@ -261,7 +261,8 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
     }
     for (const e of plan.elves) {
       const entry = zip.entry(e.entry);
-      if (entry === undefined) throw new RepairError('REPAIR_IO', `${name.filename}: entry ${e.entry} is missing`);
+      // The analysis read this entry from the same file: its absence is a bug, not bad input.
+      if (entry === undefined) throw new InternalError(`${name.filename}: entry ${e.entry} is missing`);
       const strip = stripSet.has(e.newEntry);
       if (!strip && e.ops.length === 0) continue;
       let bytes = await zip.readEntry(entry);

@@ -282,6 +282,6 @@ function renameAtomic(tmp: string, to: string): void {
     renameSync(tmp, to);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw new RepairError('REPAIR_IO', `cannot write ${to}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new RepairError('REPAIR_IO', `cannot write ${to}: ${describeError(e)}`, { cause: e });
   }
 }

@@ -9,7 +9,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import * as zlib from 'node:zlib';
-import { InternalError, WheelFormatError, isWheelauditError } from '../errors.js';
+import { describeError, InternalError, WheelFormatError, isWheelauditError } from '../errors.js';
 import { ByteWriter } from '../util/bytes.js';
 import type { ProgressSink } from '../util/progress.js';
 import type { WheelEntry, WheelZip } from './zip-read.js';
@@ -576,11 +576,9 @@ function writeError(path: string, err: unknown): WheelFormatError {
   return new WheelFormatError('WHEEL_IO', `cannot write ${path}: ${detail(err)}`, { cause: err });
 }
 
-/** A foreign error message in house style: lower-case start, no final period. */
+/** A foreign error message in house style (errno codes stay in capitals: "no space left on device (ENOSPC)"). */
 function detail(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  const trimmed = text.trim().replace(/\.+$/, '');
-  return trimmed.charAt(0).toLowerCase() + trimmed.slice(1);
+  return describeError(err);
 }
 
 /** An entry name fit for a one-line message: control characters are escaped. */

@@ -94,8 +94,8 @@ function qualifies(tag: string): string {
 /** A fallback when no image fits: the C library version to build against. */
 function systemText(tag: string): string {
   const t = tagTarget(tag);
-  if (t === undefined) return 'a system old enough for that tag';
-  return `a system with ${LIBC_WORD[t.libc]} ${t.version[0]}.${t.version[1]} or older (no pypa image is published for ${t.arch})`;
+  if (t === undefined) return 'on a system old enough for that tag';
+  return `on a system with ${LIBC_WORD[t.libc]} ${t.version[0]}.${t.version[1]} or older (no pypa image is published for ${t.arch})`;
 }
 
 /**
@@ -109,7 +109,7 @@ export function blockerHint(blockers: readonly Blocker[], target: string): strin
   if (mismatch !== undefined) {
     const img = imageText(target);
     const what = mismatch.kind === 'libc-mismatch' ? `${LIBC_WORD[mismatch.targetLibc]} wheels` : `${mismatch.targetArch} wheels`;
-    return `build ${what} in ${img ?? systemText(target)}, or choose a --plat tag that matches this wheel`;
+    return `build ${what} ${img === undefined ? systemText(target) : `in ${img}`}, or choose a --plat tag that matches this wheel`;
   }
   if (kinds.size === 1 && kinds.has('library-not-found')) return 'add its directory to LD_LIBRARY_PATH or --ldpaths, or skip it with --exclude';
   if (kinds.size === 1 && kinds.has('elf-in-pure-wheel')) return '`wheelaudit repair` retags it for its ELF files\' platform (or build it as a platform wheel)';
@@ -119,8 +119,9 @@ export function blockerHint(blockers: readonly Blocker[], target: string): strin
   if (kinds.has('ucs2')) clauses.push('against a wide-unicode (UCS4) Python');
   if (kinds.has('pyfpe')) clauses.push('against a Python built without --with-fpectl');
   if (kinds.has('isa')) clauses.push('for the baseline instruction set (no -march beyond it)');
-  const where = imageText(target) ?? systemText(target);
-  let hint = `rebuild in ${where}${clauses.length > 0 ? ` ${clauses.join(', ')}` : ''}${qualifies(target)}`;
+  const img = imageText(target);
+  const where = img === undefined ? systemText(target) : `in ${img}`;
+  let hint = `rebuild ${where}${clauses.length > 0 ? ` ${clauses.join(', ')}` : ''}${qualifies(target)}`;
   if (kinds.has('isa')) hint += '; or pass --disable-isa-ext-check if the wheel picks its code path by CPU at run time';
   if (kinds.has('external-library')) hint += `; then \`wheelaudit repair --plat ${target}\` copies the external libraries into the wheel`;
   return hint;
