@@ -101,7 +101,8 @@ export async function runCheck(ctx: CliContext, files: readonly string[], o: Che
       ctx.progress?.clear();
       const r = classifyError(e);
       if (r.bug) throw e;
-      printError(ctx, r.code, `${path.basename(file)}: ${r.message}`, r.hint);
+      // Name the wheel unless the message already does.
+      printError(ctx, r.code, r.message.includes(path.basename(file)) ? r.message : `${path.basename(file)}: ${r.message}`, r.hint);
       outcomes.push({ path: file, wheel: path.basename(file), error: { code: r.code, message: r.message } });
     }
   }

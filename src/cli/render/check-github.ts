@@ -65,6 +65,7 @@ export function renderCheckSummary(wheels: readonly WheelOutcome[]): string {
     }
   }
   const failed = wheels.filter((w) => isFailure(w) || !w.passed).length;
-  const head = failed === 0 ? `all ${wheels.length} wheel${wheels.length === 1 ? '' : 's'} passed` : `${failed} of ${wheels.length} wheel${wheels.length === 1 ? '' : 's'} failed`;
+  const n = wheels.length;
+  const head = failed === 0 ? (n === 1 ? 'the wheel passed' : `all ${n} wheels passed`) : n === 1 ? 'the wheel failed' : `${failed} of ${n} wheels failed`;
   return `### wheelaudit check: ${head}\n\n| wheel | tag | result | culprits |\n| --- | --- | --- | --- |\n${rows.join('\n')}\n\n`;
 }
