@@ -10,6 +10,7 @@ import { useColor } from '../../src/cli/context.js';
 import { PROGRESS_DELAY_MS, PROGRESS_MIN_BYTES, ProgressLine } from '../../src/cli/progress.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { REPO } from '../helpers/corpus.js';
+import { needs, requireTool } from '../helpers/requires.js';
 import { editWheel, fixtureWheel, scratchDir } from './helpers/wheels.js';
 
 const ANSI = /\u001b\[/;
@@ -18,8 +19,7 @@ const WITHFFI = fixtureWheel('withffi-0.1.0-cp311-cp311-linux_x86_64.whl');
 const BIN = path.join(REPO, 'bin', 'wheelaudit.js');
 
 /** script(1) from util-linux gives the command a pseudo-terminal as stdin, stdout and stderr. */
-const haveScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
-if (!haveScript) console.log('skipped: progress under a pseudo-terminal needs script(1) from util-linux (bsdutils)');
+const PTY = needs(requireTool('script', 'bsdutils'));
 
 function underPty(args: string[], env: NodeJS.ProcessEnv = {}): { code: number; output: string } {
   const cmd = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
@@ -39,7 +39,7 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('progress', () => {
-  it.skipIf(!haveScript)('show and repair of a large wheel draw progress on a terminal, erased when done', () => {
+  it('show and repair of a large wheel draw progress on a terminal, erased when done', PTY, () => {
     const show = underPty(['show', big]);
     expect(show.code, show.output).toBe(0);
     expect(show.output).toContain(`${ERASE}wheelaudit: reading 0/1 ELF entries, 0 B of `);
@@ -62,7 +62,7 @@ describe('progress', () => {
     expect(repair.stderr).not.toMatch(/writing \d+\/\d+/);
   });
 
-  it.skipIf(!haveScript)('--quiet turns it off on a terminal too, and prints nothing on success', () => {
+  it('--quiet turns it off on a terminal too, and prints nothing on success', PTY, () => {
     const r = underPty(['repair', '-q', '-w', path.join(scratchDir(), 'out'), big]);
     expect(r.code).toBe(0);
     expect(r.output).toBe('');
@@ -125,7 +125,7 @@ describe('colour', () => {
     expect(useColor(tty, { NO_COLOR: '' })).toBe(true);
   });
 
-  it.skipIf(!haveScript)('a terminal gets colour, NO_COLOR removes it', () => {
+  it('a terminal gets colour, NO_COLOR removes it', PTY, () => {
     const w = fixtureWheel('symverold-0.1.0-cp311-cp311-linux_x86_64.whl');
     expect(underPty(['show', w]).output).toMatch(ANSI);
     expect(underPty(['show', w], { NO_COLOR: '1' }).output).not.toMatch(ANSI);
