@@ -140,6 +140,7 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
   emit(...outcome.logs.slice(facts.logs.length));
   if (outcome.kind === 'non-platform') {
     if (facts.pure && o.allowPurePythonWheel) {
+      info(outcome.message);
       const dest = path.join(o.wheelDir, name.filename);
       if (!sameFile(dest, wheelPath)) {
         copyAtomically(wheelPath, dest);

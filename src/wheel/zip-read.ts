@@ -594,9 +594,8 @@ function link<T extends Transform>(source: Readable, sink: T, entry: WheelEntry)
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-/** Reading after close() is a wheelaudit bug (the caller closed too early), not an I/O failure. */
-function interrupted(entry: WheelEntry): InternalError {
-  return new InternalError(`entry ${showName(entry.name)}: read interrupted because the zip file was closed`);
+function interrupted(entry: WheelEntry): WheelFormatError {
+  return new WheelFormatError('WHEEL_IO', `entry ${showName(entry.name)}: read interrupted because the zip file was closed`);
 }
 
 function sizeMismatch(entry: WheelEntry, found: string): WheelFormatError {

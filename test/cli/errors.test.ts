@@ -145,18 +145,18 @@ describe('a wheel whose ELF files are all for another architecture', () => {
 });
 
 describe('SOURCE_DATE_EPOCH out of range', () => {
-  it.each(['4354819200', '99999999999999', '9'.repeat(400)])('%s is a usage error before any work: no "Repairing", nothing written', async (v) => {
+  it.each(['8640000000001', '99999999999999', '9'.repeat(400)])('%s is a usage error before any work: no "Repairing", nothing written', async (v) => {
     const d = scratchDir();
     const out = path.join(d, 'out');
     const r = await runCli(['repair', '-w', out, WITHFFI], { env: { SOURCE_DATE_EPOCH: v } });
-    expect(oneError(r, 2, 'USAGE')).toMatch(/^SOURCE_DATE_EPOCH: \d+ is after 2107-12-31 23:59:58 UTC/);
+    expect(oneError(r, 2, 'USAGE')).toMatch(/^SOURCE_DATE_EPOCH: \d+ seconds is out of range/);
     expect(r.stderr).not.toContain('Repairing');
     expect(existsSync(out)).toBe(false);
   });
 
-  it('the last representable second is accepted', async () => {
+  it('the last date there is is accepted (clipped to 2107 when written)', async () => {
     const d = scratchDir();
-    const r = await runCli(['repair', '-q', '-w', d, WITHFFI], { env: { SOURCE_DATE_EPOCH: String(Date.UTC(2107, 11, 31, 23, 59, 58) / 1000) } });
+    const r = await runCli(['repair', '-q', '-w', d, WITHFFI], { env: { SOURCE_DATE_EPOCH: '8640000000000' } });
     expect(r.code, r.stderr).toBe(0);
   });
 });

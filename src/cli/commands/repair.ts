@@ -59,19 +59,22 @@ export function parseLevel(value: string | undefined, origin: string): number {
 
 /** The last moment a zip (MS-DOS) timestamp can hold: 2107-12-31 23:59:58 UTC. */
 const DOS_MAX_SECONDS = Date.UTC(2107, 11, 31, 23, 59, 58) / 1000;
+/** The last moment a date can be computed for at all (ECMAScript's time value limit, year 275760). */
+const MAX_DATE_SECONDS = 8.64e12;
 
 /**
- * SOURCE_DATE_EPOCH, checked before any work: an integer number of seconds no later than
- * the last moment a zip timestamp can hold (earlier than 1980 is clipped, with a warning).
+ * SOURCE_DATE_EPOCH, checked before any work: an integer number of seconds. Zip timestamps
+ * hold 1980-01-01 to 2107-12-31, so values outside are clipped to those ends (with a warning);
+ * a value too large to be a date at all is a usage error.
  */
 export function parseSourceDateEpoch(env: NodeJS.ProcessEnv): { date: Date; clipped: boolean } | undefined {
   const v = env['SOURCE_DATE_EPOCH'];
   if (v === undefined || v === '') return undefined;
   if (!/^\s*[+-]?\d+\s*$/.test(v)) throw new UsageError(`SOURCE_DATE_EPOCH: '${v}' is not an integer number of seconds`);
   const seconds = Number(v.trim());
-  if (seconds > DOS_MAX_SECONDS) {
-    throw new UsageError(`SOURCE_DATE_EPOCH: ${v.trim()} is after 2107-12-31 23:59:58 UTC, the last time a zip entry can record`, {
-      hint: `use a value from 315532800 (1980-01-01) to ${DOS_MAX_SECONDS}`,
+  if (seconds > MAX_DATE_SECONDS) {
+    throw new UsageError(`SOURCE_DATE_EPOCH: ${v.trim()} seconds is out of range (no date that late exists)`, {
+      hint: `use a value from 315532800 (1980-01-01) to ${DOS_MAX_SECONDS} (2107-12-31), the range zip timestamps hold`,
     });
   }
   return clipTimestamp(seconds);
@@ -154,6 +157,9 @@ export async function runRepair(ctx: CliContext, files: readonly string[], f: Re
   }
   const sde = parseSourceDateEpoch(ctx.env);
   if (sde?.clipped === true) printLogs(ctx, [{ level: 'warning', message: 'SOURCE_DATE_EPOCH is before 1980-01-01; clipping timestamps to 1980-01-01' }]);
+  if (sde !== undefined && sde.date.getTime() / 1000 > DOS_MAX_SECONDS) {
+    printLogs(ctx, [{ level: 'warning', message: 'SOURCE_DATE_EPOCH is after 2107-12-31 23:59:58; clipping timestamps to 2107-12-31 23:59:58' }]);
+  }
   validateLibSdir(f.libSdir);
   const root = sysrootOption(ctx, f.sysroot);
   const patcher: ElfPatcher | 'none' = patcherName === 'native' ? nativePatcher : patcherName === 'patchelf' ? patchelfPatcher() : 'none';

@@ -63,6 +63,7 @@ export async function runShow(ctx: CliContext, file: string, opts: ShowOptions):
   printLogs(ctx, outcome.logs);
   if (outcome.kind === 'non-platform') {
     if (outcome.pure && opts.allowPurePythonWheel === true) {
+      printLogs(ctx, [{ level: 'info', message: outcome.message }]);
       if (opts.json === true) ctx.out(`${pyJsonDumps({ version: 1, wheel: outcome.wheelName, pure: true })}\n`);
       return 0;
     }
