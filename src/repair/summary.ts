@@ -1,6 +1,7 @@
 // What a repair did, for the closing summary: each grafted library (its soname, where it went
 // in the wheel, where it came from and its size), and each library it left out with the
 // reason (--exclude, loaded by a whitelisted library, libpython). Pure over the report and plan.
+import { providedReason } from '../analyze/findings.js';
 import { LIBPYTHON_RE } from '../analyze/lddtree.js';
 import type { AuditReport } from '../analyze/report.js';
 import type { RepairPlan } from './plan.js';
@@ -33,8 +34,8 @@ export function summarizeRepair(report: AuditReport, plan: RepairPlan, graftPoli
   for (const [pattern, hits] of report.excluded ?? new Map<string, readonly string[]>()) {
     for (const name of hits) leftOut.push({ name, reason: `--exclude ${pattern}` });
   }
-  for (const [soname, by] of report.externalRefs.get(graftPolicy)?.provided ?? new Map<string, string>()) {
-    leftOut.push({ name: soname, reason: `${by} loads it, so the target has it with ${by}` });
+  for (const [soname, rule] of report.externalRefs.get(graftPolicy)?.provided ?? []) {
+    leftOut.push({ name: soname, reason: providedReason(rule) });
   }
   const removed = new Set<string>();
   for (const refs of report.fullExternalRefs.values()) {
