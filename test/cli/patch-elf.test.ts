@@ -83,6 +83,6 @@ describe('patch-elf and links', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/error\[USAGE\]: real is not a regular file/);
     const gone = await runCli(['patch-elf', 'missing.so', '--print-soname'], { cwd: dir });
-    expect(gone.stderr).toMatch(/cannot access missing\.so: No such file/);
+    expect(gone.stderr).toMatch(/cannot access missing\.so: no such file or directory \(ENOENT\)/);
   });
 });

@@ -9,7 +9,7 @@ import { chmodSync, closeSync, fstatSync, ftruncateSync, lstatSync, openSync, re
 import path from 'node:path';
 import { parseElf } from '../../elf/index.js';
 import type { ElfEditOp } from '../../elf/edit.js';
-import { ElfFormatError, IoError, UsageError } from '../../errors.js';
+import { describeError, ElfFormatError, IoError, UsageError } from '../../errors.js';
 import { getPatcher, type PatcherName } from '../../repair/patcher.js';
 import type { CliContext } from '../context.js';
 
@@ -110,7 +110,7 @@ export function runPatchElf(ctx: CliContext, a: PatchElfArgs): number {
     bytes = new Uint8Array(readFileSync(input));
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`cannot access ${a.file}: ${e instanceof Error && 'code' in e && e.code === 'ENOENT' ? 'No such file' : e instanceof Error ? e.message : String(e)}`);
+    throw new UsageError(`cannot access ${a.file}: ${describeError(e)}`);
   }
   let out = bytes;
   if (a.ops.length > 0) {
@@ -155,7 +155,7 @@ export function writeThrough(target: string, data: Uint8Array, mode: number): vo
     writeInPlace(file, data);
     chmodSync(file, mode);
   } catch (e) {
-    throw new IoError(`cannot write ${target}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new IoError(`cannot write ${target}: ${describeError(e)}`, { cause: e });
   }
 }
 
@@ -224,6 +224,6 @@ export function writeAtomically(target: string, data: Uint8Array, mode: number):
     renameSync(tmp, target);
   } catch (e) {
     if (created) rmSync(tmp, { force: true });
-    throw new IoError(`cannot write ${target}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new IoError(`cannot write ${target}: ${describeError(e)}`, { cause: e });
   }
 }
