@@ -99,6 +99,7 @@ export const SHT_GNU_versym = 0x6fffffff;
 export const SHF_WRITE = 0x1n;
 export const SHF_ALLOC = 0x2n;
 export const SHF_EXECINSTR = 0x4n;
+export const SHF_INFO_LINK = 0x40n;
 
 // d_tag (bigint, because Sxword is 64-bit on ELF64)
 export const DT_NULL = 0n;

@@ -35,9 +35,9 @@ import {
   STT_SECTION,
   STT_TLS,
 } from './constants.js';
-import { refuseLayout } from './dynamic-write.js';
+import { refuseLayout } from './refuse.js';
 import { isAddressTag, POINTER_TAGS } from './loader-facts.js';
-import { dynamicRelocations } from './relocs.js';
+import { dynamicRelocations } from './relocations.js';
 import { describeTable, loadedTables, type LoadedTable } from './tables.js';
 import type { ElfFile, ProgramHeader, SectionHeader } from './types.js';
 

@@ -2,16 +2,11 @@
 // `strip --strip-all` does, without a strip binary (gABI ch. 4 "Sections", "Symbol Table").
 // The loaded image stays byte-for-byte where it is; only the non-alloc tail and the section
 // header table are rebuilt. Refuses relocatable objects and core files (parseElf does).
-import { ElfFormatError, ElfSelfCheckError, InternalError } from '../errors.js';
+import { ElfFormatError, InternalError } from '../errors.js';
 import { ByteReader, ByteWriter, hex, toOffset, toSize } from '../util/bytes.js';
 import {
-  ELF32_EHDR_SIZE,
-  ELF32_SHDR_SIZE,
-  ELF32_SYM_SIZE,
-  ELF64_EHDR_SIZE,
-  ELF64_SHDR_SIZE,
-  ELF64_SYM_SIZE,
   SHF_ALLOC,
+  SHF_INFO_LINK,
   SHN_LORESERVE,
   SHN_XINDEX,
   SHT_DYNSYM,
@@ -24,11 +19,11 @@ import {
   SHT_SYMTAB,
   SHT_SYMTAB_SHNDX,
 } from './constants.js';
+import { EHDR, fieldAt, recordSize, SHDR, SYM, writeRecord } from './layout.js';
+import { bridgeGaps, freePieces, mergeRanges, type Range } from './ranges.js';
 import { parseElf } from './read.js';
+import { verifyStrip } from './self-check.js';
 import type { ElfFile, SectionHeader } from './types.js';
-
-/** sh_flags: sh_info holds a section index (gABI). Not in constants.ts yet. */
-const SHF_INFO_LINK = 0x40n;
 
 /** The largest sh_addralign honoured when re-packing a non-alloc section. */
 const MAX_TAIL_ALIGN = 0x10000;
@@ -94,66 +89,6 @@ function chooseRemoved(secs: readonly SectionHeader[], shstrndx: number): Set<nu
     if (list.length > 0 && list.every((u) => removed.has(u.index))) removed.add(s.index);
   }
   return removed;
-}
-
-interface Range {
-  start: number;
-  end: number;
-}
-
-/** Merge ranges into sorted, disjoint ones. */
-function mergeRanges(ranges: readonly Range[]): Range[] {
-  const sorted = ranges.filter((r) => r.end > r.start).sort((a, b) => a.start - b.start);
-  const out: Range[] = [];
-  for (const r of sorted) {
-    const last = out[out.length - 1];
-    if (last !== undefined && r.start <= last.end) last.end = Math.max(last.end, r.end);
-    else out.push({ ...r });
-  }
-  return out;
-}
-
-/** Index of the first range in `sorted` (merged, so ends increase) whose end is above `pos`. */
-function firstEndingAfter(sorted: readonly Range[], pos: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((sorted[mid] as Range).end > pos) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
-
-/** Join neighbouring dead ranges when nothing kept lies between them (alignment padding). */
-function bridgeGaps(dead: readonly Range[], kept: readonly Range[]): Range[] {
-  const out: Range[] = [];
-  for (const d of dead) {
-    const last = out[out.length - 1];
-    // Kept ranges are merged and sorted: the first one ending after `last` is the only
-    // candidate that could sit between `last` and `d`.
-    const k = last === undefined ? undefined : kept[firstEndingAfter(kept, last.end)];
-    if (last !== undefined && !(k !== undefined && k.start < d.start)) last.end = Math.max(last.end, d.end);
-    else out.push({ ...d });
-  }
-  return out;
-}
-
-/** The parts of the (merged, sorted) `dead` ranges outside the (merged, sorted) `kept` ones. */
-function freePieces(dead: readonly Range[], kept: readonly Range[]): Range[] {
-  const out: Range[] = [];
-  for (const d of dead) {
-    let at = d.start;
-    for (let i = firstEndingAfter(kept, at); i < kept.length; i++) {
-      const p = kept[i] as Range;
-      if (p.end <= at) continue;
-      if (p.start >= d.end) break;
-      if (p.start > at) out.push({ start: at, end: p.start });
-      at = Math.max(at, p.end);
-    }
-    if (at < d.end) out.push({ start: at, end: d.end });
-  }
-  return out;
 }
 
 function alignOf(s: SectionHeader): number {
@@ -253,34 +188,85 @@ export function stripElf(input: Uint8Array): StripResult {
   const unchanged: StripResult = { bytes: input, removedSections: [], savedBytes: 0 };
   const h = elf.header;
   if (h.e_shnum === 0 || h.e_shoff === 0n) return unchanged;
-  const is64 = elf.ident.elfClass === 64;
-  const le = elf.ident.littleEndian;
   const secs = elf.sections();
-  const len = input.length;
-
   const removed = chooseRemoved(secs, h.e_shstrndx);
   if (removed.size === 0) return unchanged;
 
+  const plan = planStrip(elf, removed);
+  const tail = placeTail(plan);
+  const sht = placeHeaderTable(plan, tail.end);
+  const out = new Uint8Array(sht.total);
+  out.set(input.subarray(0, plan.imageEnd), 0);
+  for (const c of tail.copies) out.set(c.data ?? input.subarray(c.from.start, c.from.end), c.to);
+  for (const hole of sht.holes) out.fill(0, hole.start, hole.end);
+  const w = new ByteWriter(out, elf.ident.littleEndian, elf.ident.elfClass === 64);
+  if (plan.renumbered) renumberDynsym(elf, out, w, plan.newIndex, plan.kept);
+  writeSectionHeaders(w, elf, plan.kept, tail.placed, plan.newIndex, sht.shoff);
+
+  verifyStrip(elf, out, plan.kept, plan.renumbered);
+  return {
+    bytes: out,
+    removedSections: secs.filter((s) => removed.has(s.index)).map((s) => (s.name === '' ? `[${s.index}]` : s.name)),
+    savedBytes: input.length - out.length,
+  };
+}
+
+/** What strip keeps where (planStrip); the writing phases work from it. */
+interface StripPlan {
+  readonly elf: ElfFile;
+  readonly removed: ReadonlySet<number>;
+  /** File bytes of every section that has some, by section index (all inside the file). */
+  readonly ranges: ReadonlyMap<number, Range>;
+  /** New index of every old section (-1: removed), and the kept sections in order. */
+  readonly newIndex: Int32Array;
+  readonly kept: readonly SectionHeader[];
+  readonly renumbered: boolean;
+  /** Everything that stays where it is (the image), and its end. */
+  readonly fixed: readonly Range[];
+  readonly imageEnd: number;
+  /** Kept non-alloc sections past the image, grouped where their bytes overlap. */
+  readonly clusters: readonly Cluster[];
+  /** The rebuilt .shstrtab (kept names only), when it can be rebuilt. */
+  readonly names: { readonly table: Uint8Array; readonly offsets: readonly number[] } | undefined;
+}
+
+interface Cluster {
+  start: number;
+  end: number;
+  align: number;
+  readonly members: SectionHeader[];
+}
+
+/** Section ranges, new indexes, the fixed image, the tail clusters and the new name table. */
+function planStrip(elf: ElfFile, removed: ReadonlySet<number>): StripPlan {
+  const secs = elf.sections();
+  const len = elf.bytes.length;
   // Every section with file bytes must lie inside the file.
   const ranges = new Map<number, Range>();
   for (const s of secs) {
     if (!hasBytes(s)) continue;
     const start = toOffset(s.sh_offset, len, `${label(s)} sh_offset`);
-    const size = toSize(s.sh_size, len - start, `${label(s)} sh_size`);
-    ranges.set(s.index, { start, end: start + size });
+    ranges.set(s.index, { start, end: start + toSize(s.sh_size, len - start, `${label(s)} sh_size`) });
   }
-
-  // New indexes (-1: removed).
   const newIndex = new Int32Array(secs.length);
   let next = 0;
   for (const s of secs) newIndex[s.index] = removed.has(s.index) ? -1 : next++;
-  const keptSecs = secs.filter((s) => !removed.has(s.index));
-  const renumbered = keptSecs.some((s) => newIndex[s.index] !== s.index);
+  const kept = secs.filter((s) => !removed.has(s.index));
+  const { fixed, imageEnd, tail } = imageOf(elf, kept, ranges);
+  const clusters = clustersOf(tail, ranges);
+  const names = rebuiltNames(elf, kept, ranges, clusters);
+  return { elf, removed, ranges, newIndex, kept, renumbered: kept.some((s) => newIndex[s.index] !== s.index), fixed, imageEnd, clusters, names };
+}
 
-  // The image: ELF header, program header table, every program header's file range, every alloc
-  // section. Kept non-alloc sections that start inside it stay where they are and extend it.
-  const ehsize = is64 ? ELF64_EHDR_SIZE : ELF32_EHDR_SIZE;
-  const fixed: Range[] = [{ start: 0, end: ehsize }];
+/**
+ * The image: ELF header, program header table, every program header's file range, every alloc
+ * section. Kept non-alloc sections that start inside it stay where they are and extend it; the
+ * others form the tail, in file order.
+ */
+function imageOf(elf: ElfFile, kept: readonly SectionHeader[], ranges: ReadonlyMap<number, Range>): { fixed: Range[]; imageEnd: number; tail: SectionHeader[] } {
+  const h = elf.header;
+  const len = elf.bytes.length;
+  const fixed: Range[] = [{ start: 0, end: recordSize(EHDR, elf.ident.elfClass === 64) }];
   if (h.e_phnum > 0) {
     const phoff = toOffset(h.e_phoff, len, 'e_phoff');
     fixed.push({ start: phoff, end: phoff + h.e_phnum * h.e_phentsize });
@@ -290,17 +276,19 @@ export function stripElf(input: Uint8Array): StripResult {
     const start = toOffset(ph.p_offset, len, `program header ${ph.index} p_offset`);
     fixed.push({ start, end: start + toSize(ph.p_filesz, len - start, `program header ${ph.index} p_filesz`) });
   }
-  for (const s of secs) {
+  for (const s of elf.sections()) {
     const r = ranges.get(s.index);
     if (r !== undefined && isAlloc(s)) fixed.push(r);
   }
   let imageEnd = fixed.reduce((m, r) => Math.max(m, r.end), 0);
   const tail: SectionHeader[] = [];
-  const keptNonAlloc = keptSecs
-    .filter((s) => !isAlloc(s) && ranges.has(s.index))
-    .sort((a, b) => (ranges.get(a.index)?.start ?? 0) - (ranges.get(b.index)?.start ?? 0) || a.index - b.index);
-  for (const s of keptNonAlloc) {
-    const r = ranges.get(s.index) as Range;
+  const keptNonAlloc = kept
+    .flatMap((s) => {
+      const r = ranges.get(s.index);
+      return isAlloc(s) || r === undefined ? [] : [{ s, r }];
+    })
+    .sort((a, b) => a.r.start - b.r.start || a.s.index - b.s.index);
+  for (const { s, r } of keptNonAlloc) {
     if (r.start < imageEnd) {
       fixed.push(r);
       imageEnd = Math.max(imageEnd, r.end);
@@ -308,11 +296,15 @@ export function stripElf(input: Uint8Array): StripResult {
       tail.push(s);
     }
   }
+  return { fixed, imageEnd, tail };
+}
 
-  // Tail clusters: sections whose bytes overlap move together, keeping their relative layout.
-  const clusters: { start: number; end: number; align: number; members: SectionHeader[] }[] = [];
+/** Tail clusters: sections whose bytes overlap move together, keeping their relative layout. */
+function clustersOf(tail: readonly SectionHeader[], ranges: ReadonlyMap<number, Range>): Cluster[] {
+  const clusters: Cluster[] = [];
   for (const s of tail) {
-    const r = ranges.get(s.index) as Range;
+    const r = ranges.get(s.index);
+    if (r === undefined) continue;
     const last = clusters[clusters.length - 1];
     if (last !== undefined && r.start < last.end) {
       last.end = Math.max(last.end, r.end);
@@ -322,96 +314,89 @@ export function stripElf(input: Uint8Array): StripResult {
       clusters.push({ start: r.start, end: r.end, align: alignOf(s), members: [s] });
     }
   }
+  return clusters;
+}
 
-  // Rebuild .shstrtab when it is a plain tail string table of its own, used by nothing else.
-  const shstr = secs[h.e_shstrndx];
-  let names: { table: Uint8Array; offsets: number[] } | undefined;
-  const shstrRange = shstr === undefined || h.e_shstrndx === 0 ? undefined : ranges.get(shstr.index);
-  if (
-    shstr !== undefined &&
-    shstrRange !== undefined &&
-    shstr.sh_type === SHT_STRTAB &&
-    !isAlloc(shstr) &&
-    clusters.some((c) => c.members.length === 1 && c.members[0] === shstr) &&
-    !keptSecs.some((u) => u.sh_link === shstr.index && u.index !== shstr.index)
-  ) {
-    const old = input.subarray(shstrRange.start, shstrRange.end);
-    const raw = keptSecs.map((s) => rawName(old, s.sh_name));
-    if (raw.every((n): n is Uint8Array => n !== undefined)) names = buildNameTable(raw);
-  }
+/** A new .shstrtab with the kept names, when it is a plain tail string table used by nothing else. */
+function rebuiltNames(elf: ElfFile, kept: readonly SectionHeader[], ranges: ReadonlyMap<number, Range>, clusters: readonly Cluster[]): StripPlan['names'] {
+  const h = elf.header;
+  const shstr = elf.sections()[h.e_shstrndx];
+  const r = shstr === undefined || h.e_shstrndx === 0 ? undefined : ranges.get(shstr.index);
+  if (shstr === undefined || r === undefined || shstr.sh_type !== SHT_STRTAB || isAlloc(shstr)) return undefined;
+  if (!clusters.some((c) => c.members.length === 1 && c.members[0] === shstr)) return undefined;
+  if (kept.some((u) => u.sh_link === shstr.index && u.index !== shstr.index)) return undefined;
+  const old = elf.bytes.subarray(r.start, r.end);
+  const raw = kept.map((s) => rawName(old, s.sh_name));
+  return raw.every((n): n is Uint8Array => n !== undefined) ? buildNameTable(raw) : undefined;
+}
 
-  // Lay out the tail, then the section header table.
+interface Copy {
+  readonly from: Range;
+  readonly to: number;
+  readonly data?: Uint8Array;
+}
+
+/** Where each kept section's header points once the tail is re-packed after the image. */
+function placeTail(plan: StripPlan): { placed: Map<number, Placed>; copies: Copy[]; end: number } {
   const placed = new Map<number, Placed>();
-  for (const [i, s] of keptSecs.entries()) {
-    placed.set(s.index, { s, sh_offset: s.sh_offset, sh_name: names?.offsets[i] ?? s.sh_name, sh_size: s.sh_size });
-  }
-  let pos = imageEnd;
-  const copies: { from: Range; to: number; data?: Uint8Array }[] = [];
-  for (const c of clusters) {
+  plan.kept.forEach((s, i) => placed.set(s.index, { s, sh_offset: s.sh_offset, sh_name: plan.names?.offsets[i] ?? s.sh_name, sh_size: s.sh_size }));
+  const shstr = plan.elf.sections()[plan.elf.header.e_shstrndx];
+  let pos = plan.imageEnd;
+  const copies: Copy[] = [];
+  for (const c of plan.clusters) {
     const only = c.members.length === 1 ? c.members[0] : undefined;
-    const data = names !== undefined && only === shstr ? names.table : undefined;
+    const data = plan.names !== undefined && only === shstr ? plan.names.table : undefined;
     const to = placeAt(pos, c.start, c.align);
-    copies.push(data === undefined ? { from: { start: c.start, end: c.end }, to } : { from: { start: c.start, end: c.end }, to, data });
+    const from = { start: c.start, end: c.end };
+    copies.push(data === undefined ? { from, to } : { from, to, data });
     for (const m of c.members) {
-      const p = placed.get(m.index) as Placed;
-      p.sh_offset = BigInt(to + ((ranges.get(m.index) as Range).start - c.start));
+      const p = placed.get(m.index);
+      const r = plan.ranges.get(m.index);
+      if (p === undefined || r === undefined) throw new InternalError(`strip: ${label(m)} has no placement`);
+      p.sh_offset = BigInt(to + (r.start - c.start));
       if (data !== undefined) p.sh_size = BigInt(data.length);
     }
     pos = to + (data?.length ?? c.end - c.start);
   }
   // Non-alloc sections without file bytes past the image follow the re-packed ones.
-  for (const s of keptSecs) {
-    if (!isAlloc(s) && !ranges.has(s.index) && s.sh_type !== SHT_NULL && s.sh_offset > BigInt(imageEnd)) {
-      (placed.get(s.index) as Placed).sh_offset = BigInt(pos);
-    }
+  for (const s of plan.kept) {
+    const p = placed.get(s.index);
+    if (p !== undefined && !isAlloc(s) && !plan.ranges.has(s.index) && s.sh_type !== SHT_NULL && s.sh_offset > BigInt(plan.imageEnd)) p.sh_offset = BigInt(pos);
   }
+  return { placed, copies, end: pos };
+}
 
-  // Inside the image, what is no longer referenced (removed sections, the old header table) is
-  // free, except bytes a program header or a kept section still covers. That only happens in
-  // files an editor already extended with a segment past the old tail.
-  const keep = mergeRanges(fixed);
+/**
+ * Where the new section header table goes: into a hole of the image when one is large enough
+ * (inside the image, what is no longer referenced, removed sections and the old header table,
+ * is free except bytes a program header or a kept section still covers; that only happens in
+ * files an editor already extended past the old tail), else after the tail.
+ */
+function placeHeaderTable(plan: StripPlan, tailEnd: number): { shoff: number; total: number; holes: Range[] } {
+  const h = plan.elf.header;
+  const len = plan.elf.bytes.length;
+  const is64 = plan.elf.ident.elfClass === 64;
+  const keep = mergeRanges(plan.fixed);
   const oldShoff = toOffset(h.e_shoff, len, 'e_shoff');
-  const dead: Range[] = [{ start: oldShoff, end: Math.min(oldShoff + h.e_shnum * h.e_shentsize, imageEnd) }];
-  for (const i of removed) {
-    const r = ranges.get(i);
-    if (r !== undefined) dead.push({ start: r.start, end: Math.min(r.end, imageEnd) });
+  const dead: Range[] = [{ start: oldShoff, end: Math.min(oldShoff + h.e_shnum * h.e_shentsize, plan.imageEnd) }];
+  for (const i of plan.removed) {
+    const r = plan.ranges.get(i);
+    if (r !== undefined) dead.push({ start: r.start, end: Math.min(r.end, plan.imageEnd) });
   }
   const holes = freePieces(bridgeGaps(mergeRanges(dead), keep), keep);
-
-  // The new header table goes into such a hole when one is large enough, else at the end.
-  const shentsize = is64 ? ELF64_SHDR_SIZE : ELF32_SHDR_SIZE;
-  const shtSize = keptSecs.length * shentsize;
+  const shtSize = plan.kept.length * recordSize(SHDR, is64);
   const shtAlign = is64 ? 8 : 4;
-  let shoff = placeAt(pos, 0, shtAlign);
-  let total = shoff + shtSize;
+  const shoff = placeAt(tailEnd, 0, shtAlign);
+  const total = shoff + shtSize;
   // Alignment padding is bounded per section; refuse a pathological file that would balloon.
   if (total > 2 * len + 0x100000) {
     throw new ElfFormatError('ELF_UNSUPPORTED', `stripping would grow the file from ${hex(len)} to ${hex(total)} bytes (section alignments), refusing`);
   }
   for (const hole of holes) {
     const at = placeAt(hole.start, 0, shtAlign);
-    if (at + shtSize <= hole.end) {
-      shoff = at;
-      total = pos;
-      break;
-    }
+    if (at + shtSize <= hole.end) return { shoff: at, total: tailEnd, holes };
   }
-
-  const out = new Uint8Array(total);
-  out.set(input.subarray(0, imageEnd), 0);
-  for (const c of copies) out.set(c.data ?? input.subarray(c.from.start, c.from.end), c.to);
-  for (const hole of holes) out.fill(0, hole.start, hole.end);
-
-  const w = new ByteWriter(out, le, is64);
-  if (renumbered) renumberDynsym(elf, out, w, newIndex, keptSecs);
-  writeSectionHeaders(w, elf, keptSecs, placed, newIndex, shoff);
-
-  verifyStrip(elf, out, keptSecs, placed, renumbered);
-  return {
-    bytes: out,
-    removedSections: secs.filter((s) => removed.has(s.index)).map((s) => (s.name === '' ? `[${s.index}]` : s.name)),
-    savedBytes: len - out.length,
-  };
+  return { shoff, total, holes };
 }
 
 /** Map an old section index through newIndex: 0 and reserved indexes unchanged, removed -> 0. */
@@ -425,9 +410,8 @@ function remap(newIndex: Int32Array, i: number): number {
 function renumberDynsym(elf: ElfFile, out: Uint8Array, w: ByteWriter, newIndex: Int32Array, keptSecs: readonly SectionHeader[]): void {
   const is64 = elf.ident.elfClass === 64;
   const r = new ByteReader(out, elf.ident.littleEndian, is64);
-  const entsize = is64 ? ELF64_SYM_SIZE : ELF32_SYM_SIZE;
-  // Elf64_Sym: 0x06 st_shndx; Elf32_Sym: 0x0e st_shndx.
-  const shndxAt = is64 ? 0x06 : 0x0e;
+  const entsize = recordSize(SYM, is64);
+  const shndxAt = fieldAt(SYM.fields.st_shndx, is64);
   if (keptSecs.some((s) => s.sh_type === SHT_SYMTAB_SHNDX)) {
     throw new ElfFormatError('ELF_UNSUPPORTED', 'the file has an SHT_SYMTAB_SHNDX section and its section indexes would change; refusing to strip it');
   }
@@ -473,16 +457,13 @@ function writeSectionHeaders(
   newIndex: Int32Array,
   shoff: number,
 ): void {
-  const is64 = elf.ident.elfClass === 64;
   const h = elf.header;
   const count = keptSecs.length;
   const shstrndx = remap(newIndex, h.e_shstrndx);
-  const entsize = is64 ? ELF64_SHDR_SIZE : ELF32_SHDR_SIZE;
+  const entsize = recordSize(SHDR, elf.ident.elfClass === 64);
   for (const [n, s] of keptSecs.entries()) {
     const p = placed.get(s.index);
     if (p === undefined) throw new InternalError(`strip: ${label(s)} has no placement`);
-    const o = shoff + n * entsize;
-    const what = `new section header ${n}`;
     let size = p.sh_size;
     let link = remap(newIndex, s.sh_link);
     let info = infoIsSection(s) ? remap(newIndex, s.sh_info) : s.sh_info;
@@ -493,90 +474,11 @@ function writeSectionHeaders(
       link = shstrndx >= SHN_LORESERVE ? shstrndx : 0;
       info = s.sh_info;
     }
-    w.u32(o, p.sh_name, `${what} sh_name`); // 0x00 sh_name
-    w.u32(o + 0x04, s.sh_type, `${what} sh_type`); // 0x04 sh_type
-    if (is64) {
-      w.u64(o + 0x08, s.sh_flags, `${what} sh_flags`); // 0x08 sh_flags
-      w.u64(o + 0x10, s.sh_addr, `${what} sh_addr`); // 0x10 sh_addr
-      w.u64(o + 0x18, p.sh_offset, `${what} sh_offset`); // 0x18 sh_offset
-      w.u64(o + 0x20, size, `${what} sh_size`); // 0x20 sh_size
-      w.u32(o + 0x28, link, `${what} sh_link`); // 0x28 sh_link
-      w.u32(o + 0x2c, info, `${what} sh_info`); // 0x2c sh_info
-      w.u64(o + 0x30, s.sh_addralign, `${what} sh_addralign`); // 0x30 sh_addralign
-      w.u64(o + 0x38, s.sh_entsize, `${what} sh_entsize`); // 0x38 sh_entsize
-    } else {
-      w.word(o + 0x08, s.sh_flags, `${what} sh_flags`); // 0x08 sh_flags
-      w.word(o + 0x0c, s.sh_addr, `${what} sh_addr`); // 0x0c sh_addr
-      w.word(o + 0x10, p.sh_offset, `${what} sh_offset`); // 0x10 sh_offset
-      w.word(o + 0x14, size, `${what} sh_size`); // 0x14 sh_size
-      w.u32(o + 0x18, link, `${what} sh_link`); // 0x18 sh_link
-      w.u32(o + 0x1c, info, `${what} sh_info`); // 0x1c sh_info
-      w.word(o + 0x20, s.sh_addralign, `${what} sh_addralign`); // 0x20 sh_addralign
-      w.word(o + 0x24, s.sh_entsize, `${what} sh_entsize`); // 0x24 sh_entsize
-    }
+    const { index: _index, name: _name, ...fields } = s;
+    writeRecord(w, SHDR, shoff + n * entsize, { ...fields, sh_name: p.sh_name, sh_offset: p.sh_offset, sh_size: size, sh_link: link, sh_info: info }, `new section header ${n}`);
   }
   // ELF header: e_shoff, e_shnum, e_shstrndx (0 / SHN_XINDEX escapes for extended numbering).
   const e_shnum = count >= SHN_LORESERVE ? 0 : count;
   const e_shstrndx = shstrndx >= SHN_LORESERVE ? SHN_XINDEX : shstrndx;
-  w.word(is64 ? 0x28 : 0x20, BigInt(shoff), 'e_shoff'); // 0x28 / 0x20 e_shoff
-  w.u16(is64 ? 0x3c : 0x30, e_shnum, 'e_shnum'); // 0x3c / 0x30 e_shnum
-  w.u16(is64 ? 0x3e : 0x32, e_shstrndx, 'e_shstrndx'); // 0x3e / 0x32 e_shstrndx
-}
-
-/** Re-parse the output and check the promises: same segments, same kept sections and bytes. */
-function verifyStrip(elf: ElfFile, out: Uint8Array, keptSecs: readonly SectionHeader[], placed: ReadonlyMap<number, Placed>, renumbered: boolean): void {
-  const fail = (what: string): never => {
-    throw new ElfSelfCheckError(`strip produced an inconsistent file: ${what} (run without --strip to avoid it)`);
-  };
-  let after: ElfFile;
-  try {
-    after = parseElf(out);
-  } catch (e) {
-    throw new ElfSelfCheckError(`strip produced a file that does not parse: ${e instanceof Error ? e.message : String(e)} (run without --strip to avoid it)`, { cause: e });
-  }
-  const phA = JSON.stringify(elf.programHeaders, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-  const phB = JSON.stringify(after.programHeaders, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-  if (phA !== phB) fail('the program headers changed');
-  // Inside segments, only the ELF header's section fields and (when renumbered) .dynsym change.
-  const ehsize = elf.ident.elfClass === 64 ? ELF64_EHDR_SIZE : ELF32_EHDR_SIZE;
-  const allowed: Range[] = [{ start: 0, end: ehsize }];
-  if (renumbered) {
-    for (const s of keptSecs) if (s.sh_type === SHT_DYNSYM) allowed.push({ start: Number(s.sh_offset), end: Number(s.sh_offset + s.sh_size) });
-  }
-  const allowedMerged = mergeRanges(allowed);
-  for (const ph of elf.programHeaders) {
-    const a = Number(ph.p_offset);
-    if (!sameOutside(elf.bytes, out, { start: a, end: a + Number(ph.p_filesz) }, allowedMerged)) fail(`the bytes of program header ${ph.index} changed`);
-  }
-  const secs = after.sections();
-  if (secs.length !== keptSecs.length) fail(`expected ${keptSecs.length} sections, found ${secs.length}`);
-  for (const [n, s] of keptSecs.entries()) {
-    const t = secs[n];
-    const p = placed.get(s.index);
-    if (t === undefined || p === undefined) return fail(`section ${n} is missing`);
-    if (t.name !== s.name || t.sh_type !== s.sh_type || t.sh_flags !== s.sh_flags || t.sh_addr !== s.sh_addr) fail(`section ${n} (${s.name}) differs from the input's`);
-    if (t.index === after.header.e_shstrndx || !hasBytes(s)) continue;
-    if (renumbered && s.sh_type === SHT_DYNSYM) continue;
-    const a = Number(s.sh_offset);
-    const b = Number(t.sh_offset);
-    const size = Number(s.sh_size);
-    if (t.sh_size !== s.sh_size || !sameBytes(elf.bytes.subarray(a, a + size), out.subarray(b, b + size), 0, size)) fail(`the contents of section ${n} (${s.name}) changed`);
-  }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** Whether a and b agree on `range` outside the (merged, sorted) `except` ranges. */
-function sameOutside(a: Uint8Array, b: Uint8Array, range: Range, except: readonly Range[]): boolean {
-  let at = range.start;
-  for (const x of except) {
-    if (x.end <= at) continue;
-    if (x.start >= range.end) break;
-    if (x.start > at && !sameBytes(a, b, at, x.start)) return false;
-    at = Math.max(at, x.end);
-  }
-  return at >= range.end || sameBytes(a, b, at, range.end);
+  writeRecord(w, EHDR, 0, { e_shoff: BigInt(shoff), e_shnum, e_shstrndx }, 'ELF header');
 }

@@ -182,3 +182,17 @@ export class ByteWriter {
     this.bytes.set(data, offset);
   }
 }
+
+/** `v` rounded up to a multiple of `a` (`a` <= 1: `v` itself). */
+export function roundUp(v: bigint, a: bigint): bigint {
+  return a <= 1n ? v : ((v + a - 1n) / a) * a;
+}
+
+/**
+ * The buffer a writer fills: `provided` when it is large enough and shares no memory with
+ * the input (callers that write many files reuse one), else a new one of `len` bytes.
+ */
+export function takeOutput(len: number, provided: Uint8Array | undefined, input: Uint8Array): Uint8Array {
+  if (provided !== undefined && provided.buffer !== input.buffer && provided.length >= len) return provided.subarray(0, len);
+  return new Uint8Array(len);
+}

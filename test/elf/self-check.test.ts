@@ -1,4 +1,4 @@
-// The editor's self-check (src/elf/verify.ts) on real outputs: it accepts what the editor
+// The self-check (src/elf/self-check.ts) on real outputs: it accepts what the editor
 // wrote, and it catches an output damaged after the write (a moved table, a note, a dynamic
 // entry). A failure is an ElfSelfCheckError, an internal error (a bug, exit 70), never an
 // ElfFormatError that would blame the input.
@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { sstrip } from '../../fixtures/elf-edit/sstrip.mjs';
 import type { ElfEditOp } from '../../src/elf/edit.js';
 import { parseElf } from '../../src/elf/index.js';
-import { selfCheckBaseline, verifyEdit, type ExpectedDynamic } from '../../src/elf/verify.js';
+import { selfCheckBaseline, verifyEdit, type ExpectedDynamic } from '../../src/elf/self-check.js';
 import { applyElfEdit } from '../../src/elf/write.js';
 import { ElfSelfCheckError, InternalError, isWheelauditError } from '../../src/errors.js';
 import { FIXTURES } from '../helpers/corpus.js';
