@@ -35,7 +35,9 @@ import {
   STT_SECTION,
   STT_TLS,
 } from './constants.js';
+import { fieldAt, recordSize, SYM } from './layout.js';
 import { refuseLayout } from './refuse.js';
+import { symbolBind, symbolType } from './symbols.js';
 import { isAddressTag, POINTER_TAGS } from './loader-facts.js';
 import { dynamicRelocations } from './relocations.js';
 import { describeTable, loadedTables, type LoadedTable } from './tables.js';
@@ -238,15 +240,15 @@ function safetyScan(elf: ElfFile, evict: readonly Piece[]): void {
   // which nothing resolves at run time).
   const symtab = elf.sections().find((s) => s.sh_type === SHT_SYMTAB);
   if (symtab !== undefined) {
-    const ent = r.is64 ? 24 : 16;
+    const ent = recordSize(SYM, r.is64);
     const base = Number(symtab.sh_offset);
     const count = Math.floor(Number(symtab.sh_size) / ent);
     r.check(base, count * ent, '.symtab');
     for (let i = 1; i < count; i++) {
       const o = base + i * ent;
-      const info = r.u8(o + (r.is64 ? 4 : 12), 'st_info');
-      const shndx = r.u16(o + (r.is64 ? 6 : 14), 'st_shndx');
-      if (info >> 4 !== STB_LOCAL && (info & 0xf) !== STT_SECTION && evictedIdx.has(shndx)) {
+      const info = r.u8(o + fieldAt(SYM.fields.st_info, r.is64), 'st_info');
+      const shndx = r.u16(o + fieldAt(SYM.fields.st_shndx, r.is64), 'st_shndx');
+      if (symbolBind(info) !== STB_LOCAL && symbolType(info) !== STT_SECTION && evictedIdx.has(shndx)) {
         throw refuseLayout(`a global symbol (.symtab entry ${i}) is defined inside a section that would have to move`);
       }
     }

@@ -3,6 +3,7 @@
 // from SHT_NOTE sections when the file has section headers, else from PT_NOTE segments.
 import { hex, type ByteReader } from '../util/bytes.js';
 import { NT_GNU_PROPERTY_TYPE_0 } from './constants.js';
+import { addrSize } from './layout.js';
 import type { ElfNote, GnuProperty, ParseWarning } from './types.js';
 
 const ascii = new TextDecoder('latin1');
@@ -45,7 +46,7 @@ export function parseGnuProperties(notes: readonly ElfNote[], littleEndian: bool
   const out: GnuProperty[] = [];
   const d = note.desc;
   const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
-  const a = is64 ? 8 : 4;
+  const a = addrSize(is64);
   let p = 0;
   while (p + 8 <= d.length) {
     // Each property: pr_type u32, pr_datasz u32, pr_data padded to the class alignment.

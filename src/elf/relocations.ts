@@ -6,6 +6,7 @@ import { ElfFormatError } from '../errors.js';
 import { hex, type ByteReader } from '../util/bytes.js';
 import { DT_JMPREL, DT_PLTREL, DT_PLTRELSZ, DT_REL, DT_RELA, DT_RELASZ, DT_RELR, DT_RELRSZ, DT_RELSZ } from './constants.js';
 import { dynamicValue, type VaddrMapper } from './dynamic.js';
+import { addrSize } from './layout.js';
 import type { DynamicInfo } from './types.js';
 
 export interface RelocationSite {
@@ -34,7 +35,7 @@ function table(r: ByteReader, dyn: DynamicInfo, map: VaddrMapper, addrTag: bigin
 /** Every dynamic relocation site of the file. */
 export function dynamicRelocations(r: ByteReader, dyn: DynamicInfo, map: VaddrMapper): RelocationSite[] {
   const out: RelocationSite[] = [];
-  const word = r.is64 ? 8 : 4;
+  const word = addrSize(r.is64);
   // The word stored at an address (REL and RELR keep their addend there).
   const stored = (addr: bigint): bigint | undefined => {
     const off = map(addr, word);
@@ -46,6 +47,7 @@ export function dynamicRelocations(r: ByteReader, dyn: DynamicInfo, map: VaddrMa
     for (let o = t.offset; o + ent <= t.offset + t.size; o += ent) {
       const r_offset = r.word(o, `${what} r_offset`);
       const info = r.word(o + word, `${what} r_info`);
+      // ELF64_R_SYM(i) = i >> 32, ELF32_R_SYM(i) = i >> 8.
       const sym = Number(r.is64 ? info >> 32n : info >> 8n);
       let target: bigint | undefined;
       if (sym === 0) target = withAddend ? r.sword(o + 2 * word, `${what} r_addend`) : stored(r_offset);

@@ -14,7 +14,7 @@ import { DT_STRSZ, DT_STRTAB, DT_SYMTAB, PF_R, PF_W, PT_DYNAMIC, PT_GNU_PROPERTY
 import { writeDynamicArray, type PlannedEntry } from './dynamic-array.js';
 import { dynamicValue } from './dynamic.js';
 import { isAlloc, planEviction, sectionPiece, type Piece } from './evict.js';
-import { DYN, EHDR, fieldAt, PHDR, recordSize, SHDR, SYM, writeRecord, type RecordValues } from './layout.js';
+import { addrSize, DYN, EHDR, fieldAt, PHDR, recordSize, SHDR, SYM, writeRecord, type RecordValues } from './layout.js';
 import { machinePageSize, POINTER_TAGS } from './loader-facts.js';
 import { findOwnSegment } from './own-segment.js';
 import { refuseLayout } from './refuse.js';
@@ -244,7 +244,7 @@ function layOut(f: InputFacts, place: Place, entryCount: number, appended: Uint8
   const dynCapacity = place.moveDynamic ? entryCount + 1 + SPARE_DYNAMIC_SLOTS : f.dyn.capacity;
   if (place.moveDynamic) {
     const size = BigInt(dynCapacity * recordSize(DYN, is64));
-    pieces.push({ from: { section: f.dynSec, name: '.dynamic', oldAddr: f.dyn.vaddr, oldSize: BigInt(f.dyn.size), oldOffset: f.dyn.offset, starts: [], newSize: size, bytes: undefined }, align: is64 ? 8n : 4n });
+    pieces.push({ from: { section: f.dynSec, name: '.dynamic', oldAddr: f.dyn.vaddr, oldSize: BigInt(f.dyn.size), oldOffset: f.dyn.offset, starts: [], newSize: size, bytes: undefined }, align: BigInt(addrSize(is64)) });
   }
   // Each piece at its alignment: a power of two no larger than a page.
   const moves: Move[] = [];

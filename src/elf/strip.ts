@@ -19,7 +19,7 @@ import {
   SHT_SYMTAB,
   SHT_SYMTAB_SHNDX,
 } from './constants.js';
-import { EHDR, fieldAt, recordSize, SHDR, SYM, writeRecord } from './layout.js';
+import { addrSize, EHDR, fieldAt, recordSize, SHDR, SYM, writeRecord } from './layout.js';
 import { bridgeGaps, freePieces, mergeRanges, type Range } from './ranges.js';
 import { parseElf } from './read.js';
 import { verifyStrip } from './self-check.js';
@@ -385,7 +385,7 @@ function placeHeaderTable(plan: StripPlan, tailEnd: number): { shoff: number; to
   }
   const holes = freePieces(bridgeGaps(mergeRanges(dead), keep), keep);
   const shtSize = plan.kept.length * recordSize(SHDR, is64);
-  const shtAlign = is64 ? 8 : 4;
+  const shtAlign = addrSize(is64);
   const shoff = placeAt(tailEnd, 0, shtAlign);
   const total = shoff + shtSize;
   // Alignment padding is bounded per section; refuse a pathological file that would balloon.

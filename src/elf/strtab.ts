@@ -29,19 +29,20 @@ export function readCString(
   const bytes = r.bytes;
   const start = table.offset + index;
   const end = table.offset + table.size;
-  let ascii = true;
-  let i = start;
-  for (; i < end; i++) {
-    const b = bytes[i] as number;
-    if (b === 0) break;
-    if (b >= 0x80) ascii = false;
-  }
-  if (i >= end) {
+  const nul = bytes.indexOf(0, start);
+  if (nul < 0 || nul >= end) {
     throw new ElfFormatError('ELF_MALFORMED', `${what}: string at offset ${hex(index)} has no terminating NUL`, {
       offset: start,
     });
   }
-  const sub = bytes.subarray(start, i);
+  const sub = bytes.subarray(start, nul);
+  let ascii = true;
+  for (const b of sub) {
+    if (b >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
   r.decodeBudget -= sub.length + 1;
   if (r.decodeBudget < 0) {
     throw new ElfFormatError('ELF_MALFORMED', `${what}: the file's string references decode to far more text than the file holds`, { offset: start });

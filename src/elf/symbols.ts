@@ -4,13 +4,35 @@
 // .symtab is never read: the analysis only needs what the loader sees.
 import { ElfFormatError } from '../errors.js';
 import { hex, toOffset, toSize, type ByteReader } from '../util/bytes.js';
-import { DT_GNU_HASH, DT_HASH, DT_SYMENT, DT_SYMTAB, ELF32_SYM_SIZE, ELF64_SYM_SIZE, EM_ALPHA, EM_S390, SHT_DYNSYM } from './constants.js';
+import { DT_GNU_HASH, DT_HASH, DT_SYMENT, DT_SYMTAB, EM_ALPHA, EM_S390, SHT_DYNSYM } from './constants.js';
 import { dynamicValue, type VaddrMapper } from './dynamic.js';
+import { addrSize, fieldAt, recordSize, SYM } from './layout.js';
 import { readCString } from './strtab.js';
 import type { DynamicInfo, ElfSymbol, ParseWarning, SectionHeader } from './types.js';
 
 export function symEntrySize(is64: boolean): number {
-  return is64 ? ELF64_SYM_SIZE : ELF32_SYM_SIZE;
+  return recordSize(SYM, is64);
+}
+
+/** STB_* of st_info (elf.h ELF64_ST_BIND). */
+export function symbolBind(st_info: number): number {
+  return st_info >> 4;
+}
+
+/** STT_* of st_info (elf.h ELF64_ST_TYPE). */
+export function symbolType(st_info: number): number {
+  return st_info & 0xf;
+}
+
+/** STV_* of st_other (elf.h ELF64_ST_VISIBILITY). */
+export function symbolVisibility(st_other: number): number {
+  return st_other & 0x3;
+}
+
+/** Offsets of the Elf_Sym fields in this class, for the scans that read straight from the view. */
+function symOffsets(is64: boolean): { name: number; value: number; size: number; info: number; other: number; shndx: number } {
+  const f = SYM.fields;
+  return { name: fieldAt(f.st_name, is64), value: fieldAt(f.st_value, is64), size: fieldAt(f.st_size, is64), info: fieldAt(f.st_info, is64), other: fieldAt(f.st_other, is64), shndx: fieldAt(f.st_shndx, is64) };
 }
 
 /** Where the dynamic symbols are: file offset and entry count. */
@@ -56,7 +78,7 @@ export function gnuHashExtent(r: ByteReader, dyn: DynamicInfo, mapVaddr: VaddrMa
   const nbuckets = r.u32(off, 'DT_GNU_HASH nbuckets');
   const symoffset = r.u32(off + 4, 'DT_GNU_HASH symoffset');
   const bloomSize = r.u32(off + 8, 'DT_GNU_HASH bloom_size');
-  const size = 16 + bloomSize * (r.is64 ? 8 : 4) + nbuckets * 4 + Math.max(0, count - symoffset) * 4;
+  const size = 16 + bloomSize * addrSize(r.is64) + nbuckets * 4 + Math.max(0, count - symoffset) * 4;
   return { count, size };
 }
 
@@ -70,7 +92,7 @@ function countFromGnuHash(r: ByteReader, dyn: DynamicInfo, mapVaddr: VaddrMapper
   const nbuckets = r.u32(off, 'DT_GNU_HASH nbuckets');
   const symoffset = r.u32(off + 4, 'DT_GNU_HASH symoffset');
   const bloomSize = r.u32(off + 8, 'DT_GNU_HASH bloom_size');
-  const bloomBytes = bloomSize * (r.is64 ? 8 : 4);
+  const bloomBytes = bloomSize * addrSize(r.is64);
   const bucketsOff = off + 16 + bloomBytes;
   r.check(bucketsOff, nbuckets * 4, 'DT_GNU_HASH buckets');
   let maxIndex = 0;
@@ -139,24 +161,16 @@ export function parseSymbols(
   // per-field checks and labels would dominate on libraries with 100k symbols.
   const v = r.view;
   const le = r.littleEndian;
+  const at = symOffsets(r.is64);
+  const xword = r.is64 ? (o: number): bigint => v.getBigUint64(o, le) : (o: number): bigint => BigInt(v.getUint32(o, le));
   for (let i = 0; i < loc.count; i++) {
     const o = loc.offset + i * entSize;
-    let st_name: number, st_info: number, st_other: number, st_shndx: number, st_value: bigint, st_size: bigint;
-    if (r.is64) {
-      st_name = v.getUint32(o, le); // 0x00 st_name
-      st_info = v.getUint8(o + 4); // 0x04 st_info
-      st_other = v.getUint8(o + 5); // 0x05 st_other
-      st_shndx = v.getUint16(o + 6, le); // 0x06 st_shndx
-      st_value = v.getBigUint64(o + 8, le); // 0x08 st_value
-      st_size = v.getBigUint64(o + 16, le); // 0x10 st_size
-    } else {
-      st_name = v.getUint32(o, le); // 0x00 st_name
-      st_value = BigInt(v.getUint32(o + 4, le)); // 0x04 st_value
-      st_size = BigInt(v.getUint32(o + 8, le)); // 0x08 st_size
-      st_info = v.getUint8(o + 12); // 0x0c st_info
-      st_other = v.getUint8(o + 13); // 0x0d st_other
-      st_shndx = v.getUint16(o + 14, le); // 0x0e st_shndx
-    }
+    const st_name = v.getUint32(o + at.name, le);
+    const st_info = v.getUint8(o + at.info);
+    const st_other = v.getUint8(o + at.other);
+    const st_shndx = v.getUint16(o + at.shndx, le);
+    const st_value = xword(o + at.value);
+    const st_size = xword(o + at.size);
     const name = st_name === 0 ? '' : readCString(r, strtab, st_name, 'dynamic symbol name', warnings);
     out[i] = {
       index: i,
@@ -167,9 +181,9 @@ export function parseSymbols(
       st_info,
       st_other,
       st_shndx,
-      bind: st_info >> 4,
-      type: st_info & 0xf,
-      visibility: st_other & 0x3,
+      bind: symbolBind(st_info),
+      type: symbolType(st_info),
+      visibility: symbolVisibility(st_other),
     };
   }
   return out;
@@ -193,12 +207,13 @@ export function scanSymbols(r: ByteReader, loc: SymtabLocation, visit: (s: Symbo
   const v = r.view;
   const le = r.littleEndian;
   const scan = { index: 0, st_info: 0, st_shndx: 0, st_name: 0 };
+  const at = symOffsets(r.is64);
   for (let i = 0; i < loc.count; i++) {
     const o = loc.offset + i * entSize;
     scan.index = i;
-    scan.st_name = v.getUint32(o, le); // 0x00 st_name (both classes)
-    scan.st_info = v.getUint8(o + (r.is64 ? 4 : 12)); // st_info
-    scan.st_shndx = v.getUint16(o + (r.is64 ? 6 : 14), le); // st_shndx
+    scan.st_name = v.getUint32(o + at.name, le);
+    scan.st_info = v.getUint8(o + at.info);
+    scan.st_shndx = v.getUint16(o + at.shndx, le);
     visit(scan);
   }
 }

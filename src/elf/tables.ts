@@ -36,6 +36,7 @@ import {
   VERNEED_SIZE,
 } from './constants.js';
 import { dynamicValue } from './dynamic.js';
+import { addrSize } from './layout.js';
 import { gnuHashExtent, hashEntrySize, readHashHeader, symEntrySize } from './symbols.js';
 import type { DynamicInfo, ElfFile } from './types.js';
 
@@ -82,8 +83,11 @@ function powerOfTwo(a: bigint): bigint {
   return a > 0n && (a & (a - 1n)) === 0n ? a : 1n;
 }
 
+/** A record's file offset and size. */
+type Extent = readonly [number, number];
+
 /** Byte extent of a chain of version records starting at `start` (file offsets of its records). */
-function chainExtent(start: number, records: readonly (readonly [number, number])[]): bigint | undefined {
+function chainExtent(start: number, records: readonly Extent[]): bigint | undefined {
   let end = start;
   for (const [at, size] of records) {
     if (at < start) return undefined; // records before the table's address: no single extent
@@ -95,7 +99,7 @@ function chainExtent(start: number, records: readonly (readonly [number, number]
 /** The tables the dynamic array names, with their exact sizes (see the file comment). */
 export function dynamicTableExtents(elf: ElfFile, dyn: DynamicInfo): TableExtent[] {
   const is64 = elf.ident.elfClass === 64;
-  const word = is64 ? 8n : 4n;
+  const word = BigInt(addrSize(is64));
   const out: TableExtent[] = [];
   const at = (tag: bigint): bigint | undefined => dynamicValue(dyn, tag);
   const r = new ByteReader(elf.bytes, elf.ident.littleEndian, is64);
@@ -116,14 +120,14 @@ export function dynamicTableExtents(elf: ElfFile, dyn: DynamicInfo): TableExtent
   const verneed = at(DT_VERNEED);
   const verneedOff = verneed === undefined ? undefined : elf.vaddrToOffset(verneed, 1);
   if (verneed !== undefined && verneedOff !== undefined) {
-    const recs = elf.versionNeeds().flatMap((n) => [[n.offset, VERNEED_SIZE] as const, ...n.aux.map((a) => [a.offset, VERNAUX_SIZE] as const)]);
+    const recs = elf.versionNeeds().flatMap((n): Extent[] => [[n.offset, VERNEED_SIZE], ...n.aux.map((a): Extent => [a.offset, VERNAUX_SIZE])]);
     const size = chainExtent(verneedOff, recs);
     if (size !== undefined) out.push({ name: '.gnu.version_r', tag: DT_VERNEED, vaddr: verneed, size, align: word });
   }
   const verdef = at(DT_VERDEF);
   const verdefOff = verdef === undefined ? undefined : elf.vaddrToOffset(verdef, 1);
   if (verdef !== undefined && verdefOff !== undefined) {
-    const recs = elf.versionDefs().flatMap((d) => [[d.offset, VERDEF_SIZE] as const, ...d.aux.map((a) => [a.offset, VERDAUX_SIZE] as const)]);
+    const recs = elf.versionDefs().flatMap((d): Extent[] => [[d.offset, VERDEF_SIZE], ...d.aux.map((a): Extent => [a.offset, VERDAUX_SIZE])]);
     const size = chainExtent(verdefOff, recs);
     if (size !== undefined) out.push({ name: '.gnu.version_d', tag: DT_VERDEF, vaddr: verdef, size, align: word });
   }

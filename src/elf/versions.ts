@@ -19,6 +19,7 @@ import {
   VERNEED_SIZE,
 } from './constants.js';
 import { dynamicValue, type VaddrMapper } from './dynamic.js';
+import { readRecord, VERDAUX, VERDEF, VERNAUX, VERNEED } from './layout.js';
 import { readCString, type StringTableRef } from './strtab.js';
 import type { DynamicInfo, ParseWarning, SectionHeader, Verdaux, Verdef, Vernaux, Verneed } from './types.js';
 
@@ -78,91 +79,67 @@ function walkChain(
   }
 }
 
-export function parseVerneed(
-  r: ByteReader,
-  dyn: DynamicInfo | undefined,
-  sections: readonly SectionHeader[],
-  mapVaddr: VaddrMapper,
-  strtab: StringTableRef,
-  warnings: ParseWarning[],
-): Verneed[] {
-  const start = locate(r, dyn, sections, mapVaddr, DT_VERNEED, DT_VERNEEDNUM, SHT_GNU_verneed, 'DT_VERNEED');
+/** What the version parsers read from: the file, its dynamic array and sections, .dynstr. */
+export interface VersionSource {
+  readonly r: ByteReader;
+  readonly dyn: DynamicInfo | undefined;
+  readonly sections: readonly SectionHeader[];
+  readonly mapVaddr: VaddrMapper;
+  readonly strtab: StringTableRef;
+  readonly warnings: ParseWarning[];
+}
+
+/** The Verneed records (DT_VERNEED, DT_VERNEEDNUM) with their Vernaux records and names. */
+export function parseVerneed(src: VersionSource): Verneed[] {
+  const { r, strtab, warnings } = src;
+  const start = locate(r, src.dyn, src.sections, src.mapVaddr, DT_VERNEED, DT_VERNEEDNUM, SHT_GNU_verneed, 'DT_VERNEED');
   if (start === undefined) return [];
   const out: Verneed[] = [];
   walkChain(r, start.offset, start.count, VERNEED_SIZE, 'verneed', (o) => {
     const i = out.length;
-    // Elf_Verneed: 0x00 vn_version, 0x02 vn_cnt, 0x04 vn_file, 0x08 vn_aux, 0x0c vn_next.
-    const vn_version = r.u16(o, `verneed ${i} vn_version`);
-    const vn_cnt = r.u16(o + 2, `verneed ${i} vn_cnt`);
-    const vn_file = r.u32(o + 4, `verneed ${i} vn_file`);
-    const vn_aux = r.u32(o + 8, `verneed ${i} vn_aux`);
-    const vn_next = r.u32(o + 12, `verneed ${i} vn_next`);
-    const file = readCString(r, strtab, vn_file, `verneed ${i} vn_file`, warnings);
+    const vn = readRecord(r, VERNEED, o, `verneed ${i}`);
+    const file = readCString(r, strtab, vn.vn_file, `verneed ${i} vn_file`, warnings);
     const aux: Vernaux[] = [];
-    if (vn_cnt > 0 && vn_aux < VERNEED_SIZE) {
-      throw new ElfFormatError('ELF_MALFORMED', `verneed ${i} vn_aux ${vn_aux} makes its Vernaux records overlap the Verneed record`, { offset: o });
+    if (vn.vn_cnt > 0 && vn.vn_aux < VERNEED_SIZE) {
+      throw new ElfFormatError('ELF_MALFORMED', `verneed ${i} vn_aux ${vn.vn_aux} makes its Vernaux records overlap the Verneed record`, { offset: o });
     }
-    if (vn_cnt > 0) {
-      walkChain(r, o + vn_aux, vn_cnt, VERNAUX_SIZE, `vernaux of ${file}`, (a) => {
-        const j = aux.length;
-        // Elf_Vernaux: 0x00 vna_hash, 0x04 vna_flags, 0x06 vna_other, 0x08 vna_name, 0x0c vna_next.
-        const vna_name = r.u32(a + 8, `vernaux ${i}.${j} vna_name`);
-        aux.push({
-          offset: a,
-          vna_hash: r.u32(a, `vernaux ${i}.${j} vna_hash`),
-          vna_flags: r.u16(a + 4, `vernaux ${i}.${j} vna_flags`),
-          vna_other: r.u16(a + 6, `vernaux ${i}.${j} vna_other`),
-          vna_name,
-          name: readCString(r, strtab, vna_name, `vernaux ${i}.${j} vna_name`, warnings),
-        });
-        return r.u32(a + 12, `vernaux ${i}.${j} vna_next`);
+    if (vn.vn_cnt > 0) {
+      walkChain(r, o + vn.vn_aux, vn.vn_cnt, VERNAUX_SIZE, `vernaux of ${file}`, (a) => {
+        const label = `vernaux ${i}.${aux.length}`;
+        const { vna_next, ...na } = readRecord(r, VERNAUX, a, label);
+        aux.push({ offset: a, ...na, name: readCString(r, strtab, na.vna_name, `${label} vna_name`, warnings) });
+        return vna_next;
       });
     }
-    out.push({ offset: o, vn_version, vn_cnt, vn_file, vn_aux, vn_next, file, aux });
-    return vn_next;
+    out.push({ offset: o, ...vn, file, aux });
+    return vn.vn_next;
   });
   return out;
 }
 
-export function parseVerdef(
-  r: ByteReader,
-  dyn: DynamicInfo | undefined,
-  sections: readonly SectionHeader[],
-  mapVaddr: VaddrMapper,
-  strtab: StringTableRef,
-  warnings: ParseWarning[],
-): Verdef[] {
-  const start = locate(r, dyn, sections, mapVaddr, DT_VERDEF, DT_VERDEFNUM, SHT_GNU_verdef, 'DT_VERDEF');
+/** The Verdef records (DT_VERDEF, DT_VERDEFNUM) with their Verdaux names. */
+export function parseVerdef(src: VersionSource): Verdef[] {
+  const { r, strtab, warnings } = src;
+  const start = locate(r, src.dyn, src.sections, src.mapVaddr, DT_VERDEF, DT_VERDEFNUM, SHT_GNU_verdef, 'DT_VERDEF');
   if (start === undefined) return [];
   const out: Verdef[] = [];
   walkChain(r, start.offset, start.count, VERDEF_SIZE, 'verdef', (o) => {
     const i = out.length;
-    // Elf_Verdef: 0x00 vd_version, 0x02 vd_flags, 0x04 vd_ndx, 0x06 vd_cnt, 0x08 vd_hash,
-    // 0x0c vd_aux, 0x10 vd_next.
-    const vd_cnt = r.u16(o + 6, `verdef ${i} vd_cnt`);
-    const vd_aux = r.u32(o + 12, `verdef ${i} vd_aux`);
+    const { vd_aux, vd_next, ...vd } = readRecord(r, VERDEF, o, `verdef ${i}`);
     const aux: Verdaux[] = [];
-    if (vd_cnt > 0 && vd_aux < VERDEF_SIZE) {
+    if (vd.vd_cnt > 0 && vd_aux < VERDEF_SIZE) {
       throw new ElfFormatError('ELF_MALFORMED', `verdef ${i} vd_aux ${vd_aux} makes its Verdaux records overlap the Verdef record`, { offset: o });
     }
-    if (vd_cnt > 0) {
-      walkChain(r, o + vd_aux, vd_cnt, VERDAUX_SIZE, `verdaux of verdef ${i}`, (a) => {
-        // Elf_Verdaux: 0x00 vda_name, 0x04 vda_next.
-        const vda_name = r.u32(a, `verdaux ${i}.${aux.length} vda_name`);
-        aux.push({ offset: a, vda_name, name: readCString(r, strtab, vda_name, `verdaux ${i}.${aux.length} vda_name`, warnings) });
-        return r.u32(a + 4, `verdaux ${i}.${aux.length - 1} vda_next`);
+    if (vd.vd_cnt > 0) {
+      walkChain(r, o + vd_aux, vd.vd_cnt, VERDAUX_SIZE, `verdaux of verdef ${i}`, (a) => {
+        const label = `verdaux ${i}.${aux.length}`;
+        const { vda_name, vda_next } = readRecord(r, VERDAUX, a, label);
+        aux.push({ offset: a, vda_name, name: readCString(r, strtab, vda_name, `${label} vda_name`, warnings) });
+        return vda_next;
       });
     }
-    out.push({
-      offset: o,
-      vd_version: r.u16(o, `verdef ${i} vd_version`),
-      vd_flags: r.u16(o + 2, `verdef ${i} vd_flags`),
-      vd_ndx: r.u16(o + 4, `verdef ${i} vd_ndx`),
-      vd_cnt,
-      vd_hash: r.u32(o + 8, `verdef ${i} vd_hash`),
-      aux,
-    });
-    return r.u32(o + 16, `verdef ${i} vd_next`);
+    out.push({ offset: o, ...vd, aux });
+    return vd_next;
   });
   return out;
 }

@@ -96,7 +96,7 @@ export function patchelfPatcher(binary = 'patchelf', minimum: readonly [number, 
         try {
           execFileSync(binary, [...patchelfArgs(ops), tmp], { stdio: ['ignore', 'ignore', 'pipe'] });
         } catch (e) {
-          const stderr = e instanceof Error && 'stderr' in e ? String((e as { stderr: unknown }).stderr).trim() : String(e);
+          const stderr = e instanceof Error && 'stderr' in e ? String(e.stderr).trim() : String(e);
           throw new RepairError('REPAIR_PATCHER', `patchelf failed on ${file}: ${stderr}`, { cause: e });
         }
         return new Uint8Array(readFileSync(tmp));

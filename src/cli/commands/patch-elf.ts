@@ -36,7 +36,7 @@ export function parsePatchElfArgs(argv: readonly string[]): PatchElfArgs {
     return v;
   };
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
+    const a = take(i, 'FILE');
     switch (a) {
       case '--print-rpath':
         prints.push('rpath');
@@ -80,8 +80,9 @@ export function parsePatchElfArgs(argv: readonly string[]): PatchElfArgs {
     }
   }
   if (setRpath !== undefined) ops.push({ kind: 'set-rpath', value: setRpath, tag: force ? 'DT_RPATH' : 'DT_RUNPATH' });
-  if (files.length !== 1) throw new UsageError(files.length === 0 ? 'missing FILE' : `expected one FILE, got ${files.length}`, { hint: "see 'wheelaudit patch-elf --help'" });
-  return { file: files[0] as string, output, prints, ops, patcher };
+  const [file, ...extra] = files;
+  if (file === undefined || extra.length > 0) throw new UsageError(file === undefined ? 'missing FILE' : `expected one FILE, got ${files.length}`, { hint: "see 'wheelaudit patch-elf --help'" });
+  return { file, output, prints, ops, patcher };
 }
 
 export function registerPatchElf(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
