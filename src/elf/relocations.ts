@@ -82,3 +82,14 @@ export function dynamicRelocations(r: ByteReader, dyn: DynamicInfo, map: VaddrMa
   }
   return out;
 }
+
+/**
+ * One more than the highest symbol index a dynamic relocation names (0 without any): a lower
+ * bound of the dynamic symbol count, for files whose hash table does not cover every symbol
+ * (DT_GNU_HASH leaves out undefined symbols, all of an executable's may be undefined).
+ */
+export function relocatedSymbolCount(r: ByteReader, dyn: DynamicInfo, map: VaddrMapper): number {
+  let top = 0;
+  for (const site of dynamicRelocations(r, dyn, map)) if (site.sym + 1 > top) top = site.sym + 1;
+  return top;
+}

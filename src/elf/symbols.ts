@@ -1,12 +1,14 @@
 // The dynamic symbol table (.dynsym), located by DT_SYMTAB. Its length is not in the dynamic
 // array, so it comes from the SHT_DYNSYM section when there is one, else from DT_HASH's
-// nchain, else from walking DT_GNU_HASH — the same order of trust as the loader's tools.
+// nchain, else from walking DT_GNU_HASH (raised to cover every symbol a dynamic relocation
+// names, since DT_GNU_HASH leaves undefined symbols out).
 // .symtab is never read: the analysis only needs what the loader sees.
 import { ElfFormatError } from '../errors.js';
 import { hex, toOffset, toSize, type ByteReader } from '../util/bytes.js';
 import { DT_GNU_HASH, DT_HASH, DT_SYMENT, DT_SYMTAB, EM_ALPHA, EM_S390, SHT_DYNSYM } from './constants.js';
 import { dynamicValue, type VaddrMapper } from './dynamic.js';
 import { addrSize, fieldAt, recordSize, SYM } from './layout.js';
+import { relocatedSymbolCount } from './relocations.js';
 import { readCString } from './strtab.js';
 import type { DynamicInfo, ElfSymbol, ParseWarning, SectionHeader } from './types.js';
 
@@ -133,7 +135,10 @@ export function locateDynamicSymbols(
     return { offset, count: Math.floor(size / entSize) };
   }
   if (dyn === undefined || symtabAddr === undefined) return undefined;
-  const count = readHashHeader(r, dyn, mapVaddr, hashEntry)?.nchain ?? countFromGnuHash(r, dyn, mapVaddr);
+  // DT_HASH counts every symbol; DT_GNU_HASH only those from symoffset on, and an executable
+  // that exports nothing hashes none: the relocations name the undefined ones it binds.
+  const gnu = countFromGnuHash(r, dyn, mapVaddr);
+  const count = readHashHeader(r, dyn, mapVaddr, hashEntry)?.nchain ?? (gnu === undefined ? undefined : Math.max(gnu, relocatedSymbolCount(r, dyn, mapVaddr)));
   if (count === undefined) {
     throw new ElfFormatError('ELF_MALFORMED', 'cannot size the dynamic symbol table: no .dynsym section, DT_HASH or DT_GNU_HASH');
   }
