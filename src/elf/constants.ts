@@ -33,7 +33,8 @@ export const EM_PPC = 20;
 export const EM_PPC64 = 21;
 export const EM_S390 = 22;
 export const EM_ARM = 40;
-export const EM_ALPHA = 41;
+// Linux on Alpha uses the unofficial 0x9026 (elf.h), not the gABI's 41 (EM_FAKE_ALPHA there).
+export const EM_ALPHA = 0x9026;
 export const EM_X86_64 = 62;
 export const EM_AARCH64 = 183;
 export const EM_RISCV = 243;

@@ -8,7 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { sstrip } from '../../fixtures/elf-edit/sstrip.mjs';
 import type { ElfEditOp } from '../../src/elf/edit.js';
 import { parseElf } from '../../src/elf/index.js';
-import { selfCheckBaseline, verifyEdit, type ExpectedDynamic } from '../../src/elf/self-check.js';
+import { PT_LOAD, PT_PHDR } from '../../src/elf/constants.js';
+import { fieldAt, PHDR } from '../../src/elf/layout.js';
+import { layoutViolations, selfCheckBaseline, verifyEdit, verifyStrip, type ExpectedDynamic } from '../../src/elf/self-check.js';
+import { stripElf } from '../../src/elf/strip.js';
 import { applyElfEdit } from '../../src/elf/write.js';
 import { ElfSelfCheckError, InternalError, isWheelauditError } from '../../src/errors.js';
 import { FIXTURES } from '../helpers/corpus.js';
@@ -76,3 +79,46 @@ for (const [label, input] of [
     });
   });
 }
+
+describe('layout rules', () => {
+  it('holds for the linker output of every class and byte order', () => {
+    for (const rel of ['x86_64/verdemo/libverdemo.so.1', 'x86_64/verdemo/verdemo-main', 'i686/libverdemo.so.1', 'aarch64/verdemo-main', 'ppc64/libverdemo.so.1', 's390x/verdemo-main']) {
+      expect(layoutViolations(parseElf(load(rel))), rel).toEqual([]);
+    }
+  });
+
+  it('names what a broken file breaks: PT_LOAD order, a read-only .dynamic, a PT_PHDR that lies', () => {
+    const bytes = load('x86_64/verdemo/verdemo-main');
+    const f = parseElf(bytes);
+    const dv = new DataView(bytes.buffer);
+    const ph = (i: number, field: keyof typeof PHDR.fields): number => Number(f.header.e_phoff) + i * f.header.e_phentsize + fieldAt(PHDR.fields[field], true);
+    const rw = f.programHeaders.find((p) => p.p_type === PT_LOAD && (p.p_flags & 2) !== 0);
+    const phdr = f.programHeaders.find((p) => p.p_type === PT_PHDR);
+    dv.setUint32(ph(rw?.index ?? 0, 'p_flags'), 4, true); // the RW segment, now read-only
+    dv.setBigUint64(ph(phdr?.index ?? 0, 'p_filesz'), 8n, true);
+    expect(layoutViolations(parseElf(bytes))).toEqual(expect.arrayContaining(['PT_DYNAMIC is not inside a writable PT_LOAD', 'PT_PHDR does not describe the program header table']));
+  });
+});
+
+describe('self-check of a strip', () => {
+  it('accepts what stripElf wrote and catches a kept section whose bytes changed afterwards', () => {
+    const input = load('x86_64/verdemo/libverdemo.so.1');
+    // The fixture is already stripped; rename its .comment to .debug_x (same length), which
+    // strip removes, so there is something to strip.
+    const elf = parseElf(input);
+    const comment = elf.sections().find((s) => s.name === '.comment');
+    expect(comment).toBeDefined();
+    const shstr = elf.sections()[elf.header.e_shstrndx];
+    const nameAt = Number(shstr?.sh_offset ?? 0n) + (comment?.sh_name ?? 0);
+    input.set(new TextEncoder().encode('.debug_x'), nameAt);
+    const stripped = stripElf(input);
+    expect(stripped.removedSections).toEqual(['.debug_x']);
+    const kept = parseElf(input).sections().filter((s) => s.name !== '.debug_x');
+    expect(() => verifyStrip(parseElf(input), stripped.bytes, kept, false)).not.toThrow();
+    const bad = stripped.bytes.slice();
+    const text = parseElf(bad).sections().find((s) => s.name === '.text');
+    bad[Number(text?.sh_offset ?? 0n) + 3] ^= 0xff;
+    expect(() => verifyStrip(parseElf(input), bad, kept, false)).toThrow(ElfSelfCheckError);
+    expect(() => verifyStrip(parseElf(input), bad, kept, false)).toThrow(/strip produced an inconsistent file: the bytes of program header \d+ changed/);
+  });
+});

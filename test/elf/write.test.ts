@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { planElfEdit, type ElfEditOp } from '../../src/elf/edit.js';
+import type { ElfEditOp } from '../../src/elf/edit.js';
 import { parseElf } from '../../src/elf/index.js';
 import { applyElfEdit } from '../../src/elf/write.js';
 import { isWheelauditError } from '../../src/errors.js';
@@ -177,26 +177,5 @@ describe('applyElfEdit', () => {
     const r = applyElfEdit(input, [{ kind: 'set-rpath', value: `$ORIGIN/${'y'.repeat(64)}`, tag: 'DT_RPATH' }]);
     expect(r.strategy).toBe('relocated');
     expect(parseElf(r.bytes).header.e_phnum).toBe(elf.header.e_phnum);
-  });
-});
-
-describe('planElfEdit', () => {
-  const invalid: [string, ElfEditOp[]][] = [
-    ['remove and replace the same name', [{ kind: 'remove-needed', name: 'a' }, { kind: 'replace-needed', from: 'a', to: 'b' }]],
-    ['replace, then remove the new name', [{ kind: 'replace-needed', from: 'a', to: 'b' }, { kind: 'remove-needed', name: 'b' }]],
-    ['replace one name two ways', [{ kind: 'replace-needed', from: 'a', to: 'b' }, { kind: 'replace-needed', from: 'a', to: 'c' }]],
-    ['a rename chain', [{ kind: 'replace-needed', from: 'a', to: 'b' }, { kind: 'replace-needed', from: 'b', to: 'c' }]],
-    ['set and remove the run path', [{ kind: 'set-rpath', value: 'x', tag: 'DT_RPATH' }, { kind: 'remove-rpath' }]],
-    ['two SONAMEs', [{ kind: 'set-soname', soname: 'a' }, { kind: 'set-soname', soname: 'b' }]],
-    ['an empty name', [{ kind: 'set-soname', soname: '' }]],
-    ['a NUL in a name', [{ kind: 'replace-needed', from: 'a', to: 'b\0c' }]],
-  ];
-  for (const [what, ops] of invalid) {
-    it(`refuses ${what}`, () => expect(codeOf(() => planElfEdit(ops))).toBe('ELF_EDIT_INVALID'));
-  }
-  it('accepts repeated identical operations', () => {
-    const p = planElfEdit([{ kind: 'set-soname', soname: 'a' }, { kind: 'set-soname', soname: 'a' }, { kind: 'replace-needed', from: 'x', to: 'y' }, { kind: 'replace-needed', from: 'x', to: 'y' }]);
-    expect(p.soname).toBe('a');
-    expect([...p.replaceNeeded]).toEqual([['x', 'y']]);
   });
 });
