@@ -18,6 +18,9 @@ import type { OwnerLookup } from './package-owner.js';
 import type { ElfPatcher } from './patcher.js';
 import { planRepair } from './plan.js';
 import { wheelNameOf } from '../analyze/load-wheel.js';
+import type { Provider } from '../analyze/provider.js';
+import type { CustomPolicies } from '../policy/custom.js';
+import { afterAudit, extendPlan, prepareExtras } from './repair-extras.js';
 
 export interface RepairOptions {
   /** 'auto' or a platform tag (any architecture and libc). */
@@ -43,6 +46,12 @@ export interface RepairOptions {
   readonly tool: { readonly name: string; readonly version: string };
   /** Called for every log record as it happens (so progress shows before a refusal). */
   readonly onLog?: (r: LogRecord) => void;
+  /** --include: libraries to graft that nothing links (paths or sonames). */
+  readonly includes?: readonly string[];
+  /** --provided-by: wheels whose libraries are not grafted but found where they install. */
+  readonly providers?: readonly Provider[];
+  /** --policy-file policies, merged into the bundled ones. */
+  readonly customPolicies?: CustomPolicies | undefined;
 }
 
 export type RepairOutcome =
@@ -100,6 +109,10 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     throw new IoError(`cannot use ${o.wheelDir} as the output directory: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
 
+  const extras = prepareExtras(
+    { includes: o.includes ?? [], providers: o.providers ?? [] },
+    { libDir, libc, fs: o.hostFs, root: o.root, cwd: o.cwd, env: o.env, ldpaths: o.ldpaths },
+  );
   const outcome = await auditWheel(wheelPath, {
     disableIsaExtCheck: o.disableIsaExtCheck,
     ldpaths: o.ldpaths,
@@ -114,6 +127,9 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     root: o.root,
     hostFs: o.hostFs,
     digests: true,
+    customPolicies: o.customPolicies,
+    provided: extras.provided,
+    amendContents: extras.amendContents,
   });
   // The filename facts were logged already.
   emit(...outcome.logs.slice(facts.logs.length));
@@ -165,6 +181,9 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     abis = [report.overall.name, ...report.overall.aliases, ...abis];
   }
 
+  const after = await afterAudit(report, extras, { wheelPath, file, updateTags: o.updateTags, providers: o.providers ?? [] });
+  emit(...after.logs);
+
   const graftPolicy = abis[0] as string;
   const toGraft = new Set<string>();
   for (const refs of report.fullExternalRefs.values()) {
@@ -174,9 +193,18 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     info(`Not grafting ${ref[0]}: ${ref[1]} loads it, so the target provides it with ${ref[1]}`);
   }
   const level = /^android_(\d+)/.exec(report.wheel.includes('android_') ? (name.platformTags[0] ?? '') : '');
-  const plan = planRepair(report, gatherSources(toGraft, report), {
+  const basePlan = planRepair(report, gatherSources(toGraft, report), {
     graftPolicy,
     libSdir: o.libSdir,
+    distribution: name.distribution,
+    android: policies.libc === 'android',
+    androidApiLevel: level?.[1] === undefined ? undefined : Number(level[1]),
+    is64: !['i686', 'armv7l'].includes(policies.arch),
+    arch: policies.arch,
+    strip: o.strip,
+  });
+  const plan = extendPlan(basePlan, report, extras, {
+    libDir: basePlan.libDir,
     distribution: name.distribution,
     android: policies.libc === 'android',
     androidApiLevel: level?.[1] === undefined ? undefined : Number(level[1]),
@@ -195,6 +223,7 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     owners: o.owners,
     tool: o.tool,
     inputPath: wheelPath,
+    abi3PythonTag: after.abi3PythonTag,
   });
   emit(...res.logs);
   info(`\nFixed-up wheel written to ${res.outputPath}`);

@@ -1,0 +1,125 @@
+// Reads what a --provided-by source installs: a wheel file, an installed distribution's
+// *.dist-info directory, an unpacked wheel (a directory holding one *.dist-info), or a package
+// directory inside site-packages (its owner found through the dist-info RECORDs next to it).
+// Only files that land in site-packages count; ELF files are parsed for their SONAME.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { IoError, UsageError, WheelauditError } from '../errors.js';
+import { parseRecord } from '../wheel/record.js';
+import { findDistInfo, openWheelZip } from '../wheel/zip-read.js';
+import { HostFs } from './host-fs.js';
+import { loadWheel } from './load-wheel.js';
+import { installedPath } from './paths.js';
+import type { ProvidedLibrary, Provider } from './provider.js';
+
+/** A path inside site-packages once installed: not scripts, headers or data, not outside. */
+function sitePackagesPath(entry: string): string | undefined {
+  if (entry.startsWith('../') || entry.startsWith('/')) return undefined;
+  if (/^[^/]+\.data\//.test(entry) && !/^[^/]+\.data\/(platlib|purelib)\//.test(entry)) return undefined;
+  return installedPath(entry);
+}
+
+function metadataName(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : /^Name:\s*(\S+)\s*$/im.exec(text)?.[1];
+}
+
+async function fromWheel(file: string, source: string): Promise<Provider> {
+  const w = await loadWheel(file);
+  const libraries: ProvidedLibrary[] = [];
+  for (const [entry, s] of w.contents.elves) {
+    const installed = sitePackagesPath(entry);
+    if (installed !== undefined && s.hasDynamic && s.interpreter === undefined) libraries.push({ installed, soname: s.soname });
+  }
+  const zip = await openWheelZip(file);
+  let name: string | undefined;
+  try {
+    const meta = zip.entry(`${findDistInfo(zip.entries)}/METADATA`);
+    name = meta === undefined ? undefined : metadataName(new TextDecoder().decode(await zip.readEntry(meta)));
+  } finally {
+    await zip.close();
+  }
+  return { source, distribution: name ?? w.contents.name.distribution, libraries };
+}
+
+/** Files of a RECORD in `dir`, relative to `root` (where paths in RECORD start). */
+function fromRecord(distInfo: string, root: string, source: string, wheelLayout: boolean): Provider {
+  const recordPath = path.join(distInfo, 'RECORD');
+  let text: string;
+  try {
+    text = readFileSync(recordPath, 'utf8');
+  } catch (e) {
+    throw new IoError(`--provided-by ${source}: cannot read ${recordPath}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  const fs = new HostFs();
+  const libraries: ProvidedLibrary[] = [];
+  for (const row of parseRecord(text, recordPath)) {
+    const installed = wheelLayout ? sitePackagesPath(row.path) : row.path.startsWith('../') ? undefined : row.path;
+    if (installed === undefined) continue;
+    const s = fs.loadElf(path.join(root, row.path));
+    if (s !== undefined && s.hasDynamic && s.interpreter === undefined) libraries.push({ installed, soname: s.soname });
+  }
+  let meta: string | undefined;
+  try {
+    meta = readFileSync(path.join(distInfo, 'METADATA'), 'utf8');
+  } catch {
+    meta = undefined;
+  }
+  const fallback = path.basename(distInfo).replace(/-[^-]*\.dist-info$/, '').replace(/\.dist-info$/, '');
+  return { source, distribution: metadataName(meta) ?? fallback, libraries };
+}
+
+function distInfos(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name.endsWith('.dist-info'))
+    .map((d) => path.join(dir, d.name))
+    .sort();
+}
+
+/** A package directory in site-packages: the dist-info next to it whose RECORD lists it. */
+function owningDistInfo(pkgDir: string, source: string): string {
+  const parent = path.dirname(pkgDir);
+  const prefix = `${path.basename(pkgDir)}/`;
+  for (const d of distInfos(parent)) {
+    let text: string;
+    try {
+      text = readFileSync(path.join(d, 'RECORD'), 'utf8');
+    } catch {
+      continue;
+    }
+    if (text.split(/\r?\n/).some((l) => l.startsWith(prefix) || l.startsWith(`"${prefix}`))) return d;
+  }
+  throw new UsageError(`--provided-by ${source}: not a wheel, a *.dist-info directory, an unpacked wheel or an installed package directory`, {
+    hint: 'name the provider wheel file, or the <name>-<version>.dist-info directory in site-packages',
+  });
+}
+
+/** Read one --provided-by source (`p` as given, resolved against `cwd`). */
+export async function loadProvider(p: string, cwd: string): Promise<Provider> {
+  const abs = path.resolve(cwd, p);
+  if (!existsSync(abs)) throw new IoError(`--provided-by ${p}: no such file or directory`);
+  try {
+    if (statSync(abs).isFile()) {
+      if (!abs.endsWith('.whl')) throw new UsageError(`--provided-by ${p}: expected a .whl file or a directory`);
+      return await fromWheel(abs, p);
+    }
+    if (abs.endsWith('.dist-info')) return fromRecord(abs, path.dirname(abs), p, false);
+    const inside = distInfos(abs);
+    if (inside.length === 1) return fromRecord(inside[0] as string, abs, p, true);
+    if (inside.length > 1) throw new UsageError(`--provided-by ${p}: holds ${inside.length} *.dist-info directories; name the one that provides the libraries`);
+    return fromRecord(owningDistInfo(abs, p), path.dirname(abs), p, false);
+  } catch (e) {
+    if (e instanceof WheelauditError) throw e;
+    throw new IoError(`--provided-by ${p}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
+/** The METADATA text of a wheel (for its Requires-Dist), or undefined when it has none. */
+export async function readWheelMetadata(file: string): Promise<string | undefined> {
+  const zip = await openWheelZip(file);
+  try {
+    const meta = zip.entry(`${findDistInfo(zip.entries)}/METADATA`);
+    return meta === undefined ? undefined : new TextDecoder().decode(await zip.readEntry(meta));
+  } finally {
+    await zip.close();
+  }
+}
