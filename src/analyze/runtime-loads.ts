@@ -32,6 +32,8 @@ export interface RuntimeLoad {
   readonly via: 'dlopen string' | 'ctypes.CDLL' | 'ctypes.PyDLL' | 'cdll.LoadLibrary' | 'ctypes.util.find_library';
   /** A library name or path, find_library's short name, or the computed argument's text. */
   readonly name: string;
+  /** How `name` was found: a whole string, a literal inside a computed argument, or the argument itself. */
+  readonly form: 'literal' | 'embedded' | 'computed';
   readonly status: LoadStatus;
 }
 
@@ -98,8 +100,10 @@ class Resolver {
     const prefix = `lib${short}.so`;
     const matches = (b: string): boolean => b === prefix || b.startsWith(`${prefix}.`);
     for (const [b, e] of this.byBasename) if (matches(b)) return { kind: 'wheel', entry: e };
+    // Like ldconfig's cache, prefer the run-time name (libz.so.1) over the link-time one (libz.so).
     for (const d of this.ctx.searchDirs) {
-      const hit = this.ctx.fs.glob(`${d.replace(/\/+$/, '')}/${prefix}*`).find((p) => matches(basename(p)));
+      const hits = this.ctx.fs.glob(`${d.replace(/\/+$/, '')}/${prefix}*`).filter((p) => matches(basename(p)));
+      const hit = hits.find((p) => basename(p) !== prefix) ?? hits[0];
       if (hit !== undefined) return { kind: 'host', path: hit };
     }
     return { kind: 'missing' };
@@ -112,18 +116,18 @@ export function resolveRuntimeLoads(hints: RuntimeLoadHints, ctx: ResolveContext
   const out: RuntimeLoad[] = [];
   const sorted = <T>(m: ReadonlyMap<string, T>): [string, T][] => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const [file, names] of sorted(hints.elf)) {
-    for (const name of names) out.push({ file, line: undefined, via: 'dlopen string', name, status: r.library(name) });
+    for (const name of names) out.push({ file, line: undefined, via: 'dlopen string', name, form: 'literal', status: r.library(name) });
   }
   for (const [file, calls] of sorted(hints.py)) {
     for (const c of calls) {
       const via = VIA[c.call];
       if (c.literal !== undefined) {
         const status = c.call === 'find_library' ? r.shortName(c.literal) : r.library(c.literal);
-        out.push({ file, line: c.line, via, name: c.literal, status });
+        out.push({ file, line: c.line, via, name: c.literal, form: 'literal', status });
       } else if (c.embedded.length > 0) {
-        for (const name of c.embedded) out.push({ file, line: c.line, via, name, status: r.library(basename(name)) });
+        for (const name of c.embedded) out.push({ file, line: c.line, via, name, form: 'embedded', status: r.library(basename(name)) });
       } else {
-        out.push({ file, line: c.line, via, name: c.argument, status: { kind: 'computed' } });
+        out.push({ file, line: c.line, via, name: c.argument, form: 'computed', status: { kind: 'computed' } });
       }
     }
   }

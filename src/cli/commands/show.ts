@@ -7,6 +7,12 @@ import { ldEnvironment, printLogs, requireFile, sysrootOption, type CliContext }
 import { pyJsonDumps } from '../render/pyjson.js';
 import { showJson } from '../render/show-json.js';
 import { renderShowText } from '../render/show-text.js';
+import { readWheelMetadata } from '../../analyze/load-provider.js';
+import { providedIndex, requiresDist } from '../../analyze/provider.js';
+import { buildSupplement } from '../../analyze/supplement.js';
+import { loadStableAbi } from '../../policy/stable-abi.js';
+import { collect, providedPaths, readPolicyFiles, readProviders } from '../extras-options.js';
+import { renderSupplementText } from '../render/supplement-text.js';
 
 interface ShowOptions {
   json?: boolean;
@@ -15,6 +21,8 @@ interface ShowOptions {
   ldpaths?: string;
   sysroot?: string;
   verbose?: number;
+  policyFile?: string[];
+  providedBy?: string[];
 }
 
 export function registerShow(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
@@ -27,6 +35,8 @@ export function registerShow(program: Command, ctx: CliContext, setExit: (code: 
     .option('--allow-pure-python-wheel', 'exit 0 for a pure Python wheel instead of 1')
     .option('--ldpaths <PATHS>', 'colon-separated directories to search for libraries, replacing the system ones')
     .option('--sysroot <DIR>', 'look host libraries up inside DIR (e.g. a target architecture root)')
+    .option('--policy-file <FILE>', "add or override policies (auditwheel's or wheelaudit's JSON format; repeatable)", collect, [])
+    .option('--provided-by <WHEEL|DIR>', 'libraries this wheel or installed distribution provides count as present (repeatable)', collect, [])
     .option('-v, --verbose', 'more output (repeatable)', (_v: string, prev: number) => prev + 1, 0)
     .action(async (file: string, opts: ShowOptions) => {
       ctx.verbose += opts.verbose ?? 0;
@@ -37,13 +47,19 @@ export function registerShow(program: Command, ctx: CliContext, setExit: (code: 
 export async function runShow(ctx: CliContext, file: string, opts: ShowOptions): Promise<number> {
   const path = requireFile(ctx, file);
   const root = sysrootOption(ctx, opts.sysroot);
+  const customPolicies = readPolicyFiles(ctx, opts.policyFile);
+  const providers = await readProviders(ctx, opts.providedBy);
+  const hostFs = new HostFs();
   const outcome = await auditWheel(path, {
     disableIsaExtCheck: opts.disableIsaExtCheck === true,
     ldpaths: opts.ldpaths,
     env: ldEnvironment(ctx.env),
     cwd: ctx.cwd,
     root,
-    hostFs: new HostFs(),
+    hostFs,
+    customPolicies,
+    provided: providedPaths(providers),
+    runtimeLoads: opts.json !== true,
   });
   printLogs(ctx, outcome.logs);
   if (outcome.kind === 'non-platform') {
@@ -55,6 +71,19 @@ export async function runShow(ctx: CliContext, file: string, opts: ShowOptions):
     return 1;
   }
   if (opts.json === true) ctx.out(`${pyJsonDumps(showJson(outcome.report))}\n`);
-  else ctx.out(renderShowText(outcome.report, ctx.verbose > 0, ctx.cOut));
+  else {
+    const supplement = buildSupplement(outcome.report, outcome.wheel, {
+      stableAbi: loadStableAbi(),
+      providers,
+      index: providedIndex(providers),
+      requirements: providers.length === 0 ? [] : requiresDist((await readWheelMetadata(path)) ?? ''),
+      fs: hostFs,
+      root,
+      cwd: ctx.cwd,
+      env: ldEnvironment(ctx.env),
+      ldpaths: opts.ldpaths,
+    });
+    ctx.out(renderShowText(outcome.report, ctx.verbose > 0, ctx.cOut) + renderSupplementText(supplement, ctx.cOut));
+  }
   return 0;
 }
