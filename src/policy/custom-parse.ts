@@ -1,8 +1,9 @@
 // Reads a policy file a user passes with --policy-file, in either of two formats:
 // auditwheel's (a JSON array of {name, aliases, priority, symbol_versions, lib_whitelist,
 // blacklist}, complete facts per policy) or wheelaudit's own (policies/README.md: an object
-// with "format", "libc" and "policies", whose lists are what each policy adds to the next
-// higher-priority one). Every refusal names file:line:column of the bad value. Policy names
+// with "format", "libc" and "policies", whose lists are what each policy adds to the bundled
+// policy of the same name, or for a new name to the policy above it; custom.ts merges).
+// Every refusal names file:line:column of the bad value. Policy names
 // must follow their family's spelling (manylinux_X_Y, musllinux_X_Y, android_N), so the tags
 // stay ones that pip installs and that the rest of wheelaudit parses.
 import { PolicyError } from '../errors.js';
@@ -16,9 +17,14 @@ export interface CustomEntry {
   /** Base name without arch: 'manylinux_2_28'. */
   readonly name: string;
   readonly aliases: readonly string[];
-  readonly priority: number;
-  readonly arches: readonly BaseArch[];
-  /** 'full': complete facts (auditwheel's format); 'delta': additions to the policy above it. */
+  /** Undefined (delta format only): the bundled policy's of the same name. */
+  readonly priority: number | undefined;
+  /** Undefined (delta format only): the bundled policy's of the same name. */
+  readonly arches: readonly BaseArch[] | undefined;
+  /**
+   * 'full': complete facts (auditwheel's format). 'delta' (wheelaudit's format): additions to
+   * the bundled policy of the same name, or, for a new name, to the policy above it.
+   */
   readonly mode: 'full' | 'delta';
   readonly libraryWhitelist: readonly string[];
   /** arch -> prefix -> full version names ('GLIBC_2.28'). */
@@ -45,7 +51,7 @@ const AUDITWHEEL_KEYS = ['name', 'aliases', 'priority', 'symbol_versions', 'lib_
 const AUDITWHEEL_REQUIRED = ['name', 'priority', 'symbol_versions', 'lib_whitelist'];
 const OWN_TOP_KEYS = ['format', 'libc', 'policies'] as const;
 const OWN_KEYS = ['name', 'aliases', 'priority', 'arches', 'libraryWhitelistAdded', 'symbolVersionsAdded', 'blacklist'] as const;
-const OWN_REQUIRED = ['name', 'priority', 'arches'];
+const OWN_REQUIRED = ['name'];
 
 /** Reads one file; `label` is how messages name it. */
 class FileReader {
@@ -185,28 +191,26 @@ function ownEntry(r: FileReader, n: JsonNode, i: number, libc: Libc): CustomEntr
   const fam = r.family(get('name').value, `${ctx}.name`);
   if (fam.libc !== libc) r.fail(get('name').value.pos, `${ctx}.name: "${fam.name}" is a ${fam.libc} policy, but the file's "libc" is "${libc}"`);
   const c = `policies[${i}] ("${fam.name}")`;
-  const archNames = r.strings(get('arches').value, `${c}.arches`, `one of ${BASE_ARCHES.join(', ')}`, /^[a-z0-9_]+$/);
-  const arches: BaseArch[] = [];
-  archNames.forEach((a, j) => {
-    if (!isBaseArch(a)) {
-      const item = (get('arches').value as { items: readonly JsonNode[] }).items[j] as JsonNode;
-      r.expected(item, `one of ${BASE_ARCHES.join(', ')}`, `${c}.arches[${j}]`);
-    }
-    arches.push(a as BaseArch);
-  });
-  if (arches.length === 0) r.fail(get('arches').value.pos, `${c}.arches: expected at least one architecture`);
+  let arches: BaseArch[] | undefined;
+  const archesNode = o.get('arches')?.value;
+  if (archesNode !== undefined) {
+    const names = r.strings(archesNode, `${c}.arches`, `one of ${BASE_ARCHES.join(', ')}`, /^[a-z0-9_]+$/);
+    arches = names.map((a, j) => (isBaseArch(a) ? a : r.expected((archesNode as { items: readonly JsonNode[] }).items[j] as JsonNode, `one of ${BASE_ARCHES.join(', ')}`, `${c}.arches[${j}]`)));
+    if (arches.length === 0) r.fail(archesNode.pos, `${c}.arches: expected at least one architecture`);
+  }
+  const priorityNode = o.get('priority')?.value;
   return {
     libc,
     name: fam.name,
     aliases: o.has('aliases') ? r.strings(get('aliases').value, `${c}.aliases`, 'an alias of the same family', fam.aliasRe) : [],
-    priority: r.priority(get('priority').value, `${c}.priority`),
+    priority: priorityNode === undefined ? undefined : r.priority(priorityNode, `${c}.priority`),
     arches,
     mode: 'delta',
     libraryWhitelist: o.has('libraryWhitelistAdded') ? r.strings(get('libraryWhitelistAdded').value, `${c}.libraryWhitelistAdded`, 'a soname', SONAME_RE) : [],
     symbolVersions: o.has('symbolVersionsAdded') ? r.arches(get('symbolVersionsAdded').value, `${c}.symbolVersionsAdded`, false, arches) : new Map(),
     blacklist: o.has('blacklist') ? r.blacklist(get('blacklist').value, `${c}.blacklist`) : undefined,
     at: r.where(n.pos),
-    priorityAt: r.where(get('priority').value.pos),
+    priorityAt: r.where((priorityNode ?? n).pos),
   };
 }
 

@@ -19,46 +19,10 @@ export interface CustomPolicies {
   readonly warnings: readonly string[];
 }
 
-type Slot = { readonly kind: 'bundled'; readonly entry: PolicyEntry } | { readonly kind: 'custom'; readonly entry: CustomEntry };
-
 const LINUX = 'linux';
 
 function fail(at: string, message: string): never {
   throw new PolicyError('POLICY_INVALID', `${at}: ${message}`);
-}
-
-/** Replace or add each custom entry of one libc; check names and priorities. */
-function placeEntries(bundled: readonly PolicyEntry[], custom: readonly CustomEntry[]): Slot[] {
-  const slots = new Map<string, Slot>();
-  const aliasOwner = new Map<string, string>();
-  for (const e of bundled) {
-    if (e.name === LINUX) continue;
-    slots.set(e.name, { kind: 'bundled', entry: e });
-    for (const a of e.aliases) aliasOwner.set(a, e.name);
-  }
-  for (const c of custom) {
-    const owner = aliasOwner.get(c.name);
-    if (owner !== undefined && owner !== c.name) fail(c.at, `"${c.name}" is an alias of policy "${owner}"; override that policy by its name`);
-    const previous = slots.get(c.name);
-    for (const a of previous?.entry.aliases ?? []) aliasOwner.delete(a);
-    for (const a of c.aliases) {
-      const other = aliasOwner.get(a) ?? (slots.has(a) ? a : undefined);
-      if (other !== undefined && other !== c.name) fail(c.at, `alias "${a}" is already used by policy "${other}"`);
-      aliasOwner.set(a, c.name);
-    }
-    slots.set(c.name, { kind: 'custom', entry: c });
-  }
-  const byPriority = new Map<number, Slot>();
-  for (const s of slots.values()) {
-    const other = byPriority.get(s.entry.priority);
-    byPriority.set(s.entry.priority, s);
-    if (other === undefined) continue;
-    // At least one of the two is custom: the bundled priorities are distinct.
-    const [mine, rival] = s.kind === 'custom' ? [s.entry, other] : [other.entry as CustomEntry, s];
-    const whose = rival.kind === 'custom' ? `the policy at ${rival.entry.at}` : 'a bundled policy';
-    fail(mine.priorityAt, `priority ${mine.priority} is already used by "${rival.entry.name}" (${whose})`);
-  }
-  return [...slots.values()].sort((a, b) => b.entry.priority - a.entry.priority);
 }
 
 type Versions = ReadonlyMap<string, ReadonlySet<string>>;
@@ -68,38 +32,56 @@ function toSets(m: ReadonlyMap<string, readonly string[]>): Map<string, Set<stri
 }
 
 /**
- * The expanded entry for a custom policy: complete facts as given, or (delta format) the
- * facts of the policy above it plus what it adds.
+ * The expanded entry for a custom policy: complete facts as given (auditwheel's format), or
+ * `base` plus what it adds (wheelaudit's format). `priority` and `arches` are resolved.
  */
-function expand(c: CustomEntry, above: { whitelist: ReadonlySet<string>; byArch: ReadonlyMap<BaseArch, Versions>; blacklist: ReadonlyMap<string, ReadonlySet<string>> }): PolicyEntry {
+function expand(c: CustomEntry, priority: number, arches: readonly BaseArch[], base: PolicyEntry | undefined, above: (arch: BaseArch) => Versions): PolicyEntry {
   const symbolVersions = new Map<BaseArch, Versions>();
-  for (const arch of c.arches) {
+  for (const arch of arches) {
     const own = c.symbolVersions.get(arch) ?? new Map<string, readonly string[]>();
     if (c.mode === 'full') {
       symbolVersions.set(arch, toSets(own));
       continue;
     }
-    const merged = new Map<string, Set<string>>([...(above.byArch.get(arch) ?? new Map<string, ReadonlySet<string>>())].map(([k, v]) => [k, new Set(v)]));
+    const merged = new Map<string, Set<string>>([...(base?.symbolVersions.get(arch) ?? above(arch))].map(([k, v]) => [k, new Set(v)]));
     for (const [prefix, list] of own) merged.set(prefix, new Set([...(merged.get(prefix) ?? []), ...list]));
     symbolVersions.set(arch, merged);
   }
-  const whitelist = c.mode === 'full' ? new Set(c.libraryWhitelist) : new Set([...above.whitelist, ...c.libraryWhitelist]);
-  const blacklist = c.blacklist === undefined ? new Map(above.blacklist) : new Map([...c.blacklist].map(([k, v]) => [k, new Set(v)]));
-  return { name: c.name, aliases: c.aliases, priority: c.priority, arches: c.arches, symbolVersions, libraryWhitelist: whitelist, blacklist };
+  const whitelist = c.mode === 'full' ? new Set(c.libraryWhitelist) : new Set([...(base?.libraryWhitelist ?? []), ...c.libraryWhitelist]);
+  const blacklist = c.blacklist === undefined ? new Map(base?.blacklist ?? []) : new Map([...c.blacklist].map(([k, v]) => [k, new Set(v)]));
+  return { name: c.name, aliases: c.aliases, priority, arches, symbolVersions, libraryWhitelist: whitelist, blacklist };
 }
 
+/**
+ * Place each custom entry (in order) into the current set for one libc: replacing the policy
+ * of the same name, else added. A delta entry builds on the policy it replaces, or on the
+ * nearest higher-priority policy (per arch for symbol versions). Checks names and priorities.
+ */
 function mergeLibc(bundled: readonly PolicyEntry[], custom: readonly CustomEntry[]): PolicyEntry[] {
-  const out: PolicyEntry[] = [];
-  let whitelist: ReadonlySet<string> = new Set();
-  let blacklist: ReadonlyMap<string, ReadonlySet<string>> = new Map();
-  const byArch = new Map<BaseArch, Versions>();
-  for (const slot of placeEntries(bundled, custom)) {
-    const entry = slot.kind === 'bundled' ? slot.entry : expand(slot.entry, { whitelist, byArch, blacklist });
-    out.push(entry);
-    whitelist = entry.libraryWhitelist;
-    blacklist = entry.blacklist;
-    for (const arch of entry.arches) byArch.set(arch, entry.symbolVersions.get(arch) ?? new Map());
+  const current = new Map<string, { entry: PolicyEntry; at: string | undefined }>();
+  for (const e of bundled) if (e.name !== LINUX) current.set(e.name, { entry: e, at: undefined });
+  const whose = (at: string | undefined): string => (at === undefined ? 'a bundled policy' : `the policy at ${at}`);
+
+  for (const c of custom) {
+    const previous = current.get(c.name)?.entry;
+    const priority = c.priority ?? previous?.priority;
+    const arches = c.arches ?? previous?.arches;
+    if (priority === undefined || arches === undefined) {
+      fail(c.at, `"${c.name}" is not a bundled policy, so it needs ${priority === undefined ? '"priority"' : '"arches"'}`);
+    }
+    for (const [name, { entry, at }] of current) {
+      if (name === c.name) continue;
+      if (entry.priority === priority) fail(c.priorityAt, `priority ${priority} is already used by "${name}" (${whose(at)})`);
+      for (const a of [c.name, ...c.aliases]) {
+        if (entry.aliases.includes(a) || name === a) fail(c.at, `${a === c.name ? 'name' : 'alias'} "${a}" is already used by policy "${name}" (${whose(at)})`);
+      }
+    }
+    const higher = [...current.values()].map((v) => v.entry).filter((e) => e.priority > priority).sort((a, b) => a.priority - b.priority);
+    const above = (arch: BaseArch): Versions => higher.find((e) => e.arches.includes(arch))?.symbolVersions.get(arch) ?? new Map();
+    const base = previous ?? higher[0];
+    current.set(c.name, { entry: expand(c, priority, arches, base, above), at: c.at });
   }
+  const out = [...current.values()].map((v) => v.entry).sort((a, b) => b.priority - a.priority);
   const linux = bundled.find((e) => e.name === LINUX);
   if (linux !== undefined) out.push(linux);
   return out;
@@ -131,13 +113,13 @@ function monotonicityWarnings(libc: Libc, entries: readonly PolicyEntry[], origi
   const seenVersions = new Map<string, string>();
   for (const e of entries) {
     if (e.name === LINUX) continue;
-    for (const [lib, by] of seenLibs) if (!e.libraryWhitelist.has(lib)) note('whitelisted library', lib, by, e.name);
+    for (const [lib, by] of seenLibs) if (!e.libraryWhitelist.has(lib)) note('libraries', lib, by, e.name);
     for (const lib of e.libraryWhitelist) if (!seenLibs.has(lib)) seenLibs.set(lib, e.name);
     for (const arch of e.arches) {
       const mine = e.symbolVersions.get(arch) ?? new Map<string, ReadonlySet<string>>();
       for (const [key, by] of seenVersions) {
         const [a, prefix, version] = key.split('\0') as [string, string, string];
-        if (a === arch && mine.get(prefix)?.has(version) !== true) note(`symbol version for ${arch}`, version, by, e.name);
+        if (a === arch && mine.get(prefix)?.has(version) !== true) note(`${arch} symbol versions`, version, by, e.name);
       }
       for (const [prefix, set] of mine) for (const v of set) if (!seenVersions.has(`${arch}\0${prefix}\0${v}`)) seenVersions.set(`${arch}\0${prefix}\0${v}`, e.name);
     }
@@ -152,7 +134,7 @@ function monotonicityWarnings(libc: Libc, entries: readonly PolicyEntry[], origi
   }
   return [...lines.values()].map(
     (l) =>
-      `policy ${named(l.by)} allows ${l.what}s that the newer ${listed(l.lacking.map(named))} do${l.lacking.length === 1 ? 'es' : ''} not: ${listed(l.items)} (PEP 600 expects a newer tag to allow everything an older one does)`,
+      `policy ${named(l.by)} allows ${l.what} that the newer ${listed(l.lacking.map(named))} do${l.lacking.length === 1 ? 'es' : ''} not: ${listed(l.items)} (PEP 600 expects a newer tag to allow everything an older one does)`,
   );
 }
 

@@ -107,7 +107,7 @@ describe('overriding a bundled policy', () => {
   it('warns, in one line, that the newer tags do not whitelist what it adds (PEP 600)', () => {
     expect(custom.warnings).toHaveLength(1);
     expect(custom.warnings[0]).toMatch(
-      /^policy "manylinux_2_28" \(acme\.json:2:3\) allows whitelisted librarys? that the newer "manylinux_2_31", "manylinux_2_34", .* and \d+ more do not: libacme\.so\.1 \(PEP 600/,
+      /^policy "manylinux_2_28" \(acme\.json:2:3\) allows libraries that the newer "manylinux_2_31", "manylinux_2_34", .* and \d+ more do not: libacme\.so\.1 \(PEP 600/,
     );
   });
 
@@ -131,6 +131,32 @@ describe('overriding a bundled policy', () => {
     const custom2 = loadCustomPolicies([{ label: 'fork.json', text: JSON.stringify(fork) }]);
     expect(custom2.warnings).toEqual([]);
     expect(loadPolicySet('glibc', 'x86_64', { custom: custom2 }).policies.map((p) => p.name)).toEqual(loadPolicySet('glibc', 'x86_64').policies.map((p) => p.name));
+  });
+});
+
+describe('wheelaudit format: a delta on top of the policy it replaces', () => {
+  const own = (policies: unknown[]): string => JSON.stringify({ format: 'wheelaudit-policies/1', libc: 'glibc', policies }, null, 2);
+
+  it('an override by name needs only what it adds: priority, arches and facts come from the bundled policy', () => {
+    const custom = loadCustomPolicies([{ label: 'acme.json', text: own([{ name: 'manylinux_2_28', libraryWhitelistAdded: ['libacme.so.1'] }]) }]);
+    const mine = loadPolicySet('glibc', 'aarch64', { custom }).get('manylinux_2_28_aarch64');
+    const bundledOne = loadPolicySet('glibc', 'aarch64').get('manylinux_2_28_aarch64');
+    expect(mine.priority).toBe(bundledOne.priority);
+    expect([...mine.libraryWhitelist].sort()).toEqual([...bundledOne.libraryWhitelist, 'libacme.so.1'].sort());
+    expect(mine.symbolVersions).toEqual(bundledOne.symbolVersions);
+    expect(mine.blacklist).toEqual(bundledOne.blacklist);
+    expect(custom.warnings).toHaveLength(1);
+    expect(custom.warnings[0]).toContain('policy "manylinux_2_28" (acme.json:5:5) allows libraries that the newer "manylinux_2_31"');
+  });
+
+  it('a blacklist, when given, replaces the inherited one', () => {
+    const custom = loadCustomPolicies([{ label: 'a.json', text: own([{ name: 'manylinux_2_28', blacklist: { 'libz.so.1': ['zcfree'] } }]) }]);
+    expect([...loadPolicySet('glibc', 'x86_64', { custom }).get('manylinux_2_28_x86_64').blacklist]).toEqual([['libz.so.1', new Set(['zcfree'])]]);
+  });
+
+  it('a new policy must say its priority and arches', () => {
+    expect(refusal(own([{ name: 'manylinux_2_42', arches: ['x86_64'] }]))).toBe('acme.json:5:5: "manylinux_2_42" is not a bundled policy, so it needs "priority"');
+    expect(refusal(own([{ name: 'manylinux_2_42', priority: 50 }]))).toBe('acme.json:5:5: "manylinux_2_42" is not a bundled policy, so it needs "arches"');
   });
 });
 
