@@ -75,18 +75,26 @@ function distInfos(dir: string): string[] {
     .sort();
 }
 
-/** A package directory in site-packages: the dist-info next to it whose RECORD lists it. */
-function owningDistInfo(pkgDir: string, source: string): string {
-  const parent = path.dirname(pkgDir);
-  const prefix = `${path.basename(pkgDir)}/`;
-  for (const d of distInfos(parent)) {
-    let text: string;
-    try {
-      text = readFileSync(path.join(d, 'RECORD'), 'utf8');
-    } catch {
-      continue;
+/**
+ * A package directory in site-packages (`torch`, or nested like `nvidia/cublas`): the nearest
+ * ancestor holding *.dist-info directories is site-packages, and the owner is the dist-info
+ * whose RECORD lists files below the package. Returns the dist-info and site-packages.
+ */
+function owningDistInfo(pkgDir: string, source: string): { distInfo: string; site: string } {
+  for (let site = path.dirname(pkgDir), depth = 0; depth < 4 && site !== path.dirname(site); site = path.dirname(site), depth++) {
+    const candidates = distInfos(site);
+    if (candidates.length === 0) continue;
+    const prefix = `${path.relative(site, pkgDir).split(path.sep).join('/')}/`;
+    for (const d of candidates) {
+      let text: string;
+      try {
+        text = readFileSync(path.join(d, 'RECORD'), 'utf8');
+      } catch {
+        continue;
+      }
+      if (text.split(/\r?\n/).some((l) => l.startsWith(prefix) || l.startsWith(`"${prefix}`))) return { distInfo: d, site };
     }
-    if (text.split(/\r?\n/).some((l) => l.startsWith(prefix) || l.startsWith(`"${prefix}`))) return d;
+    break;
   }
   throw new UsageError(`--provided-by ${source}: not a wheel, a *.dist-info directory, an unpacked wheel or an installed package directory`, {
     hint: 'name the provider wheel file, or the <name>-<version>.dist-info directory in site-packages',
@@ -106,7 +114,8 @@ export async function loadProvider(p: string, cwd: string): Promise<Provider> {
     const inside = distInfos(abs);
     if (inside.length === 1) return fromRecord(inside[0] as string, abs, p, true);
     if (inside.length > 1) throw new UsageError(`--provided-by ${p}: holds ${inside.length} *.dist-info directories; name the one that provides the libraries`);
-    return fromRecord(owningDistInfo(abs, p), path.dirname(abs), p, false);
+    const owner = owningDistInfo(abs, p);
+    return fromRecord(owner.distInfo, owner.site, p, false);
   } catch (e) {
     if (e instanceof WheelauditError) throw e;
     throw new IoError(`--provided-by ${p}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });

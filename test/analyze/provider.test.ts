@@ -95,6 +95,16 @@ describe('loadProvider', () => {
     expect(await loadProvider('provpkg', site)).toMatchObject({ ...expected, source: 'provpkg' });
   });
 
+  it('reads a nested package directory, as nvidia-* wheels install (nvidia/cublas/lib/...)', async () => {
+    const site = mkdtempSync(path.join(tmp, 'site-'));
+    mkdirSync(path.join(site, 'nvidia', 'cublas', 'lib'), { recursive: true });
+    cpSync(LIB, path.join(site, 'nvidia', 'cublas', 'lib', 'libprov.so.1'));
+    mkdirSync(path.join(site, 'nvidia_cublas_cu12-12.4.5.8.dist-info'));
+    writeFileSync(path.join(site, 'nvidia_cublas_cu12-12.4.5.8.dist-info', 'RECORD'), 'nvidia/cublas/lib/libprov.so.1,,\nnvidia/cublas/__init__.py,,\n');
+    const p = await loadProvider(path.join(site, 'nvidia', 'cublas'), '/');
+    expect(p).toMatchObject({ distribution: 'nvidia_cublas_cu12', libraries: [{ installed: 'nvidia/cublas/lib/libprov.so.1', soname: 'libprov.so.1' }] });
+  });
+
   it('reads an unpacked wheel (a directory holding one .dist-info), .data/platlib included', async () => {
     const dir = mkdtempSync(path.join(tmp, 'unpacked-'));
     mkdirSync(path.join(dir, 'provpkg-0.1.0.data', 'platlib', 'provpkg', 'lib'), { recursive: true });
