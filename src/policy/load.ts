@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 import { PolicyError } from '../errors.js';
 import { assertNever, invariant } from '../util/assert.js';
+import { checkCompanions, companionsFor, loadCompanions } from './companions.js';
 import { parseCustomPolicyFile } from './custom-parse.js';
 import { mergeCustomPolicies, type CustomPolicies } from './custom.js';
 import { LINUX_POLICY, invalidAt, jsonIndex, jsonKey, parsePolicyFile } from './schema.js';
@@ -235,6 +236,7 @@ export function loadPolicyEntries(libc: Libc): readonly PolicyEntry[] {
   }
   const entries = expandPolicyFile(parsePolicyFile(json, label, libc), label);
   checkPep600(entries, label);
+  checkCompanions(loadCompanions(), libc, entries.map((e) => e.libraryWhitelist), 'policies/companions.json');
   entryCache.set(libc, entries);
   return entries;
 }
@@ -272,6 +274,7 @@ function narrow(entry: PolicyEntry, libc: Libc, arch: BaseArch, naming: Naming):
     symbolVersions,
     libraryWhitelist,
     blacklist,
+    companions: companionsFor(loadCompanions(), libc, libraryWhitelist),
   });
 }
 
