@@ -6,10 +6,12 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { IoError, UsageError, WheelauditError } from '../errors.js';
 import { parseRecord } from '../wheel/record.js';
-import { findDistInfo, openWheelZip } from '../wheel/zip-read.js';
+import { PT_DYNAMIC } from '../elf/constants.js';
+import { hasElfMagic, parseElf, type ElfFile } from '../elf/index.js';
+import { parseWheelName } from '../wheel/name.js';
+import { findDistInfo, openWheelZip, type WheelEntry, type WheelZip } from '../wheel/zip-read.js';
 import { HostFs } from './host-fs.js';
-import { loadWheel } from './load-wheel.js';
-import { installedPath } from './paths.js';
+import { basename, installedPath } from './paths.js';
 import type { ProvidedLibrary, Provider } from './provider.js';
 
 /** A path inside site-packages once installed: not scripts, headers or data, not outside. */
@@ -23,22 +25,64 @@ function metadataName(text: string | undefined): string | undefined {
   return text === undefined ? undefined : /^Name:\s*(\S+)\s*$/im.exec(text)?.[1];
 }
 
-async function fromWheel(file: string, source: string): Promise<Provider> {
-  const w = await loadWheel(file);
-  const libraries: ProvidedLibrary[] = [];
-  for (const [entry, s] of w.contents.elves) {
-    const installed = sitePackagesPath(entry);
-    if (installed !== undefined && s.hasDynamic && s.interpreter === undefined) libraries.push({ installed, soname: s.soname });
+/** Library file names: `libfoo.so`, `libfoo.so.1.2`, `_ext.cpython-311-x86_64-linux-gnu.so`. */
+const SHARED_NAME = /\.so(\.|$)/;
+const FIRST_READ = 256 * 1024;
+
+/**
+ * The SONAME of a wheel entry that is a shared library (undefined when it is not one),
+ * inflating only the head of the file: as far as its dynamic array and string table, which
+ * linkers put near the start. The rest of the buffer stays zero and untouched, so a 1 GiB
+ * CUDA library costs a few MiB. Falls back to the whole file when the head does not parse.
+ */
+async function sharedLibraryInfo(zip: WheelZip, entry: WheelEntry): Promise<{ soname: string | undefined } | undefined> {
+  const size = entry.uncompressedSize;
+  if (size < 64) return undefined;
+  let n = Math.min(size, FIRST_READ);
+  for (let round = 0; round < 4; round++) {
+    const head = await zip.readHead(entry, n);
+    if (!hasElfMagic(head)) return undefined;
+    const buf = n === size ? head : new Uint8Array(size);
+    if (buf !== head) buf.set(head);
+    let elf: ElfFile;
+    try {
+      elf = parseElf(buf);
+    } catch (e) {
+      if (n === size) throw e;
+      n = size;
+      continue;
+    }
+    const dynSeg = elf.programHeaders.find((p) => p.p_type === PT_DYNAMIC);
+    const d = elf.dynamic;
+    const need = Math.max(dynSeg === undefined ? 0 : Number(dynSeg.p_offset + dynSeg.p_filesz), d === undefined ? 0 : d.strtabOffset + d.strtabSize);
+    if (need <= n) return d === undefined || elf.interpreter !== undefined ? undefined : { soname: d.soname };
+    n = Math.min(size, need);
   }
+  return undefined;
+}
+
+async function fromWheel(file: string, source: string): Promise<Provider> {
   const zip = await openWheelZip(file);
-  let name: string | undefined;
   try {
+    const libraries: ProvidedLibrary[] = [];
+    for (const entry of zip.entries) {
+      const installed = entry.isDirectory ? undefined : sitePackagesPath(entry.name);
+      if (installed === undefined || !SHARED_NAME.test(basename(installed))) continue;
+      let info: { soname: string | undefined } | undefined;
+      try {
+        info = await sharedLibraryInfo(zip, entry);
+      } catch (e) {
+        if (e instanceof WheelauditError) throw new IoError(`--provided-by ${source}: entry ${entry.name}: ${e.message}`, { cause: e });
+        throw e;
+      }
+      if (info !== undefined) libraries.push({ installed, soname: info.soname });
+    }
     const meta = zip.entry(`${findDistInfo(zip.entries)}/METADATA`);
-    name = meta === undefined ? undefined : metadataName(new TextDecoder().decode(await zip.readEntry(meta)));
+    const name = meta === undefined ? undefined : metadataName(new TextDecoder().decode(await zip.readEntry(meta)));
+    return { source, distribution: name ?? parseWheelName(path.basename(file)).distribution, libraries };
   } finally {
     await zip.close();
   }
-  return { source, distribution: name ?? w.contents.name.distribution, libraries };
 }
 
 /** Files of a RECORD in `dir`, relative to `root` (where paths in RECORD start). */

@@ -1,6 +1,7 @@
 // --provided-by matching (SONAME before file name, earlier provider first), Requires-Dist
 // parsing, and reading providers from a wheel and from installed or unpacked directories.
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import { loadProvider } from '../../src/analyze/load-provider.js';
 import { checkRequirement, normalizeDistributionName, providedIndex, requiresDist, type Provider } from '../../src/analyze/provider.js';
 import { wheel } from '../helpers/cli.js';
 import { FIXTURES } from '../helpers/corpus.js';
+import { SYSTEM_PYTHON } from '../helpers/venv.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'wheelaudit-provider-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -112,6 +114,39 @@ describe('loadProvider', () => {
     mkdirSync(path.join(dir, 'provpkg-0.1.0.dist-info'));
     writeFileSync(path.join(dir, 'provpkg-0.1.0.dist-info', 'RECORD'), 'provpkg-0.1.0.data/platlib/provpkg/lib/libprov.so.1,,\n');
     expect(await loadProvider(dir, '/')).toMatchObject(expected);
+  });
+
+  it('reads only the head of a large library in a wheel (its tail is never inflated)', async () => {
+    // A library followed by 8 MiB of padding, stored with a wrong CRC-32: reading the whole
+    // entry fails the CRC check, so a result proves only the head was read.
+    const lib = readFileSync(LIB);
+    const data = new Uint8Array(lib.length + 8 * 1024 * 1024);
+    data.set(lib);
+    const file = path.join(tmp, 'bigprov-1.0-py3-none-linux_x86_64.whl');
+    const py = [
+      'import sys, zipfile',
+      'data = open(sys.argv[2], "rb").read()',
+      'z = zipfile.ZipFile(sys.argv[1], "w")',
+      'z.writestr("bigprov/lib/libprov.so.1", data, compress_type=zipfile.ZIP_STORED)',
+      'z.writestr("bigprov-1.0.dist-info/METADATA", "Metadata-Version: 2.1\\nName: bigprov\\nVersion: 1.0\\n")',
+      'z.writestr("bigprov-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\\n")',
+      'z.writestr("bigprov-1.0.dist-info/RECORD", "")',
+      'z.close()',
+      'b = bytearray(open(sys.argv[1], "rb").read())',
+      'for sig, off in ((b"PK\\x03\\x04", 14), (b"PK\\x01\\x02", 16)):',
+      '    i = b.find(sig)',
+      '    b[i + off] ^= 0xFF',
+      'open(sys.argv[1], "wb").write(b)',
+    ].join('\n');
+    const padded = path.join(tmp, 'padded.so');
+    writeFileSync(padded, data);
+    const r = spawnSync(SYSTEM_PYTHON, ['-c', py, file, padded], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(await loadProvider(file, '/')).toMatchObject({ distribution: 'bigprov', libraries: [{ installed: 'bigprov/lib/libprov.so.1', soname: 'libprov.so.1' }] });
+    const { openWheelZip } = await import('../../src/wheel/zip-read.js');
+    const zip = await openWheelZip(file);
+    await expect(zip.readEntry(zip.entry('bigprov/lib/libprov.so.1') as never)).rejects.toMatchObject({ code: 'WHEEL_NOT_ZIP' });
+    await zip.close();
   });
 
   it.each([
