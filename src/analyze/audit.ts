@@ -3,6 +3,8 @@
 // why the wheel is not a platform wheel. The musl policy comes from the wheel's own
 // musllinux tag (the oldest one it claims), never from the host.
 import type { CustomPolicies } from '../policy/custom.js';
+import type { ErrorCode } from '../errors.js';
+import type { ProgressSink } from '../util/progress.js';
 import { parsePolicyName } from '../policy/load.js';
 import type { BaseArch, Libc } from '../policy/types.js';
 import { wheelPlatforms, type WheelName } from '../wheel/name.js';
@@ -27,6 +29,13 @@ export interface AuditOptions {
   readonly cwd: string;
   readonly root: string;
   readonly hostFs: LibraryFs;
+  /**
+   * Learn the libc and architecture from the ELF files only, never from the filename (check:
+   * a wheel named for one libc or architecture must not hide ELF files of another).
+   */
+  readonly fromContents?: boolean;
+  /** The libc to assume when neither the filename nor any ELF file says (the target's). */
+  readonly fallbackLibc?: Libc | undefined;
   /** Hash the ELF entries while they are read (repair reuses the digests for RECORD). */
   readonly digests?: boolean;
   /** Collect run-time load hints (dlopen strings, ctypes calls) while the wheel is read. */
@@ -36,6 +45,8 @@ export interface AuditOptions {
   readonly provided?: ReadonlyMap<string, string> | undefined;
   /** Change the wheel's contents before the analysis (repair --include adds libraries). */
   readonly amendContents?: ((contents: WheelContents) => WheelContents) | undefined;
+  /** Told as the wheel's ELF entries are read. */
+  readonly onProgress?: ProgressSink | undefined;
 }
 
 export type AuditOutcome =
@@ -46,6 +57,10 @@ export type AuditOutcome =
       /** Every platform tag is `any`. */
       readonly pure: boolean;
       readonly message: string;
+      /** ANALYZE_NON_PLATFORM (no ELF file), or ANALYZE_WRONG_ARCH (ELF files of another architecture only). */
+      readonly code: ErrorCode;
+      /** ELF files ignored for their architecture. */
+      readonly invalidMachine: readonly string[];
       readonly logs: readonly LogRecord[];
     };
 
@@ -82,16 +97,18 @@ export function filenameFacts(name: WheelName): FilenameFacts {
 }
 
 export async function auditWheel(path: string, options: AuditOptions): Promise<AuditOutcome> {
-  const loaded = await loadWheel(path, { digests: options.digests === true, runtimeLoads: options.runtimeLoads === true });
+  const loaded = await loadWheel(path, { digests: options.digests === true, runtimeLoads: options.runtimeLoads === true, onProgress: options.onProgress });
   const wheel = options.amendContents === undefined ? loaded : { ...loaded, contents: options.amendContents(loaded.contents) };
   const facts = filenameFacts(wheel.contents.name);
-  const logs: LogRecord[] = [...facts.logs];
-  const libc = options.libc ?? facts.libc;
+  // What the filename fails to say does not matter when the ELF files decide.
+  const logs: LogRecord[] = options.fromContents === true ? [] : [...facts.logs];
+  const trustName = options.fromContents !== true;
+  const libc = options.libc ?? (trustName ? facts.libc : undefined);
   const musl = options.musl ?? (libc === 'musl' ? muslPolicyOfWheel(wheel.contents.name) : undefined);
   try {
     const report = analyzeWheelAbi(wheel.contents, {
       libc,
-      arch: options.arch ?? facts.arch,
+      arch: options.arch ?? (trustName ? facts.arch : undefined),
       musl,
       exclude: options.exclude ?? [],
       disableIsaExtCheck: options.disableIsaExtCheck,
@@ -104,13 +121,14 @@ export async function auditWheel(path: string, options: AuditOptions): Promise<A
       hostFs: options.hostFs,
       customPolicies: options.customPolicies,
       provided: options.provided,
+      fallbackLibc: options.fallbackLibc,
     });
     logs.push(...report.logs);
     return { kind: 'platform', report, wheel, logs };
   } catch (e) {
     if (e instanceof NonPlatformWheelError) {
-      logs.push(...e.logs, { level: 'info', message: e.message });
-      return { kind: 'non-platform', wheelName: wheel.contents.name.filename, pure: facts.pure, message: e.message, logs };
+      logs.push(...e.logs);
+      return { kind: 'non-platform', wheelName: wheel.contents.name.filename, pure: facts.pure, message: e.message, code: e.code, invalidMachine: e.invalidMachine, logs };
     }
     throw e;
   }

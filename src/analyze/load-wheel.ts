@@ -7,6 +7,7 @@ import { parseWheelName, type WheelName } from '../wheel/name.js';
 import { parseRecord, type RecordRow } from '../wheel/record.js';
 import { findDistInfo, openWheelZip, type WheelEntry, type WheelZip } from '../wheel/zip-read.js';
 import { recordDigest } from '../util/hash.js';
+import type { ProgressSink } from '../util/progress.js';
 import { summarizeElf, type ElfSummary } from './elf-summary.js';
 import { scanElfLoadStrings, scanPythonLoads, type PyLoadCall } from './load-scan.js';
 import { basename } from './paths.js';
@@ -29,6 +30,8 @@ export interface LoadOptions {
   readonly digests?: boolean;
   /** Also collect run-time load hints: library names in ELF read-only data, ctypes calls in .py files. */
   readonly runtimeLoads?: boolean;
+  /** Told after each ELF entry is read (phase 'reading'). */
+  readonly onProgress?: ProgressSink | undefined;
 }
 
 function decode(bytes: Uint8Array): string {
@@ -80,7 +83,10 @@ export async function readContents(path: string, name: WheelName, zip: WheelZip,
   }
   const largest = candidates.reduce((m, e) => Math.max(m, e.uncompressedSize), 0);
   const scratch = largest > 0 ? new Uint8Array(largest) : undefined;
-  for (const entry of candidates) {
+  const totalBytes = candidates.reduce((n, e) => n + e.uncompressedSize, 0);
+  let bytesRead = 0;
+  options.onProgress?.({ phase: 'reading', done: 0, total: candidates.length, bytes: 0, totalBytes });
+  for (const [i, entry] of candidates.entries()) {
     try {
       const bytes = await zip.readEntryInto(entry, scratch);
       if (options.digests === true) digests.set(entry.name, { hash: recordDigest(bytes), size: bytes.length });
@@ -90,6 +96,8 @@ export async function readContents(path: string, name: WheelName, zip: WheelZip,
         const names = scanElfLoadStrings(elf);
         if (names.length > 0) elfLoads.set(entry.name, names);
       }
+      bytesRead += bytes.length;
+      options.onProgress?.({ phase: 'reading', done: i + 1, total: candidates.length, bytes: bytesRead, totalBytes });
     } catch (e) {
       if (isWheelauditError(e)) throw withEntry(name.filename, entry.name, e);
       throw e;

@@ -1,11 +1,14 @@
 // `wheelaudit show`: options -> auditWheel -> text or JSON report. Exit codes as the
 // reference's: 0 for any platform wheel (compliant or not), 1 for a non-platform wheel.
 import type { Command } from 'commander';
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import { auditWheel } from '../../analyze/audit.js';
 import { HostFs } from '../../analyze/host-fs.js';
-import { ldEnvironment, printLogs, requireFile, sysrootOption, type CliContext } from '../context.js';
+import { errorText, ldEnvironment, printError, printLogs, progressFor, requireFile, sysrootOption, type CliContext } from '../context.js';
 import { pyJsonDumps } from '../render/pyjson.js';
 import { showJson } from '../render/show-json.js';
+import { renderShowCulprits } from '../render/show-culprits.js';
 import { renderShowText } from '../render/show-text.js';
 import { readWheelMetadata } from '../../analyze/load-provider.js';
 import { providedIndex, requiresDist } from '../../analyze/provider.js';
@@ -23,6 +26,7 @@ interface ShowOptions {
   verbose?: number;
   policyFile?: string[];
   providedBy?: string[];
+  quiet?: boolean;
 }
 
 export function registerShow(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
@@ -38,19 +42,28 @@ export function registerShow(program: Command, ctx: CliContext, setExit: (code: 
     .option('--policy-file <FILE>', "add or override policies (auditwheel's or wheelaudit's JSON format; repeatable)", collect, [])
     .option('--provided-by <WHEEL|DIR>', 'libraries this wheel or installed distribution provides count as present (repeatable)', collect, [])
     .option('-v, --verbose', 'more output (repeatable)', (_v: string, prev: number) => prev + 1, 0)
+    .option('-q, --quiet', 'no log messages or progress on stderr (errors only); the report is still printed')
     .action(async (file: string, opts: ShowOptions) => {
       ctx.verbose += opts.verbose ?? 0;
-      setExit(await runShow(ctx, file, opts));
+      if (opts.quiet === true) ctx.quiet = true;
+      try {
+        setExit(await runShow(ctx, file, opts));
+      } catch (e) {
+        // Under --json a failure is still a JSON document (the reference schema's error
+        // branch); the error line on stderr and the exit code are unchanged.
+        if (opts.json === true) ctx.out(`${pyJsonDumps({ version: 1, wheel: path.basename(file), error: errorText(e) })}\n`);
+        throw e;
+      }
     });
 }
 
 export async function runShow(ctx: CliContext, file: string, opts: ShowOptions): Promise<number> {
-  const path = requireFile(ctx, file);
+  const wheelPath = requireFile(ctx, file);
   const root = sysrootOption(ctx, opts.sysroot);
   const customPolicies = readPolicyFiles(ctx, opts.policyFile);
   const providers = await readProviders(ctx, opts.providedBy);
   const hostFs = new HostFs();
-  const outcome = await auditWheel(path, {
+  const outcome = await auditWheel(wheelPath, {
     disableIsaExtCheck: opts.disableIsaExtCheck === true,
     ldpaths: opts.ldpaths,
     env: ldEnvironment(ctx.env),
@@ -60,14 +73,18 @@ export async function runShow(ctx: CliContext, file: string, opts: ShowOptions):
     customPolicies,
     provided: providedPaths(providers),
     runtimeLoads: opts.json !== true,
+    onProgress: progressFor(ctx, statSync(wheelPath).size),
   });
+  ctx.progress?.clear();
   printLogs(ctx, outcome.logs);
   if (outcome.kind === 'non-platform') {
     if (outcome.pure && opts.allowPurePythonWheel === true) {
+      printLogs(ctx, [{ level: 'info', message: outcome.message }]);
       if (opts.json === true) ctx.out(`${pyJsonDumps({ version: 1, wheel: outcome.wheelName, pure: true })}\n`);
       return 0;
     }
     if (opts.json === true) ctx.out(`${pyJsonDumps({ version: 1, wheel: outcome.wheelName, error: outcome.message })}\n`);
+    printError(ctx, outcome.code, outcome.message);
     return 1;
   }
   if (opts.json === true) ctx.out(`${pyJsonDumps(showJson(outcome.report))}\n`);
@@ -76,14 +93,15 @@ export async function runShow(ctx: CliContext, file: string, opts: ShowOptions):
       stableAbi: loadStableAbi(),
       providers,
       index: providedIndex(providers),
-      requirements: providers.length === 0 ? [] : requiresDist((await readWheelMetadata(path)) ?? ''),
+      requirements: providers.length === 0 ? [] : requiresDist((await readWheelMetadata(wheelPath)) ?? ''),
       fs: hostFs,
       root,
       cwd: ctx.cwd,
       env: ldEnvironment(ctx.env),
       ldpaths: opts.ldpaths,
     });
-    ctx.out(renderShowText(outcome.report, ctx.verbose > 0, ctx.cOut) + renderSupplementText(supplement, ctx.cOut));
+    const culprits = ctx.verbose > 0 ? renderShowCulprits(outcome.report) : '';
+    ctx.out(renderShowText(outcome.report, ctx.verbose > 0, ctx.cOut) + culprits + renderSupplementText(supplement, ctx.cOut));
   }
   return 0;
 }
