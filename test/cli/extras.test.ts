@@ -2,13 +2,15 @@
 // libraries) with `show --json` left exactly auditwheel's schema; repair's abi3 retag and
 // refusal; --policy-file on show and repair, with file:line:column errors; bad --include
 // and --provided-by values.
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadPolicyEntries } from '../../src/policy/load.js';
 import { inspectZip } from '../helpers/venv.js';
 import { runCli, wheel } from '../helpers/cli.js';
+import { REPO } from '../helpers/corpus.js';
+import { validate } from '../helpers/json-schema.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'wheelaudit-cli-extras-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -188,5 +190,68 @@ describe('--include and --provided-by values', () => {
     const t = await runCli(['show', '--provided-by', wheel('provpkg-0.1.0-py3-none-linux_x86_64.whl'), wheel('provloose-0.1.0-cp311-cp311-linux_x86_64.whl')]);
     expect(t.stdout).toContain('  libprov.so.1: provpkg, installed as provpkg/lib/libprov.so.1; needed by provloose/_provuser.cpython-311-x86_64-linux-gnu.so\n');
     expect(t.stdout).toContain("provpkg is not in the wheel's Requires-Dist");
+  });
+});
+
+describe('check', () => {
+  const SCHEMA = JSON.parse(readFileSync(path.join(REPO, 'schemas', 'check.schema.json'), 'utf8')) as Record<string, unknown>;
+  const json = async (args: string[]): Promise<{ code: number; doc: Record<string, unknown> }> => {
+    const r = await runCli(['check', '--format', 'json', ...args]);
+    const doc = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(validate(doc, SCHEMA)).toEqual([]);
+    return { code: r.code, doc };
+  };
+  const firstWheel = (doc: Record<string, unknown>): Record<string, unknown> => (doc['wheels'] as Record<string, unknown>[])[0] as Record<string, unknown>;
+
+  it('fails a cp38-abi3 wheel that uses 3.12-only functions (exit 1), naming them; repair would retag it', async () => {
+    const r = await runCli(['check', wheel('abi3new-0.1.0-cp38-abi3-linux_x86_64.whl')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('  cp38-abi3 (filename): fail: uses Python C-API symbols outside the stable ABI of Python 3.8\n');
+    expect(r.stdout).toContain('    - abi3new/_abi3new.abi3.so: PyType_FromMetaclass: in the stable ABI from Python 3.12\n');
+    expect(r.stdout).toContain('(retags it cp312-abi3)');
+    const { doc } = await json([wheel('abi3new-0.1.0-cp38-abi3-linux_x86_64.whl')]);
+    const abi3 = (firstWheel(doc)['checks'] as Record<string, unknown>[]).find((c) => c['check'] === 'abi3');
+    expect(abi3).toMatchObject({ tag: 'cp38-abi3', status: 'fail', needed_version: '3.12', repair: { action: 'retag', tag: 'cp312-abi3' } });
+    expect(abi3?.['problems']).toContainEqual({ kind: 'newer', file: 'abi3new/_abi3new.abi3.so', symbol: 'PyType_FromMetaclass', needs: '3.12', ifdef: null });
+  });
+
+  it('passes a clean abi3 wheel, and says when repair cannot fix one', async () => {
+    const ok = await runCli(['check', wheel('abi3ok-0.1.0-cp38-abi3-linux_x86_64.whl')]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toBe('abi3ok-0.1.0-cp38-abi3-linux_x86_64.whl: pass (linux_x86_64, cp38-abi3)\n');
+    const leak = await runCli(['check', '--format', 'github', wheel('abi3leak-0.1.0-cp38-abi3-linux_x86_64.whl')]);
+    expect(leak.code).toBe(1);
+    expect(leak.stdout).toContain('::error file=');
+    expect(leak.stdout).toContain('title=wheelaudit%3A cp38-abi3::cp38-abi3 is not deserved');
+    expect(leak.stdout).toContain('_PyObject_GetDictPtr: not in the stable ABI%0Arepair cannot fix this');
+  });
+
+  it('lists run-time loads in --format json without failing the wheel', async () => {
+    const { code, doc } = await json([wheel(DLOPENER)]);
+    expect(code).toBe(0);
+    const loads = firstWheel(doc)['runtime_loads'] as Record<string, unknown>[];
+    expect(loads[0]).toEqual({ file: 'dlopener/_dlopener.cpython-311-x86_64-linux-gnu.so', line: null, via: 'dlopen string', name: 'libwaplug.so.1', form: 'literal', found: 'missing', path: null });
+    expect(loads.map((l) => `${l['via']} ${l['name']} ${l['found']}`)).toContain('ctypes.CDLL os.path.join(os.path.dirname(__file__), name) computed');
+  });
+
+  it('--provided-by: a repaired consumer passes its manylinux claim only when the provider is named', async () => {
+    const dir = outDir();
+    expect((await runCli(['repair', '-w', dir, '--provided-by', wheel('provpkg-0.1.0-py3-none-linux_x86_64.whl'), wheel('provuser-0.1.0-cp311-cp311-linux_x86_64.whl')])).code).toBe(0);
+    const repaired = path.join(dir, readdirSync(dir)[0] as string);
+    const without = await runCli(['check', repaired]);
+    expect(without.code).toBe(1);
+    expect(without.stdout).toContain('libprov.so.1');
+    const { code, doc } = await json(['--provided-by', wheel('provpkg-0.1.0-py3-none-linux_x86_64.whl'), repaired]);
+    expect(code).toBe(0);
+    expect(firstWheel(doc)['provided_libraries']).toEqual([{ soname: 'libprov.so.1', distribution: 'provpkg', installed: 'provpkg/lib/libprov.so.1', needed_by: ['provuser/_provuser.cpython-311-x86_64-linux-gnu.so'] }]);
+  });
+
+  it('--policy-file: check --plat accepts and judges a policy the file adds', async () => {
+    const file = path.join(tmp, 'check-2-42.json');
+    writeFileSync(file, JSON.stringify({ format: 'wheelaudit-policies/1', libc: 'glibc', policies: [{ name: 'manylinux_2_42', priority: 50, arches: ['x86_64'] }] }));
+    const r = await runCli(['check', '--policy-file', file, '--plat', 'manylinux_2_42_x86_64', wheel('symverold-0.1.0-cp311-cp311-linux_x86_64.whl')]);
+    expect(r.stderr).not.toContain('error');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('symverold-0.1.0-cp311-cp311-linux_x86_64.whl: pass (manylinux_2_42_x86_64)\n');
   });
 });
