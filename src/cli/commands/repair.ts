@@ -13,7 +13,7 @@ import { nativePatcher, patchelfPatcher, type ElfPatcher } from '../../repair/pa
 import { repairWheel } from '../../repair/repair.js';
 import { clipTimestamp } from '../../wheel/zip-write.js';
 import { renderRepairSummary } from '../render/repair-summary.js';
-import { ldEnvironment, printError, printLogs, progressFor, requireFile, sysrootOption, type CliContext } from '../context.js';
+import { ldEnvironment, namingWheel, printError, printLogs, progressFor, requireFile, sysrootOption, type CliContext } from '../context.js';
 import { packageVersion } from '../version.js';
 
 interface RepairFlags {
@@ -191,10 +191,12 @@ export async function runRepair(ctx: CliContext, files: readonly string[], f: Re
       tool: { name: 'wheelaudit', version: packageVersion() },
       onLog: (r) => printLogs(ctx, [r]),
       onProgress: progressFor(ctx, statSync(abs).size),
+    }).catch((e: unknown) => {
+      throw namingWheel(e, file);
     });
     ctx.progress?.clear();
     if (outcome.kind === 'non-platform') {
-      printError(ctx, outcome.code, outcome.message);
+      printError(ctx, outcome.code, `${path.basename(file)}: ${outcome.message}`);
       return 1;
     }
     if (ctx.quiet === true || outcome.kind !== 'written') continue;
