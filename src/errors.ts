@@ -29,14 +29,12 @@ export type ErrorCode =
   | 'ANALYZE_NON_PLATFORM'
   | 'ANALYZE_PURELIB'
   | 'ANALYZE_MULTI_ARCH'
-  | 'ANALYZE_UNKNOWN_ARCH'
   | 'ANALYZE_WRONG_ARCH'
   | 'ANALYZE_LIBC'
   | 'ANALYZE_BAD_PATH'
   // repair
   | 'REPAIR_LIB_NOT_FOUND'
   | 'REPAIR_REFUSED'
-  | 'REPAIR_NO_ROOM'
   | 'REPAIR_PATCHER'
   | 'REPAIR_IO'
   // command line
