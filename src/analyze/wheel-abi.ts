@@ -236,6 +236,10 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
     addRequirements(versionedSymbols, sum.versionRequirements);
 
     if (sum.pythonExtension !== undefined) {
+      if (policies === undefined && options.fallbackLibc !== undefined) {
+        libc = options.fallbackLibc;
+        policies = selectPolicies(libc, arch, contents.name, options.musl, options.customPolicies);
+      }
       if (policies === undefined) {
         throw new AnalyzeError('ANALYZE_LIBC', `couldn't detect libc for python extension ${path}`, {
           hint: 'name the target with --plat (e.g. musllinux_1_2_x86_64), or use a CPython 3.11+ extension suffix',

@@ -5,7 +5,7 @@
 import { copyFileSync, mkdirSync, realpathSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { baselineArch, splitPlatformTag } from '../analyze/arch.js';
-import { auditWheel, filenameFacts } from '../analyze/audit.js';
+import { auditWheel, filenameFacts, type FilenameFacts } from '../analyze/audit.js';
 import { describeProvided } from '../analyze/findings.js';
 import type { LdEnvironment } from '../analyze/ld-paths.js';
 import type { LibraryFs } from '../analyze/library-fs.js';
@@ -26,6 +26,7 @@ import { wheelNameOf } from '../analyze/load-wheel.js';
 import type { Provider } from '../analyze/provider.js';
 import type { CustomPolicies } from '../policy/custom.js';
 import { afterAudit, extendPlan, prepareExtras } from './repair-extras.js';
+import type { WheelName } from '../wheel/name.js';
 
 export interface RepairOptions {
   /** 'auto' or a platform tag (any architecture and libc). */
@@ -99,6 +100,11 @@ function mismatch(name: string, plat: string, what: 'architecture' | 'libc', whe
   return new RefusalError('REPAIR_REFUSED', message, plat, [blocker]);
 }
 
+/**
+ * Repair one wheel. Over 80 lines because it is the flow itself, read top to bottom: check
+ * the request, analyse, choose and vet the target, plan, apply, summarise. Each step is a
+ * named function or library call; what remains here is passing their results along.
+ */
 export async function repairWheel(file: string, o: RepairOptions): Promise<RepairOutcome> {
   const logs: LogRecord[] = [];
   const emit = (...rs: readonly LogRecord[]): void => {
@@ -113,23 +119,14 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
   const plat = parsePlat(o.plat);
   const facts = filenameFacts(name);
   emit(...facts.logs);
-  if (facts.arch !== undefined && plat.arch !== undefined && facts.arch !== plat.arch) {
-    throw mismatch(name.filename, o.plat, 'architecture', facts.arch, plat.arch, { kind: 'arch-mismatch', wheelArch: facts.arch, targetArch: plat.arch, files: [] });
-  }
+  checkRequest(name, facts, plat, o);
   const libc = facts.libc;
-  if (plat.libc !== undefined && libc !== undefined && libc !== plat.libc) {
-    throw mismatch(name.filename, o.plat, 'libc', LIBC_NAME[libc], LIBC_NAME[plat.libc], { kind: 'libc-mismatch', wheelLibc: libc, targetLibc: plat.libc });
-  }
-  const libDir = normpath(`${name.distribution}${o.libSdir}`);
-  if (libDir === '.' || libDir.startsWith('/') || libDir === '..' || libDir.startsWith('../')) {
-    throw new UsageError(`-L ${o.libSdir}: the library folder '${libDir}' would not be inside the wheel`);
-  }
   info(`Repairing ${name.filename}`);
   prepareOutputDir(o.wheelDir);
 
   const extras = prepareExtras(
     { includes: o.includes ?? [], providers: o.providers ?? [] },
-    { libDir, libc, fs: o.hostFs, root: o.root, cwd: o.cwd, env: o.env, ldpaths: o.ldpaths },
+    { libDir: normpath(`${name.distribution}${o.libSdir}`), libc: libc ?? plat.libc, fs: o.hostFs, root: o.root, cwd: o.cwd, env: o.env, ldpaths: o.ldpaths },
   );
   const outcome = await auditWheel(wheelPath, {
     disableIsaExtCheck: o.disableIsaExtCheck,
@@ -169,35 +166,8 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
 
   const report = outcome.report;
   const policies = report.policies;
-  for (const [pattern, hits] of report.excluded ?? []) {
-    if (hits.length === 0) {
-      // A pattern matches a whole soname or path; a bare prefix is the usual mistake.
-      const prefix = /[*?[]/.test(pattern) ? '' : `; did you mean '${pattern}*'?`;
-      emit({ level: 'warning', message: `--exclude ${pattern} matched no library in the wheel's dependency trees${prefix}` });
-    }
-  }
-  for (const b of platformMismatch(report, { libc: plat.libc, arch: plat.arch })) {
-    if (b.kind === 'arch-mismatch') throw mismatch(name.filename, o.plat, 'architecture', b.wheelArch, b.targetArch, b);
-    if (b.kind === 'libc-mismatch') throw mismatch(name.filename, o.plat, 'libc', LIBC_NAME[b.wheelLibc], LIBC_NAME[b.targetLibc], b);
-  }
-  let target: Policy;
-  let platName: string;
-  if (plat.base === 'auto') {
-    target = report.overall === policies.linux ? policies.lowest : report.overall;
-    platName = target.name;
-  } else {
-    platName = `${plat.base}_${policies.arch}`;
-    const found = policies.find(platName) ?? (policies.libc === 'android' && plat.base.startsWith('android') ? policies.lowest : undefined);
-    if (found === undefined) {
-      throw new UsageError(`--plat ${o.plat}: no such policy for a ${policies.libc} ${policies.arch} wheel`, {
-        hint: `choose one of: ${policies.policies
-          .slice(1)
-          .flatMap((p) => [p.name, ...p.aliases])
-          .join(', ')}`,
-      });
-    }
-    target = found;
-  }
+  emit(...unmatchedExcludes(report));
+  const { target, platName } = chooseTarget(report, name.filename, plat, o.plat);
   const why = refusalReason(report, target);
   if (why !== undefined) throw refuse(file, platName, why, blockersFor(report, target, 'repair'));
 
@@ -255,6 +225,59 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
   // The caller prints the "Fixed-up wheel written to" line (CI scripts grep for it).
   const summary = summarizeRepair(report, plan, graftPolicy, (p) => statSync(p).size);
   return { kind: 'written', outputPath: res.outputPath, summary, logs };
+}
+
+/** What repair can tell before reading the wheel: --plat against the filename, and -L. */
+function checkRequest(name: WheelName, facts: FilenameFacts, plat: ReturnType<typeof parsePlat>, o: RepairOptions): void {
+  if (facts.arch !== undefined && plat.arch !== undefined && facts.arch !== plat.arch) {
+    throw mismatch(name.filename, o.plat, 'architecture', facts.arch, plat.arch, { kind: 'arch-mismatch', wheelArch: facts.arch, targetArch: plat.arch, files: [] });
+  }
+  if (plat.libc !== undefined && facts.libc !== undefined && facts.libc !== plat.libc) {
+    throw mismatch(name.filename, o.plat, 'libc', LIBC_NAME[facts.libc], LIBC_NAME[plat.libc], { kind: 'libc-mismatch', wheelLibc: facts.libc, targetLibc: plat.libc });
+  }
+  const libDir = normpath(`${name.distribution}${o.libSdir}`);
+  if (libDir === '.' || libDir.startsWith('/') || libDir === '..' || libDir.startsWith('../')) {
+    throw new UsageError(`-L ${o.libSdir}: the library folder '${libDir}' would not be inside the wheel`);
+  }
+}
+
+/** A warning for each --exclude pattern that matched nothing. */
+function unmatchedExcludes(report: AuditReport): LogRecord[] {
+  const out: LogRecord[] = [];
+  for (const [pattern, hits] of report.excluded ?? []) {
+    if (hits.length > 0) continue;
+    // A pattern matches a whole soname or path; a bare prefix is the usual mistake.
+    const prefix = /[*?[]/.test(pattern) ? '' : `; did you mean '${pattern}*'?`;
+    out.push({ level: 'warning', message: `--exclude ${pattern} matched no library in the wheel's dependency trees${prefix}` });
+  }
+  return out;
+}
+
+/**
+ * The policy --plat asks for ('auto': the best the wheel allows), after refusing a libc or
+ * architecture that differs from the ELF files'. A tag the wheel's policies lack is a usage error.
+ */
+function chooseTarget(report: AuditReport, filename: string, plat: ReturnType<typeof parsePlat>, typed: string): { target: Policy; platName: string } {
+  const policies = report.policies;
+  for (const b of platformMismatch(report, { libc: plat.libc, arch: plat.arch })) {
+    if (b.kind === 'arch-mismatch') throw mismatch(filename, typed, 'architecture', b.wheelArch, b.targetArch, b);
+    if (b.kind === 'libc-mismatch') throw mismatch(filename, typed, 'libc', LIBC_NAME[b.wheelLibc], LIBC_NAME[b.targetLibc], b);
+  }
+  if (plat.base === 'auto') {
+    const target = report.overall === policies.linux ? policies.lowest : report.overall;
+    return { target, platName: target.name };
+  }
+  const platName = `${plat.base}_${policies.arch}`;
+  const found = policies.find(platName) ?? (policies.libc === 'android' && plat.base.startsWith('android') ? policies.lowest : undefined);
+  if (found === undefined) {
+    throw new UsageError(`--plat ${typed}: no such policy for a ${policies.libc} ${policies.arch} wheel`, {
+      hint: `choose one of: ${policies.policies
+        .slice(1)
+        .flatMap((p) => [p.name, ...p.aliases])
+        .join(', ')}`,
+    });
+  }
+  return { target: found, platName };
 }
 
 /**

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { checkWheel, type CheckResult, type WheelCheck } from '../../analyze/check.js';
 import { HostFs } from '../../analyze/host-fs.js';
 import { UsageError } from '../../errors.js';
-import { ldEnvironment, printError, printLogs, progressFor, requireFile, sysrootOption, type CliContext } from '../context.js';
+import { ldEnvironment, namingWheel, printError, printLogs, progressFor, requireFile, sysrootOption, type CliContext } from '../context.js';
 import { withGraftedSymbols } from '../grafted-symbols.js';
 import { classifyError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit.js';
 import { checkJsonDocument, checkJsonError, isFailure, type WheelOutcome } from '../render/check-json.js';
@@ -112,7 +112,7 @@ export async function runCheck(ctx: CliContext, files: readonly string[], o: Che
       const r = classifyError(e);
       if (r.bug) throw e;
       // Name the wheel unless the message already does.
-      printError(ctx, r.code, r.message.includes(path.basename(file)) ? r.message : `${path.basename(file)}: ${r.message}`, r.hint);
+      printError(ctx, r.code, classifyError(namingWheel(e, file)).message, r.hint);
       outcomes.push({ path: file, wheel: path.basename(file), error: { code: r.code, message: r.message } });
     }
   }

@@ -15,7 +15,7 @@ import { clipTimestamp } from '../../wheel/zip-write.js';
 import type { CustomPolicies } from '../../policy/custom.js';
 import { collect, readPolicyFiles, readProviders } from '../extras-options.js';
 import { renderRepairSummary } from '../render/repair-summary.js';
-import { ldEnvironment, printError, printLogs, progressFor, requireFile, sysrootOption, type CliContext } from '../context.js';
+import { ldEnvironment, namingWheel, printError, printLogs, progressFor, requireFile, sysrootOption, type CliContext } from '../context.js';
 import { packageVersion } from '../version.js';
 
 interface RepairFlags {
@@ -204,10 +204,12 @@ export async function runRepair(ctx: CliContext, files: readonly string[], f: Re
       providers,
       customPolicies,
       onProgress: progressFor(ctx, statSync(abs).size),
+    }).catch((e: unknown) => {
+      throw namingWheel(e, file);
     });
     ctx.progress?.clear();
     if (outcome.kind === 'non-platform') {
-      printError(ctx, outcome.code, outcome.message);
+      printError(ctx, outcome.code, `${path.basename(file)}: ${outcome.message}`);
       return 1;
     }
     if (ctx.quiet === true || outcome.kind !== 'written') continue;

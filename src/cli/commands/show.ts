@@ -5,7 +5,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { auditWheel } from '../../analyze/audit.js';
 import { HostFs } from '../../analyze/host-fs.js';
-import { errorText, ldEnvironment, printError, printLogs, progressFor, requireFile, sysrootOption, type CliContext } from '../context.js';
+import { namingWheel, errorText, ldEnvironment, printError, printLogs, progressFor, requireFile, sysrootOption, type CliContext } from '../context.js';
 import { pyJsonDumps } from '../render/pyjson.js';
 import { showJson } from '../render/show-json.js';
 import { renderShowCulprits } from '../render/show-culprits.js';
@@ -52,7 +52,8 @@ export function registerShow(program: Command, ctx: CliContext, setExit: (code: 
         // Under --json a failure is still a JSON document (the reference schema's error
         // branch); the error line on stderr and the exit code are unchanged.
         if (opts.json === true) ctx.out(`${pyJsonDumps({ version: 1, wheel: path.basename(file), error: errorText(e) })}\n`);
-        throw e;
+        // The error line names the wheel, however deep the error was raised.
+        throw namingWheel(e, file);
       }
     });
 }
@@ -84,7 +85,7 @@ export async function runShow(ctx: CliContext, file: string, opts: ShowOptions):
       return 0;
     }
     if (opts.json === true) ctx.out(`${pyJsonDumps({ version: 1, wheel: outcome.wheelName, error: outcome.message })}\n`);
-    printError(ctx, outcome.code, outcome.message);
+    printError(ctx, outcome.code, `${outcome.wheelName}: ${outcome.message}`);
     return 1;
   }
   if (opts.json === true) ctx.out(`${pyJsonDumps(showJson(outcome.report))}\n`);
