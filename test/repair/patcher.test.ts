@@ -11,7 +11,7 @@ import { parseElf } from '../../src/elf/index.js';
 import { isWheelauditError } from '../../src/errors.js';
 import { nativePatcher, parsePatchelfVersion, patchelfArgs, patchelfPatcher, versionAtLeast, PATCHELF_MINIMUM } from '../../src/repair/patcher.js';
 import { FIXTURES } from '../helpers/corpus.js';
-import { haveTool } from '../helpers/readelf.js';
+import { needs, requireTool } from '../helpers/requires.js';
 
 const LIB = path.join(FIXTURES, 'elf', 'out', 'x86_64', 'verdemo', 'libverdemo.so.1');
 
@@ -45,7 +45,7 @@ describe('patchelf backend: version and arguments', () => {
   });
 });
 
-describe.skipIf(!haveTool('patchelf'))('patchelf backend with the installed binary', () => {
+describe('patchelf backend with the installed binary', needs(requireTool('patchelf', 'patchelf')), () => {
   it('refuses Debian patchelf 0.14.3 with the reference message and a hint', () => {
     try {
       patchelfPatcher();
