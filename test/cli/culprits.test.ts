@@ -6,7 +6,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildImageFor } from '../../src/cli/build-images.js';
+import { buildImageFor, buildImages } from '../../src/cli/build-images.js';
+import { knownPlatformTags } from '../../src/policy/load.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { editWheel, elfWithNeeded, fixtureWheel, scratchDir } from './helpers/wheels.js';
 
@@ -221,6 +222,17 @@ describe('the build image table (pypa/manylinux README)', () => {
     ['musllinux_1_1_aarch64', 'quay.io/pypa/musllinux_1_1_aarch64', true, true],
   ])('%s -> %s', (tag, image, exact, eol) => {
     expect(buildImageFor(tag)).toMatchObject({ image, exact, endOfLife: eol });
+  });
+
+  it('every image in the table is the exact image for its own tag, and that tag is one wheelaudit knows', () => {
+    const known = new Set(knownPlatformTags().flatMap((t) => [t.name, ...t.aliases]));
+    for (const img of buildImages()) {
+      for (const arch of img.arches) {
+        const tag = `${img.family}_${arch}`;
+        expect(known.has(tag), tag).toBe(true);
+        expect(buildImageFor(tag), tag).toEqual({ image: `quay.io/pypa/${tag}`, libc: img.libc, version: img.version, exact: true, endOfLife: img.endOfLife });
+      }
+    }
   });
 
   it.each(['manylinux_2_17_ppc64', 'musllinux_1_1_riscv64', 'manylinux_2_17_riscv64', 'linux_x86_64', 'android_24_arm64_v8a'])('%s: no image', (tag) => {

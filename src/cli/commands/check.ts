@@ -10,7 +10,7 @@ import { HostFs } from '../../analyze/host-fs.js';
 import { UsageError } from '../../errors.js';
 import { ldEnvironment, namingWheel, printError, printLogs, progressFor, requireFile, sysrootOption, type CliContext } from '../context.js';
 import { withGraftedSymbols } from '../grafted-symbols.js';
-import { classifyError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit.js';
+import { classifyError, EXIT_FAILURE, EXIT_OK } from '../exit.js';
 import { checkJsonDocument, checkJsonError, isFailure, type WheelOutcome } from '../render/check-json.js';
 import { renderCheckGithub, renderCheckSummary } from '../render/check-github.js';
 import { renderCheckText } from '../render/check-text.js';
@@ -125,4 +125,3 @@ function appendStepSummary(ctx: CliContext, markdown: string): void {
   }
 }
 
-export { EXIT_USAGE };
