@@ -246,6 +246,9 @@ describe('the build image table (pypa/manylinux README)', () => {
     // minext passes on ppc64: the hint text for a failure is exercised on the renderer instead.
     expect(c.code, c.stdout).toBe(0);
     const { blockerHint } = await import('../../src/cli/render/blockers-text.js');
+    expect(blockerHint([{ kind: 'ucs2', file: 'x.so' }], 'android_24_arm64_v8a')).toBe(
+      'rebuild with an Android NDK for API level 24 or lower against a wide-unicode (UCS4) Python, for android_24_arm64_v8a',
+    );
     expect(blockerHint([{ kind: 'ucs2', file: 'x.so' }], 'manylinux_2_17_ppc64')).toBe(
       'rebuild on a system with glibc 2.17 or older (no pypa image is published for ppc64) against a wide-unicode (UCS4) Python, for manylinux_2_17_ppc64',
     );
