@@ -50,6 +50,12 @@ export interface LddOptions extends PathContext {
   readonly log: Logger;
   /** System search paths per libc, shared across the files of one run. */
   readonly systemCache?: Map<string, LdPathSet>;
+  /**
+   * Libraries another wheel provides (--provided-by, --include): soname -> the virtual path
+   * where it will be installed. They resolve there without a search and are not walked: their
+   * own dependencies are the providing wheel's business.
+   */
+  readonly provided?: ReadonlyMap<string, string>;
 }
 
 /** Whether an exclude pattern matches `name` (recording every pattern that does). */
@@ -191,6 +197,11 @@ function walk(
     if (excludedBy(opts, soname)) {
       opts.log('info', `Excluding ${soname}`);
       excluded.add(soname);
+      continue;
+    }
+    const provided = opts.provided?.get(soname);
+    if (provided !== undefined) {
+      libraries.set(soname, { soname, path: provided, realpath: provided, platform: undefined, needed: [] });
       continue;
     }
     if (LIBPYTHON_RE.test(soname)) {

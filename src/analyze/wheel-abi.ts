@@ -3,6 +3,7 @@
 // library, blacklist, ISA, PyFPE, UCS2 and graft policies and the overall tag. Pure over its
 // inputs: the wheel's ELF facts and a LibraryFs for the host side.
 import { AnalyzeError } from '../errors.js';
+import type { CustomPolicies } from '../policy/custom.js';
 import { loadPolicySet } from '../policy/load.js';
 import type { BaseArch, Libc, Policy, PolicySet } from '../policy/types.js';
 import { wheelPlatforms, type WheelName } from '../wheel/name.js';
@@ -56,6 +57,13 @@ export interface AnalyzeOptions {
   /** '' for the host, else the sysroot that host libraries are looked up in. */
   readonly root: string;
   readonly hostFs: LibraryFs;
+  /** Policies from --policy-file, merged into the bundled ones. */
+  readonly customPolicies?: CustomPolicies | undefined;
+  /**
+   * Libraries other wheels provide (--provided-by) or repair adds (--include): soname ->
+   * install path relative to site-packages. They count as inside the wheel.
+   */
+  readonly provided?: ReadonlyMap<string, string> | undefined;
   /** The libc to assume when no ELF file says (the target's, e.g. --plat's); else the host's. */
   readonly fallbackLibc?: Libc | undefined;
 }
@@ -132,16 +140,16 @@ function hostLibc(fs: LibraryFs, root: string): Libc {
   return fs.glob(`${root}/lib/libc.musl-*.so.1`).length === 1 ? 'musl' : 'glibc';
 }
 
-function selectPolicies(libc: Libc, arch: BaseArch, name: WheelName, musl: string | undefined): PolicySet {
+function selectPolicies(libc: Libc, arch: BaseArch, name: WheelName, musl: string | undefined, custom: CustomPolicies | undefined): PolicySet {
   if (libc === 'android') {
     const platforms = wheelPlatforms(name);
     if (platforms.length !== 1) {
       throw new AnalyzeError('ANALYZE_LIBC', `Android wheels must have exactly one platform tag, got [${platforms.map((p) => `'${p}'`).join(', ')}]`);
     }
-    return loadPolicySet(libc, arch, { androidTag: platforms[0] as string });
+    return loadPolicySet(libc, arch, { androidTag: platforms[0] as string, custom });
   }
-  if (libc === 'musl') return loadPolicySet(libc, arch, musl === undefined ? {} : { musl });
-  return loadPolicySet(libc, arch);
+  if (libc === 'musl') return loadPolicySet(libc, arch, musl === undefined ? { custom } : { musl, custom });
+  return loadPolicySet(libc, arch, { custom });
 }
 
 /** Analyse a wheel's contents. Throws NonPlatformWheelError and AnalyzeError (purelib, libc). */
@@ -169,6 +177,7 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
     excludeHits,
     log,
     systemCache,
+    provided: new Map([...(options.provided ?? [])].map(([soname, installed]) => [soname, `${wheelFs.mount}/${installed}`])),
   };
 
   const purelib: string[] = [];
@@ -221,7 +230,7 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
         continue;
       }
     }
-    if (policies === undefined && libc !== undefined) policies = selectPolicies(libc, arch, contents.name, options.musl);
+    if (policies === undefined && libc !== undefined) policies = selectPolicies(libc, arch, contents.name, options.musl, options.customPolicies);
     platformWheel = true;
     accepted.set(path, sum);
     addRequirements(versionedSymbols, sum.versionRequirements);
@@ -229,7 +238,7 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
     if (sum.pythonExtension !== undefined) {
       if (policies === undefined && options.fallbackLibc !== undefined) {
         libc = options.fallbackLibc;
-        policies = selectPolicies(libc, arch, contents.name, options.musl);
+        policies = selectPolicies(libc, arch, contents.name, options.musl, options.customPolicies);
       }
       if (policies === undefined) {
         throw new AnalyzeError('ANALYZE_LIBC', `couldn't detect libc for python extension ${path}`, {
@@ -261,7 +270,7 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
   if (policies === undefined) {
     libc = options.fallbackLibc ?? hostLibc(options.hostFs, options.root);
     log('warning', `couldn't detect wheel libc, defaulting to ${libc}`);
-    policies = selectPolicies(libc, arch, contents.name, options.musl);
+    policies = selectPolicies(libc, arch, contents.name, options.musl, options.customPolicies);
   }
   const pset = policies;
   const topTrees = new Map(extTrees);

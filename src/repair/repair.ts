@@ -23,6 +23,9 @@ import { RefusalError } from './refusal.js';
 import { summarizeRepair, type RepairSummary } from './summary.js';
 import type { ProgressSink } from '../util/progress.js';
 import { wheelNameOf } from '../analyze/load-wheel.js';
+import type { Provider } from '../analyze/provider.js';
+import type { CustomPolicies } from '../policy/custom.js';
+import { afterAudit, extendPlan, prepareExtras } from './repair-extras.js';
 import type { WheelName } from '../wheel/name.js';
 
 export interface RepairOptions {
@@ -49,6 +52,12 @@ export interface RepairOptions {
   readonly tool: { readonly name: string; readonly version: string };
   /** Called for every log record as it happens (so progress shows before a refusal). */
   readonly onLog?: (r: LogRecord) => void;
+  /** --include: libraries to graft that nothing links (paths or sonames). */
+  readonly includes?: readonly string[];
+  /** --provided-by: wheels whose libraries are not grafted but found where they install. */
+  readonly providers?: readonly Provider[];
+  /** --policy-file policies, merged into the bundled ones. */
+  readonly customPolicies?: CustomPolicies | undefined;
   /** Told as the wheel is read, patched and written. */
   readonly onProgress?: ProgressSink | undefined;
 }
@@ -115,6 +124,10 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
   info(`Repairing ${name.filename}`);
   prepareOutputDir(o.wheelDir);
 
+  const extras = prepareExtras(
+    { includes: o.includes ?? [], providers: o.providers ?? [] },
+    { libDir: normpath(`${name.distribution}${o.libSdir}`), libc: libc ?? plat.libc, fs: o.hostFs, root: o.root, cwd: o.cwd, env: o.env, ldpaths: o.ldpaths },
+  );
   const outcome = await auditWheel(wheelPath, {
     disableIsaExtCheck: o.disableIsaExtCheck,
     ldpaths: o.ldpaths,
@@ -132,6 +145,9 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     root: o.root,
     hostFs: o.hostFs,
     digests: true,
+    customPolicies: o.customPolicies,
+    provided: extras.provided,
+    amendContents: extras.amendContents,
     onProgress: o.onProgress,
   });
   // The filename facts were logged already.
@@ -161,6 +177,9 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     abis = [report.overall.name, ...report.overall.aliases, ...abis];
   }
 
+  const after = await afterAudit(report, extras, { wheelPath, file, updateTags: o.updateTags, providers: o.providers ?? [] });
+  emit(...after.logs);
+
   const graftPolicy = abis[0] as string;
   const toGraft = new Set<string>();
   for (const refs of report.fullExternalRefs.values()) {
@@ -169,9 +188,18 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
   for (const [soname, rule] of report.externalRefs.get(graftPolicy)?.provided ?? []) info(describeProvided(soname, rule));
   throwIfMissing(report, graftPolicy, platName);
   const level = /^android_(\d+)/.exec(report.wheel.includes('android_') ? (name.platformTags[0] ?? '') : '');
-  const plan = planRepair(report, gatherSources(toGraft, report), {
+  const basePlan = planRepair(report, gatherSources(toGraft, report), {
     graftPolicy,
     libSdir: o.libSdir,
+    distribution: name.distribution,
+    android: policies.libc === 'android',
+    androidApiLevel: level?.[1] === undefined ? undefined : Number(level[1]),
+    is64: !['i686', 'armv7l'].includes(policies.arch),
+    arch: policies.arch,
+    strip: o.strip,
+  });
+  const plan = extendPlan(basePlan, report, extras, {
+    libDir: basePlan.libDir,
     distribution: name.distribution,
     android: policies.libc === 'android',
     androidApiLevel: level?.[1] === undefined ? undefined : Number(level[1]),
@@ -190,6 +218,7 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     owners: o.owners,
     tool: o.tool,
     inputPath: wheelPath,
+    abi3PythonTag: after.abi3PythonTag,
     onProgress: o.onProgress,
   });
   emit(...res.logs);
