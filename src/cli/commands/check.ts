@@ -118,10 +118,21 @@ export async function runCheck(ctx: CliContext, files: readonly string[], o: Che
   }
   if (format === 'json') ctx.out(`${pyJsonDumps(checkJsonDocument(outcomes, { name: 'wheelaudit', version: packageVersion() }))}\n`);
   else if (format === 'github') {
-    ctx.out(renderCheckGithub(outcomes));
+    ctx.out(renderCheckGithub(outcomes, lookupFlags(o)));
     appendStepSummary(ctx, renderCheckSummary(outcomes));
-  } else ctx.out(renderCheckText(outcomes, ctx.cOut, ctx.quiet === true));
+  } else ctx.out(renderCheckText(outcomes, ctx.cOut, ctx.quiet === true, lookupFlags(o)));
   return outcomes.every((w) => !isFailure(w) && w.passed) ? EXIT_OK : EXIT_FAILURE;
+}
+
+/** The flags that change what `check` finds and judges, repeated in the repair commands it suggests. */
+function lookupFlags(o: CheckOptions): string[] {
+  return [
+    ...(o.ldpaths === undefined ? [] : ['--ldpaths', o.ldpaths]),
+    ...(o.sysroot === undefined ? [] : ['--sysroot', o.sysroot]),
+    ...(o.disableIsaExtCheck === true ? ['--disable-isa-ext-check'] : []),
+    ...(o.policyFile ?? []).flatMap((f) => ['--policy-file', f]),
+    ...(o.providedBy ?? []).flatMap((f) => ['--provided-by', f]),
+  ];
 }
 
 /** GitHub gives a file to append Markdown to; outside Actions there is none, and nothing is written. */
