@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'ANALYZE_NON_PLATFORM'
   | 'ANALYZE_PURELIB'
   | 'ANALYZE_WRONG_ARCH'
+  | 'ANALYZE_MULTI_ARCH'
   | 'ANALYZE_LIBC'
   | 'ANALYZE_BAD_PATH'
   // repair
