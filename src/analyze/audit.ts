@@ -26,8 +26,8 @@ export interface AuditOptions {
   readonly cwd: string;
   readonly root: string;
   readonly hostFs: LibraryFs;
-  /** Hash the ELF entries while they are read (repair reuses the digests for RECORD). */
-  readonly digests?: boolean;
+  /** Refuse a wheel installers refuse (dist-info name, WHEEL, RECORD hashes) instead of warning: repair's mode. */
+  readonly refuseWheelProblems?: boolean;
 }
 
 export type AuditOutcome =
@@ -74,9 +74,10 @@ export function filenameFacts(name: WheelName): FilenameFacts {
 }
 
 export async function auditWheel(path: string, options: AuditOptions): Promise<AuditOutcome> {
-  const wheel = await loadWheel(path, { digests: options.digests === true });
+  const wheel = await loadWheel(path, { refuseProblems: options.refuseWheelProblems === true });
   const facts = filenameFacts(wheel.contents.name);
   const logs: LogRecord[] = [...facts.logs];
+  for (const p of wheel.problems) logs.push({ level: 'warning', message: `${wheel.contents.name.filename}: ${p.message}` });
   const libc = options.libc ?? facts.libc;
   const musl = options.musl ?? (libc === 'musl' ? muslPolicyOfWheel(wheel.contents.name) : undefined);
   try {
@@ -94,11 +95,13 @@ export async function auditWheel(path: string, options: AuditOptions): Promise<A
       root: options.root,
       hostFs: options.hostFs,
     });
-    logs.push(...report.logs);
+    // One at a time: a spread of many records (one per missing RECORD file) overflows the stack.
+    for (const r of report.logs) logs.push(r);
     return { kind: 'platform', report, wheel, logs };
   } catch (e) {
     if (e instanceof NonPlatformWheelError) {
-      logs.push(...e.logs, { level: 'info', message: e.message });
+      for (const r of e.logs) logs.push(r);
+      logs.push({ level: 'info', message: e.message });
       return { kind: 'non-platform', wheelName: wheel.contents.name.filename, pure: facts.pure, message: e.message, logs };
     }
     throw e;

@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { knownPlatformTags } from '../policy/load.js';
 import { isWheelauditError, WheelauditError } from '../errors.js';
+import { removeLiveTempFiles } from '../wheel/temp-files.js';
 import { registerLddtree } from './commands/lddtree.js';
 import { registerPatchElf } from './commands/patch-elf.js';
 import { registerRepair } from './commands/repair.js';
@@ -77,6 +78,13 @@ export async function run(argv: readonly string[], ctx: CliContext = processCont
     ctx.out(program.helpInformation());
     return EXIT_OK;
   }
+  // Interrupted (Ctrl-C, kill): remove the temporary files being written in -w, then die of
+  // the same signal (the listener is gone by then, so the default action applies).
+  const onSignal = (signal: NodeJS.Signals): void => {
+    removeLiveTempFiles();
+    process.kill(process.pid, signal);
+  };
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return code;
@@ -101,5 +109,7 @@ export async function run(argv: readonly string[], ctx: CliContext = processCont
         `wheelaudit ${packageVersion()}, node ${process.version}, ${process.platform}-${process.arch}\n`,
     );
     return EXIT_BUG;
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   }
 }

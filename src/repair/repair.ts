@@ -2,7 +2,7 @@
 // analyse it with grafting allowed, refuse what cannot be repaired (too-recent symbols, UCS2,
 // blacklisted symbols, unsupported ISA, PyFPE), choose the tags, plan, and apply. Refusals
 // happen before anything is written; the output appears whole or not at all.
-import { copyFileSync, mkdirSync, realpathSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { mkdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { baselineArch, splitPlatformTag } from '../analyze/arch.js';
 import { auditWheel, filenameFacts } from '../analyze/audit.js';
@@ -18,6 +18,7 @@ import type { OwnerLookup } from './package-owner.js';
 import type { ElfPatcher } from './patcher.js';
 import { planRepair } from './plan.js';
 import { wheelNameOf } from '../analyze/load-wheel.js';
+import { copyFileAtomic } from '../wheel/temp-files.js';
 
 export interface RepairOptions {
   /** 'auto' or a platform tag (any architecture and libc). */
@@ -66,18 +67,19 @@ function refuse(file: string, plat: string, why: string): RepairError {
 
 export async function repairWheel(file: string, o: RepairOptions): Promise<RepairOutcome> {
   const logs: LogRecord[] = [];
-  const emit = (...rs: readonly LogRecord[]): void => {
+  // An array, not a rest parameter: spreading many records into a call overflows the stack.
+  const emit = (rs: readonly LogRecord[]): void => {
     for (const r of rs) {
       logs.push(r);
       o.onLog?.(r);
     }
   };
-  const info = (message: string): void => emit({ level: 'info', message });
+  const info = (message: string): void => emit([{ level: 'info', message }]);
   const wheelPath = path.resolve(o.cwd, file);
   const name = wheelNameOf(wheelPath);
   const plat = parsePlat(o.plat);
   const facts = filenameFacts(name);
-  emit(...facts.logs);
+  emit(facts.logs);
   if (facts.arch !== undefined && plat.arch !== undefined && facts.arch !== plat.arch) {
     throw new RepairError('REPAIR_REFUSED', `can't repair wheel ${name.filename} with ${facts.arch} architecture to a wheel targeting ${plat.arch}`);
   }
@@ -113,16 +115,14 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     cwd: o.cwd,
     root: o.root,
     hostFs: o.hostFs,
-    digests: true,
+    refuseWheelProblems: true,
   });
   // The filename facts were logged already.
-  emit(...outcome.logs.slice(facts.logs.length));
+  emit(outcome.logs.slice(facts.logs.length));
   if (outcome.kind === 'non-platform') {
     if (facts.pure && o.allowPurePythonWheel) {
       const dest = path.join(o.wheelDir, name.filename);
-      if (!sameFile(dest, wheelPath)) {
-        copyAtomically(wheelPath, dest);
-      }
+      if (!sameFile(dest, wheelPath)) await copyFileAtomic(wheelPath, dest);
       return { kind: 'pure-copied', outputPath: dest, logs };
     }
     return { kind: 'non-platform', message: outcome.message, logs };
@@ -184,7 +184,7 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     arch: policies.arch,
     strip: o.strip,
   });
-  emit(...plan.logs);
+  emit(plan.logs);
   const res = await applyRepair(outcome.wheel, plan, {
     outDir: realpathSync(o.wheelDir),
     abis,
@@ -196,26 +196,7 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     tool: o.tool,
     inputPath: wheelPath,
   });
-  emit(...res.logs);
+  emit(res.logs);
   info(`\nFixed-up wheel written to ${res.outputPath}`);
   return { kind: 'written', outputPath: res.outputPath, logs };
-}
-
-/** Copy keeping the mtime, through a temporary name, as `shutil.copy2` would but atomically. */
-function copyAtomically(from: string, to: string): void {
-  const tmp = path.join(path.dirname(to), `.${path.basename(to)}.${process.pid}.tmp`);
-  copyFileSync(from, tmp);
-  const st = statSync(from);
-  utimesSync(tmp, st.atime, st.mtime);
-  // renameSync is atomic within one file system.
-  renameAtomic(tmp, to);
-}
-
-function renameAtomic(tmp: string, to: string): void {
-  try {
-    renameSync(tmp, to);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new RepairError('REPAIR_IO', `cannot write ${to}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
 }

@@ -3,6 +3,12 @@
 // continuation. The tag rewrite follows auditwheel's add_platforms rule (spec §6.11).
 import { WheelFormatError } from '../errors.js';
 
+/**
+ * The largest WHEEL file read: real ones are a few hundred bytes; a few MiB leaves room for
+ * any number of genuine tags while a decompression bomb stops here.
+ */
+export const MAX_WHEEL_FILE_SIZE = 4 * 1024 * 1024;
+
 /** WHEEL headers in file order. `body` holds any text after the blank line (normally none). */
 export interface WheelMetadata {
   readonly headers: readonly (readonly [string, string])[];
@@ -91,9 +97,11 @@ export function updateWheelTags(
   notPurelib: boolean,
 ): { metadata: WheelMetadata; changed: boolean } {
   const current = wheelTags(m);
+  const present = new Set(current);
   const pyc = unique(current.map((t) => t.split('-').slice(0, 2).join('-')));
   const wanted = pyc.flatMap((p) => abis.map((a) => `${p}-${a}`));
-  const added = wanted.filter((t) => !current.includes(t));
+  // A Set, not includes(): a WHEEL with many Tag lines must not make this quadratic.
+  const added = wanted.filter((t) => !present.has(t));
   const unwanted = new Set(pyc.flatMap((p) => remove.map((r) => `${p}-${r}`)));
   const updated = [...current.filter((t) => !unwanted.has(t)), ...added];
 

@@ -13,6 +13,19 @@ export interface RecordRow {
 
 const FIELDS_PER_ROW = 3;
 
+/**
+ * RECORD's size limit is a budget per row: one row per entry (plus a few for files RECORD lists
+ * but the zip lacks), each of at most RECORD_ROW_BYTES on average. A real row is a path, a
+ * sha256 digest (71 characters) and a size, about 100 bytes; a bomb stops at the budget.
+ */
+export const RECORD_ROW_BYTES = 1024;
+export const RECORD_SPARE_ROWS = 64;
+
+/** The largest RECORD accepted for an archive of `entryCount` entries. */
+export function recordSizeLimit(entryCount: number): number {
+  return (entryCount + RECORD_SPARE_ROWS) * RECORD_ROW_BYTES;
+}
+
 interface CsvRow {
   readonly line: number;
   readonly fields: string[];

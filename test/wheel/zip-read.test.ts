@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { inflateRawSync, crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
-import { IoError, WheelFormatError, WheelauditError } from '../../src/errors.js';
+import { InternalError, IoError, WheelFormatError, WheelauditError } from '../../src/errors.js';
 import { DEFAULT_ZIP_LIMITS, findDistInfo, openWheelZip } from '../../src/wheel/zip-read.js';
 import type { WheelEntry, WheelZip } from '../../src/wheel/zip-read.js';
 
@@ -92,11 +92,21 @@ async function withZip<T>(file: string, fn: (z: WheelZip) => Promise<T>, limits 
   }
 }
 
-async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
-  return Buffer.concat(chunks);
+async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const c of chunks) parts.push(c);
+  return Buffer.concat(parts);
 }
+
+async function inflated(z: WheelZip, e: WheelEntry): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  await z.readChunks(e, (c) => {
+    parts.push(c);
+  });
+  return Buffer.concat(parts);
+}
+
+const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
   try {
@@ -213,6 +223,9 @@ describe('openWheelZip: listing', () => {
       maxEntries: 200_000,
       maxEntrySize: 4 * 1024 ** 3,
       maxTotalSize: 16 * 1024 ** 3,
+      maxRatio: 100,
+      ratioFreeEntrySize: 32 * 1024 ** 2,
+      ratioFreeTotalSize: 1024 ** 3,
     });
   });
 
@@ -224,7 +237,7 @@ describe('openWheelZip: listing', () => {
     expect((err as WheelFormatError).code).toBe('WHEEL_LIMIT_EXCEEDED');
     expect((err as Error).message).toContain('exceeds the limit of 150 bytes');
     const one = await rejection(openWheelZip(file, { maxEntrySize: 99 }));
-    expect((one as Error).message).toBe('entry a/x: declared size 100 bytes exceeds the limit of 99');
+    expect((one as Error).message).toBe(`${file}: entry a/x: declared size 100 bytes exceeds the limit of 99`);
     const count = await rejection(openWheelZip(file, { maxEntries: 1 }));
     expect((count as WheelFormatError).code).toBe('WHEEL_LIMIT_EXCEEDED');
   });
@@ -279,8 +292,7 @@ describe('WheelZip: reading', () => {
       const t = await z.readEntry(get('demo/text.txt'));
       expect(t).toBeInstanceOf(Uint8Array);
       expect(Buffer.from(t).toString()).toBe(text);
-      expect(t.byteOffset).toBe(0);
-      expect(t.buffer.byteLength).toBe(text.length);
+      expect(t.length).toBe(text.length);
       expect(Buffer.compare(await z.readEntry(get('demo/stored.bin')), big)).toBe(0);
       expect(Buffer.compare(await z.readEntry(get('demo/noise.bin')), big)).toBe(0);
       expect((await z.readEntry(get('demo/empty.txt'))).length).toBe(0);
@@ -315,28 +327,28 @@ describe('WheelZip: reading', () => {
       const err = await rejection(z.readEntry(e));
       expect(err).toBeInstanceOf(WheelFormatError);
       expect((err as WheelFormatError).code).toBe('WHEEL_NOT_ZIP');
-      expect((err as Error).message).toMatch(/^entry demo\/noise\.bin: /);
+      expect((err as Error).message).toMatch(new RegExp(`^${esc(corrupt)}: entry demo/noise\\.bin: `));
       // Other entries stay readable after a failed one.
       expect(Buffer.from(await z.readEntry(z.entry('demo/text.txt') as WheelEntry)).toString()).toBe(text);
     });
   });
 
-  it('openStream inflates; openRawStream gives the stored bytes, which inflate back to the content', async () => {
+  it('readChunks inflates; rawChunks gives the stored bytes, which inflate back to the content', async () => {
     await withZip(file, async (z) => {
       const t = z.entry('demo/text.txt') as WheelEntry;
-      expect((await collect(await z.openStream(t))).toString()).toBe(text);
-      const raw = await collect(await z.openRawStream(t));
+      expect((await inflated(z, t)).toString()).toBe(text);
+      const raw = await collect(z.rawChunks(t));
       expect(raw.length).toBe(t.compressedSize);
       expect(raw.length).toBeLessThan(text.length);
       expect(inflateRawSync(raw).toString()).toBe(text);
 
       const s = z.entry('demo/stored.bin') as WheelEntry;
-      const rawStored = await collect(await z.openRawStream(s));
+      const rawStored = await collect(z.rawChunks(s));
       expect(Buffer.compare(rawStored, big)).toBe(0);
     });
   });
 
-  it('checks the CRC-32 of stored data (yauzl does not)', async () => {
+  it('checks the CRC-32 of stored data', async () => {
     const bad = await withZip(file, async (z) => {
       const e = z.entry('demo/stored.bin') as WheelEntry;
       return patchFile(file, (b) => {
@@ -348,12 +360,12 @@ describe('WheelZip: reading', () => {
       const e = z.entry('demo/stored.bin') as WheelEntry;
       const err = await rejection(z.readEntry(e));
       expect((err as WheelFormatError).code).toBe('WHEEL_NOT_ZIP');
-      expect((err as Error).message).toMatch(/^entry demo\/stored\.bin: CRC-32 of the data is 0x[0-9a-f]{8}, expected 0x[0-9a-f]{8}$/);
-      const streamErr = await rejection(collect(await z.openStream(e)));
-      expect((streamErr as WheelFormatError).code).toBe('WHEEL_NOT_ZIP');
+      expect((err as Error).message).toMatch(new RegExp(`^${esc(bad)}: entry demo/stored\\.bin: CRC-32 of the data is 0x[0-9a-f]{8}, expected 0x[0-9a-f]{8}$`));
+      const chunksErr = await rejection(inflated(z, e));
+      expect((chunksErr as WheelFormatError).code).toBe('WHEEL_NOT_ZIP');
       // The head is still readable, and the raw copy is exactly what is stored.
       expect((await z.readHead(e, 8)).length).toBe(8);
-      expect((await collect(await z.openRawStream(e))).length).toBe(e.compressedSize);
+      expect((await collect(z.rawChunks(e))).length).toBe(e.compressedSize);
     });
   });
 
@@ -378,23 +390,24 @@ describe('WheelZip: reading', () => {
     await z.close();
   });
 
-  it('close() during a read fails the reader with a typed error instead of hanging', async () => {
-    const z = await openWheelZip(file);
-    const stream = await z.openStream(z.entry('demo/noise.bin') as WheelEntry);
-    const consuming = rejection(collect(stream));
-    const pending = rejection(z.readEntry(z.entry('demo/stored.bin') as WheelEntry));
-    await z.close();
-    const streamErr = await consuming;
-    expect(streamErr).toBeInstanceOf(WheelauditError);
-    expect((streamErr as Error).message).toBe('entry demo/noise.bin: read interrupted because the zip file was closed');
-    const readErr = await pending;
-    expect(readErr).toBeInstanceOf(WheelauditError);
-    expect((readErr as WheelauditError).code).toBe('WHEEL_IO');
-    // An abandoned stream is ended quietly rather than emitting an unheard error.
-    const z2 = await openWheelZip(file);
-    const abandoned = await z2.openStream(z2.entry('demo/text.txt') as WheelEntry);
-    await z2.close();
-    expect(abandoned.readable).toBe(false);
+  it('close() during a read fails the reader with a typed error; reading after close() is a bug', async () => {
+    // Over 4 MiB of stored data: read in several raw chunks, so close() lands between two.
+    const large = buildZip([{ name: 'demo/large.bin', data: noise(5 * 1024 * 1024, 3), method: 'stored' }]);
+    const z = await openWheelZip(large);
+    const e = z.entry('demo/large.bin') as WheelEntry;
+    let chunks = 0;
+    const err = await rejection(
+      z.readChunks(e, async () => {
+        chunks++;
+        if (chunks === 1) await z.close();
+      }),
+    );
+    expect(chunks).toBe(1);
+    expect(err).toBeInstanceOf(WheelauditError);
+    expect((err as WheelauditError).code).toBe('WHEEL_IO');
+    expect((err as Error).message).toBe(`${large}: read interrupted because the zip file was closed`);
+    const after = await rejection(z.readEntry(e));
+    expect(after).toBeInstanceOf(InternalError);
   });
 
   it.skipIf(!fs.existsSync('/proc/self/fd'))('releases the file descriptor after reads, heads and failures', async () => {
@@ -404,7 +417,7 @@ describe('WheelZip: reading', () => {
       await withZip(file, async (z) => {
         await z.readEntry(z.entry('demo/text.txt') as WheelEntry);
         await z.readHead(z.entry('demo/noise.bin') as WheelEntry, 4);
-        await collect(await z.openRawStream(z.entry('demo/stored.bin') as WheelEntry));
+        await collect(z.rawChunks(z.entry('demo/stored.bin') as WheelEntry));
       });
       await rejection(openWheelZip(file, { maxEntries: 1 }));
     }
@@ -430,7 +443,7 @@ describe('openWheelZip: errors', () => {
     expect((err as Error).message).toBe(`cannot access ${tmp}: is a directory, expected a wheel file`);
   });
 
-  it('a text file is WHEEL_NOT_ZIP naming the file, with the yauzl error as cause', async () => {
+  it('a text file is WHEEL_NOT_ZIP naming the file', async () => {
     const txt = path.join(tmp, 'text.whl');
     fs.writeFileSync(txt, 'hello\n');
     const err = await rejection(openWheelZip(txt));
@@ -438,8 +451,6 @@ describe('openWheelZip: errors', () => {
     expect((err as WheelFormatError).code).toBe('WHEEL_NOT_ZIP');
     expect((err as Error).message).toMatch(new RegExp(`^cannot read zip file ${txt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: end of central directory record signature not found`));
     expect((err as Error).message).not.toMatch(/\.$/);
-    expect((err as Error).cause).toBeInstanceOf(Error);
-    expect((err as Error).cause).not.toBeInstanceOf(WheelauditError);
   });
 
   it.each([
@@ -489,10 +500,12 @@ describe('findDistInfo', () => {
     expect(findDistInfo(names('demo-1.0.dist-info/'))).toBe('demo-1.0.dist-info');
   });
 
-  it('ignores nested and hidden dist-info directories and files named like one', () => {
-    expect(
-      findDistInfo(names('demo/vendored-2.0.dist-info/RECORD', '.hidden.dist-info/x', 'x.dist-info', 'demo-1.0.dist-info/RECORD')),
-    ).toBe('demo-1.0.dist-info');
+  it('ignores nested dist-info directories, but counts hidden ones and files so named, as pip does', () => {
+    expect(findDistInfo(names('demo/vendored-2.0.dist-info/RECORD', 'demo-1.0.dist-info/RECORD'))).toBe('demo-1.0.dist-info');
+    expect(() => findDistInfo(names('.hidden.dist-info/x', 'demo-1.0.dist-info/RECORD'))).toThrow(
+      'should be exactly one *.dist-info directory, found 2 (.hidden.dist-info, demo-1.0.dist-info)',
+    );
+    expect(() => findDistInfo(names('x.dist-info', 'demo-1.0.dist-info/RECORD'))).toThrow('found 2');
   });
 
   it('refuses zero or several', () => {

@@ -7,8 +7,9 @@ import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InternalError, WheelFormatError, WheelauditError } from '../../src/errors.js';
 import { openWheelZip } from '../../src/wheel/zip-read.js';
-import type { WheelZip } from '../../src/wheel/zip-read.js';
-import { clipTimestamp, crc32Portable, dosDateTime, writeZip } from '../../src/wheel/zip-write.js';
+import type { WheelEntry, WheelZip } from '../../src/wheel/zip-read.js';
+import { crc32Portable } from '../../src/wheel/crc32.js';
+import { clipTimestamp, dosDateTime, writeZip } from '../../src/wheel/zip-write.js';
 import type { ZipWriteItem, ZipWriteOptions } from '../../src/wheel/zip-write.js';
 
 // ---- helpers -------------------------------------------------------------------------------------
@@ -115,10 +116,10 @@ function outPath(): string {
   return path.join(tmp, `out${counter++}.whl`);
 }
 
-async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
-  return Buffer.concat(chunks);
+async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const c of chunks) parts.push(c);
+  return Buffer.concat(parts);
 }
 
 async function withZip<T>(file: string, fn: (z: WheelZip) => Promise<T>): Promise<T> {
@@ -257,7 +258,7 @@ describe('writeZip: mixing raw copies and new data', () => {
           expect(b.crc32, name).toBe(a.crc32);
           expect(b.compressedSize, name).toBe(a.compressedSize);
           expect(b.uncompressedSize, name).toBe(a.uncompressedSize);
-          expect(sha(await collect(await o.openRawStream(b))), name).toBe(sha(await collect(await z.openRawStream(a))));
+          expect(sha(await collect(o.rawChunks(b))), name).toBe(sha(await collect(z.rawChunks(a))));
         }
         expect(o.entry('demo/_ext.so')?.compressionMethod).toBe(0);
         expect(o.entry('demo/big.bin')?.compressionMethod).toBe(0);
@@ -514,10 +515,12 @@ describe('writeZip: failures leave nothing behind', () => {
   });
 
   it('refuses a raw entry it cannot copy (compression method other than stored/deflate)', async () => {
-    const input = buildInput([{ name: 'b.txt', data: 'bzip2 '.repeat(100), method: 'bzip2' }]);
+    // The reader refuses such an archive outright, so the entry is forged from a readable one.
+    const input = buildInput([{ name: 'b.txt', data: 'bzip2 '.repeat(100) }]);
     const out = path.join(tmp, 'bzip2-source.whl');
     await withZip(input, async (z) => {
-      const err = await rejection(writeZip(out, [raw(z, 'b.txt')], OPTS));
+      const forged = { ...(z.entry('b.txt') as WheelEntry), compressionMethod: 12 };
+      const err = await rejection(writeZip(out, [{ name: 'b.txt', source: { kind: 'raw', entry: forged, zip: z }, mode: 0o100644 }], OPTS));
       expect(err).toBeInstanceOf(WheelFormatError);
       expect((err as WheelFormatError).code).toBe('WHEEL_NOT_ZIP');
       expect((err as Error).message).toContain('compression method 12');
@@ -576,7 +579,7 @@ describe('writeZip: zip64', () => {
         expect(sha(await o.readEntry(o.entry('demo/_ext.so')!))).toBe(sha(SO));
         expect(Buffer.from(await o.readEntry(o.entry('demo/__init__.py')!)).toString()).toBe(PY_SRC);
         const a = z.entry('demo/__init__.py')!;
-        expect(sha(await collect(await o.openRawStream(o.entry(a.name)!)))).toBe(sha(await collect(await z.openRawStream(a))));
+        expect(sha(await collect(o.rawChunks(o.entry(a.name)!)))).toBe(sha(await collect(z.rawChunks(a))));
       });
     });
     // Local headers carry 0xffffffff sizes and a 20-byte zip64 extra field with both sizes.

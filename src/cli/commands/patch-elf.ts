@@ -2,13 +2,13 @@
 // writes DT_RUNPATH unless --force-rpath), applied by the native editor (or --patcher
 // patchelf) in one pass, written atomically with the file mode kept.
 import type { Command } from 'commander';
-import { randomBytes } from 'node:crypto';
-import { chmodSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseElf } from '../../elf/index.js';
 import type { ElfEditOp } from '../../elf/edit.js';
 import { ElfFormatError, IoError, UsageError } from '../../errors.js';
 import { getPatcher, type PatcherName } from '../../repair/patcher.js';
+import { writeFileAtomicSync } from '../../wheel/temp-files.js';
 import type { CliContext } from '../context.js';
 
 export interface PatchElfArgs {
@@ -131,15 +131,11 @@ export function runPatchElf(ctx: CliContext, a: PatchElfArgs): number {
   return 0;
 }
 
-/** Write to a temporary name in the same directory, then rename: the file appears whole or not at all. */
+/** Write through the project's atomic-write helper: the file appears whole or not at all. */
 export function writeAtomically(target: string, data: Uint8Array, mode: number): void {
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    writeFileSync(tmp, data, { mode });
-    chmodSync(tmp, mode);
-    renameSync(tmp, target);
+    writeFileAtomicSync(target, data, mode);
   } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new IoError(`cannot write ${target}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new IoError(`cannot write ${target}: ${e instanceof Error ? e.message.replace(/^cannot write [^:]*: /, '') : String(e)}`, { cause: e });
   }
 }

@@ -1,0 +1,108 @@
+// Entry names as Python's zipfile decodes them (UTF-8 when flagged, else code page 437; an
+// Info-ZIP Unicode Path extra field wins when its CRC matches), and the names a wheel may not
+// hold: absolute, escaping, non-normalized, with NUL or backslash, duplicated, or a file that
+// is also used as a directory.
+import { WheelFormatError } from '../errors.js';
+import { crc32 } from './crc32.js';
+import { FLAG_UTF8, showBytes, showName } from './zip-format.js';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+// Code page 437, bytes 0x80-0xFF. Bytes below 0x80 decode as ASCII, as Python's codec does.
+const CP437_HIGH =
+  'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
+
+function decodeCp437(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += b < 0x80 ? String.fromCharCode(b) : (CP437_HIGH[b - 0x80] ?? '');
+  return s;
+}
+
+function isAscii(bytes: Uint8Array): boolean {
+  for (const b of bytes) if (b >= 0x80) return false;
+  return true;
+}
+
+function decodeUtf8Name(bytes: Uint8Array, rawBytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch (err) {
+    throw new WheelFormatError('WHEEL_UNSAFE_PATH', `entry ${showBytes(rawBytes)}: name is flagged UTF-8 but is not valid UTF-8`, {
+      cause: err,
+    });
+  }
+}
+
+/** The name from the raw bytes and the flags alone (what a local header's name must match). */
+export function decodeRawName(bytes: Uint8Array, flags: number): string {
+  // Most names are ASCII: one TextDecoder call is cheaper than the code page loop.
+  if (isAscii(bytes)) return utf8.decode(bytes);
+  return (flags & FLAG_UTF8) !== 0 ? decodeUtf8Name(bytes, bytes) : decodeCp437(bytes);
+}
+
+/**
+ * The entry name: the Unicode Path extra field's when present (version 1) and its CRC matches
+ * the raw name's, else the raw name decoded by the flags.
+ */
+export function decodeEntryName(bytes: Uint8Array, flags: number, unicodePath: Uint8Array | undefined): string {
+  // 0x7075 data: version (1 byte) = 1, CRC-32 of the raw name (4 bytes), UTF-8 name.
+  if (unicodePath !== undefined && unicodePath.length > 5 && unicodePath[0] === 1) {
+    const view = new DataView(unicodePath.buffer, unicodePath.byteOffset, unicodePath.byteLength);
+    if (view.getUint32(1, true) === crc32(bytes)) return decodeUtf8Name(unicodePath.subarray(5), bytes);
+  }
+  return decodeRawName(bytes, flags);
+}
+
+/** Why a decoded entry name is refused, or undefined when it is safe. */
+export function unsafeNameReason(name: string): string | undefined {
+  if (name === '') return 'empty name';
+  if (name.includes('\0')) return 'name contains a NUL byte';
+  if (name.includes('\\')) return "name contains a backslash, expected '/' separators";
+  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) {
+    return 'absolute path, expected a path relative to the wheel root';
+  }
+  const body = name.endsWith('/') ? name.slice(0, -1) : name;
+  const parts = body.split('/');
+  if (parts.includes('..')) return 'path escapes the wheel';
+  if (parts.some((p) => p === '' || p === '.')) return "path is not normalized (empty or '.' component)";
+  return undefined;
+}
+
+/** Refuse an unsafe name with `WHEEL_UNSAFE_PATH`. */
+export function checkEntryName(name: string): void {
+  const why = unsafeNameReason(name);
+  if (why !== undefined) throw new WheelFormatError('WHEEL_UNSAFE_PATH', `entry ${showName(name)}: ${why}`);
+}
+
+/**
+ * Exact duplicates, a file and a directory with the same path, and a file used as a parent.
+ * Linear in the total length of the names.
+ */
+export function checkNameConflicts(names: readonly string[]): void {
+  const seen = new Map<string, number>();
+  const files = new Set<string>();
+  names.forEach((name, i) => {
+    const isDir = name.endsWith('/');
+    const path = isDir ? name.slice(0, -1) : name;
+    const first = seen.get(path);
+    if (first !== undefined) {
+      throw new WheelFormatError(
+        'WHEEL_UNSAFE_PATH',
+        `entry ${showName(name)}: duplicate name (central directory records ${first + 1} and ${i + 1})`,
+      );
+    }
+    seen.set(path, i);
+    if (!isDir) files.add(path);
+  });
+  for (const name of names) {
+    for (let slash = name.indexOf('/'); slash > 0 && slash < name.length - 1; slash = name.indexOf('/', slash + 1)) {
+      const parent = name.slice(0, slash);
+      if (files.has(parent)) {
+        throw new WheelFormatError(
+          'WHEEL_UNSAFE_PATH',
+          `entry ${showName(name)}: parent ${showName(parent)} is a file entry, expected a directory`,
+        );
+      }
+    }
+  }
+}
