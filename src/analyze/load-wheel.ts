@@ -83,7 +83,7 @@ function problemSink(filename: string, options: LoadOptions): { list: WheelProbl
 
 export async function readContents(path: string, name: WheelName, zip: WheelZip, options: LoadOptions = {}): Promise<LoadedWheel> {
   const problems = problemSink(name.filename, options);
-  const distInfo = findDistInfo(zip.entries);
+  const distInfo = findDistInfo(zip.entries, name.filename);
   problems.add(checkDistInfoName(distInfo, name.distribution));
   const record = await readRecord(zip, name, distInfo);
   const wheelFile = await readWheelFile(zip, distInfo, problems.add);

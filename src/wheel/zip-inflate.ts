@@ -37,7 +37,7 @@ function crcMismatch(where: string, e: InflateTarget, crc: number): WheelFormatE
 /** A zlib failure (corrupt data, or our output ceiling) as a wheel error naming the entry. */
 function inflateError(where: string, e: InflateTarget, err: unknown): WheelFormatError {
   if (err instanceof WheelFormatError) return err;
-  if (Reflect.get(Object(err), 'code') === 'ERR_BUFFER_TOO_LARGE') return sizeMismatch(where, e, 'more than');
+  if (Reflect.get(Object(err), 'code') === 'ERR_BUFFER_TOO_LARGE') return sizeMismatch(where, e, `more than ${e.uncompressedSize}`);
   return new WheelFormatError('WHEEL_NOT_ZIP', `${where}: entry ${showName(e.name)}: cannot inflate its data: ${detail(err)}`, { cause: err });
 }
 

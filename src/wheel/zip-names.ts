@@ -23,34 +23,34 @@ function isAscii(bytes: Uint8Array): boolean {
   return true;
 }
 
-function decodeUtf8Name(bytes: Uint8Array, rawBytes: Uint8Array): string {
+function decodeUtf8Name(bytes: Uint8Array, rawBytes: Uint8Array, where: string): string {
   try {
     return utf8.decode(bytes);
   } catch (err) {
-    throw new WheelFormatError('WHEEL_UNSAFE_PATH', `entry ${showBytes(rawBytes)}: name is flagged UTF-8 but is not valid UTF-8`, {
+    throw new WheelFormatError('WHEEL_UNSAFE_PATH', `${where}: entry ${showBytes(rawBytes)}: name is flagged UTF-8 but is not valid UTF-8`, {
       cause: err,
     });
   }
 }
 
-/** The name from the raw bytes and the flags alone (what a local header's name must match). */
-export function decodeRawName(bytes: Uint8Array, flags: number): string {
+/** The name from the raw bytes and the flags alone. `where` names the archive in errors. */
+export function decodeRawName(bytes: Uint8Array, flags: number, where: string): string {
   // Most names are ASCII: one TextDecoder call is cheaper than the code page loop.
   if (isAscii(bytes)) return utf8.decode(bytes);
-  return (flags & FLAG_UTF8) !== 0 ? decodeUtf8Name(bytes, bytes) : decodeCp437(bytes);
+  return (flags & FLAG_UTF8) !== 0 ? decodeUtf8Name(bytes, bytes, where) : decodeCp437(bytes);
 }
 
 /**
  * The entry name: the Unicode Path extra field's when present (version 1) and its CRC matches
  * the raw name's, else the raw name decoded by the flags.
  */
-export function decodeEntryName(bytes: Uint8Array, flags: number, unicodePath: Uint8Array | undefined): string {
+export function decodeEntryName(bytes: Uint8Array, flags: number, unicodePath: Uint8Array | undefined, where: string): string {
   // 0x7075 data: version (1 byte) = 1, CRC-32 of the raw name (4 bytes), UTF-8 name.
   if (unicodePath !== undefined && unicodePath.length > 5 && unicodePath[0] === 1) {
     const view = new DataView(unicodePath.buffer, unicodePath.byteOffset, unicodePath.byteLength);
-    if (view.getUint32(1, true) === crc32(bytes)) return decodeUtf8Name(unicodePath.subarray(5), bytes);
+    if (view.getUint32(1, true) === crc32(bytes)) return decodeUtf8Name(unicodePath.subarray(5), bytes, where);
   }
-  return decodeRawName(bytes, flags);
+  return decodeRawName(bytes, flags, where);
 }
 
 /** Why a decoded entry name is refused, or undefined when it is safe. */
@@ -68,17 +68,17 @@ export function unsafeNameReason(name: string): string | undefined {
   return undefined;
 }
 
-/** Refuse an unsafe name with `WHEEL_UNSAFE_PATH`. */
-export function checkEntryName(name: string): void {
+/** Refuse an unsafe name with `WHEEL_UNSAFE_PATH`; `where` names the archive. */
+export function checkEntryName(name: string, where: string): void {
   const why = unsafeNameReason(name);
-  if (why !== undefined) throw new WheelFormatError('WHEEL_UNSAFE_PATH', `entry ${showName(name)}: ${why}`);
+  if (why !== undefined) throw new WheelFormatError('WHEEL_UNSAFE_PATH', `${where}: entry ${showName(name)}: ${why}`);
 }
 
 /**
- * Exact duplicates, a file and a directory with the same path, and a file used as a parent.
- * Linear in the total length of the names.
+ * Exact duplicates, a file and a directory with the same path, and a file used as a parent
+ * (`where` names the archive in errors). Time: the names' total length times their depth.
  */
-export function checkNameConflicts(names: readonly string[]): void {
+export function checkNameConflicts(names: readonly string[], where: string): void {
   const seen = new Map<string, number>();
   const files = new Set<string>();
   names.forEach((name, i) => {
@@ -88,7 +88,7 @@ export function checkNameConflicts(names: readonly string[]): void {
     if (first !== undefined) {
       throw new WheelFormatError(
         'WHEEL_UNSAFE_PATH',
-        `entry ${showName(name)}: duplicate name (central directory records ${first + 1} and ${i + 1})`,
+        `${where}: entry ${showName(name)}: duplicate name (central directory records ${first + 1} and ${i + 1})`,
       );
     }
     seen.set(path, i);
@@ -100,7 +100,7 @@ export function checkNameConflicts(names: readonly string[]): void {
       if (files.has(parent)) {
         throw new WheelFormatError(
           'WHEEL_UNSAFE_PATH',
-          `entry ${showName(name)}: parent ${showName(parent)} is a file entry, expected a directory`,
+          `${where}: entry ${showName(name)}: parent ${showName(parent)} is a file entry, expected a directory`,
         );
       }
     }

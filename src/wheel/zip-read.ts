@@ -159,7 +159,7 @@ export async function openWheelZip(path: string, limits: Partial<ZipLimits> = {}
     const { records, cdOffset } = await readCentralDirectory(win, path, lim);
     const entries = await locateData(win, records, records.map((r) => toWheelEntry(r, path)), cdOffset, path);
     checkLimits(entries, st.size, lim, path);
-    checkNameConflicts(entries.map((e) => e.name));
+    checkNameConflicts(entries.map((e) => e.name), path);
     return makeWheelZip(fh, win, path, entries, () => {
       closed = true;
     });
@@ -173,9 +173,10 @@ export async function openWheelZip(path: string, limits: Partial<ZipLimits> = {}
 /**
  * The single top-level `*.dist-info` directory, without a trailing '/'. Every top-level name
  * ending in `.dist-info` counts, as pip counts them (a hidden one, or a file so named, too).
+ * `where` (the archive) prefixes the error message.
  * @throws WheelFormatError `WHEEL_NO_DIST_INFO` when there are none or several.
  */
-export function findDistInfo(entries: readonly { readonly name: string }[]): string {
+export function findDistInfo(entries: readonly { readonly name: string }[], where?: string): string {
   const found = new Set<string>();
   for (const { name } of entries) {
     const slash = name.indexOf('/');
@@ -186,7 +187,7 @@ export function findDistInfo(entries: readonly { readonly name: string }[]): str
   const [only] = dirs;
   if (dirs.length !== 1 || only === undefined) {
     const list = dirs.length > 0 ? ` (${dirs.map(showName).join(', ')})` : '';
-    throw new WheelFormatError('WHEEL_NO_DIST_INFO', `should be exactly one *.dist-info directory, found ${dirs.length}${list}`);
+    throw new WheelFormatError('WHEEL_NO_DIST_INFO', `${where === undefined ? '' : `${where}: `}should be exactly one *.dist-info directory, found ${dirs.length}${list}`);
   }
   return only;
 }
@@ -232,8 +233,8 @@ const UNREADABLE_FLAGS: readonly (readonly [number, string])[] = [
 
 /** Decode and check one record (name, flags, method, version); sizes are checked later. */
 function toWheelEntry(r: CentralRecord, path: string): WheelEntry {
-  const name = decodeEntryName(r.nameBytes, r.flags, r.unicodePath);
-  checkEntryName(name);
+  const name = decodeEntryName(r.nameBytes, r.flags, r.unicodePath, path);
+  checkEntryName(name, path);
   const fail = (why: string): WheelFormatError => new WheelFormatError('WHEEL_NOT_ZIP', `${path}: entry ${showName(name)}: ${why}`);
   for (const [bit, why] of UNREADABLE_FLAGS) if ((r.flags & bit) !== 0) throw fail(why);
   if (r.method !== METHOD_STORED && r.method !== METHOD_DEFLATE) {

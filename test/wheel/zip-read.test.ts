@@ -464,7 +464,7 @@ describe('openWheelZip: errors', () => {
     const err = await rejection(openWheelZip(file));
     expect(err).toBeInstanceOf(WheelFormatError);
     expect((err as WheelFormatError).code).toBe('WHEEL_UNSAFE_PATH');
-    expect((err as Error).message).toBe(message);
+    expect((err as Error).message).toBe(`${file}: ${message}`);
   });
 
   it('refuses a NUL byte in a name', async () => {
@@ -477,14 +477,14 @@ describe('openWheelZip: errors', () => {
     });
     const err = await rejection(openWheelZip(file));
     expect((err as WheelFormatError).code).toBe('WHEEL_UNSAFE_PATH');
-    expect((err as Error).message).toBe('entry demo/a\\x00b: name contains a NUL byte');
+    expect((err as Error).message).toBe(`${file}: entry demo/a\\x00b: name contains a NUL byte`);
   });
 
   it('refuses duplicate names, and a file and a directory at the same path', async () => {
     const dup = buildZip([{ name: 'demo/x', data: '1' }, { name: 'demo/y', data: '2' }, { name: 'demo/x', data: '3' }]);
     const err = await rejection(openWheelZip(dup));
     expect((err as WheelFormatError).code).toBe('WHEEL_UNSAFE_PATH');
-    expect((err as Error).message).toBe('entry demo/x: duplicate name (central directory records 1 and 3)');
+    expect((err as Error).message).toBe(`${dup}: entry demo/x: duplicate name (central directory records 1 and 3)`);
     const both = buildZip([{ name: 'demo/x', data: '1' }, { name: 'demo/x/', mode: 0o40755 }]);
     expect(((await rejection(openWheelZip(both))) as WheelFormatError).code).toBe('WHEEL_UNSAFE_PATH');
   });
