@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { crc32, deflateRawSync } from 'node:zlib';
+import { constants, crc32, deflateRawSync } from 'node:zlib';
 
 export interface BuildEntry {
   name: string;
@@ -210,4 +210,25 @@ export function wheelEntries(spec: WheelSpec): BuildEntry[] {
   const rows = listed.map((e) => `${e.name},${recordHash(bytesOf(e.data))},${bytesOf(e.data).length}\r\n`);
   const record = spec.record ?? `${rows.join('')}${(spec.extraRows ?? []).join('')}${di}/RECORD,,\r\n`;
   return [...spec.files, ...meta, { name: `${di}/RECORD`, data: record }];
+}
+
+/**
+ * A deflate stream of `head` followed by `times` copies of `chunk`, built without ever holding
+ * the inflated bytes: each piece is compressed once with a full flush (byte-aligned, no
+ * references to earlier data), the chunk's piece is repeated, and an empty final block ends
+ * the stream. Returns the stored bytes, the CRC-32 and the size of what they inflate to.
+ */
+export function repeatedDeflate(chunk: Uint8Array, times: number, head: Uint8Array = new Uint8Array(0)): { raw: Uint8Array; crc: number; size: number } {
+  const piece = (b: Uint8Array): Buffer => deflateRawSync(b, { level: 9, finishFlush: constants.Z_FULL_FLUSH });
+  const h = head.length > 0 ? piece(head) : Buffer.alloc(0);
+  const c = piece(chunk);
+  const raw = Buffer.alloc(h.length + c.length * times + 2);
+  h.copy(raw, 0);
+  for (let i = 0; i < times; i++) c.copy(raw, h.length + i * c.length);
+  // An empty final block with fixed Huffman codes: BFINAL=1, BTYPE=01, end-of-block (0000000).
+  raw[raw.length - 2] = 0x03;
+  raw[raw.length - 1] = 0x00;
+  let crc = crc32(head);
+  for (let i = 0; i < times; i++) crc = crc32(chunk, crc);
+  return { raw: new Uint8Array(raw), crc: crc >>> 0, size: head.length + chunk.length * times };
 }
