@@ -26,8 +26,8 @@ export interface AuditOptions {
   readonly cwd: string;
   readonly root: string;
   readonly hostFs: LibraryFs;
-  /** Refuse a wheel installers refuse (dist-info name, WHEEL, RECORD hashes) instead of warning: repair's mode. */
-  readonly refuseWheelProblems?: boolean;
+  /** Read the wheel for repair: refuse what installers refuse (instead of warning), keep entry digests. */
+  readonly forRepair?: boolean;
 }
 
 export type AuditOutcome =
@@ -74,7 +74,7 @@ export function filenameFacts(name: WheelName): FilenameFacts {
 }
 
 export async function auditWheel(path: string, options: AuditOptions): Promise<AuditOutcome> {
-  const wheel = await loadWheel(path, { refuseProblems: options.refuseWheelProblems === true });
+  const wheel = await loadWheel(path, { forRepair: options.forRepair === true });
   const facts = filenameFacts(wheel.contents.name);
   const logs: LogRecord[] = [...facts.logs];
   for (const p of wheel.problems) logs.push({ level: 'warning', message: `${wheel.contents.name.filename}: ${p.message}` });

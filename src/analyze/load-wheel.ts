@@ -3,16 +3,14 @@
 // checked the same way for `show` and `repair`: size and CRC-32, and its hash against RECORD.
 // ELF entries are parsed and reduced to a summary, then dropped, so memory stays near the size
 // of the largest ELF entry. What installers refuse is collected as problems (or thrown).
-import type { Hash } from 'node:crypto';
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { ElfFormatError, isWheelauditError, WheelFormatError, type WheelauditError } from '../errors.js';
 import { hasElfMagic, parseElf } from '../elf/index.js';
 import {
   checkDistInfoName,
   checkRecordRow,
   checkWheelVersion,
-  hasherFor,
-  recordDigestOf,
   recordExpectation,
   type RecordExpectation,
   type WheelProblem,
@@ -32,15 +30,18 @@ export interface LoadedWheel {
   readonly record: readonly RecordRow[];
   /** The parsed WHEEL file, when it exists and parses. */
   readonly wheelFile: WheelMetadata | undefined;
-  /** RECORD-style sha256 digests and sizes of every file entry (repair writes them to RECORD). */
+  /** RECORD-style sha256 digests and sizes of every file entry, when read for repair (empty otherwise). */
   readonly digests: ReadonlyMap<string, { readonly hash: string; readonly size: number }>;
   /** What installers or the wheel spec refuse about this wheel (empty for a sound wheel). */
   readonly problems: readonly WheelProblem[];
 }
 
 export interface LoadOptions {
-  /** Throw the first problem found (as a WheelFormatError) instead of collecting them: repair's mode. */
-  readonly refuseProblems?: boolean;
+  /**
+   * Read the wheel for repair: throw the first problem found (as a WheelFormatError) instead of
+   * collecting it, and keep every entry's digest for the new RECORD.
+   */
+  readonly forRepair?: boolean;
 }
 
 function withEntry(wheel: string, entry: string, e: WheelauditError): WheelauditError {
@@ -73,7 +74,7 @@ function problemSink(filename: string, options: LoadOptions): { list: WheelProbl
     list,
     add(p) {
       if (p === undefined) return;
-      if (options.refuseProblems === true) {
+      if (options.forRepair === true) {
         throw new WheelFormatError(p.code, `${filename}: ${p.message}`, { hint: 'rebuild the wheel; repair does not rewrite RECORD or metadata over these' });
       }
       list.push(p);
@@ -87,7 +88,7 @@ export async function readContents(path: string, name: WheelName, zip: WheelZip,
   problems.add(checkDistInfoName(distInfo, name.distribution));
   const record = await readRecord(zip, name, distInfo);
   const wheelFile = await readWheelFile(zip, distInfo, problems.add);
-  const { elves, digests } = await readEntries(zip, name, record, distInfo, problems.add);
+  const { elves, digests } = await readEntries(zip, name, record, distInfo, problems.add, options.forRepair === true);
   return {
     path,
     distInfo,
@@ -141,8 +142,8 @@ interface EntryFacts {
 }
 
 /**
- * Inflate every file entry once, in file order (sequential reads): verify it (size, CRC-32 and
- * its RECORD row), take its sha256 digest, and summarise it when it is an ELF file.
+ * Inflate every file entry once, in file order: verify it (size and CRC-32 in the zip layer,
+ * then its RECORD row), take its sha256 digest, and summarise it when it is an ELF file.
  */
 async function readEntries(
   zip: WheelZip,
@@ -150,32 +151,53 @@ async function readEntries(
   record: readonly RecordRow[],
   distInfo: string,
   problem: (p: WheelProblem | undefined) => void,
+  keepDigests: boolean,
 ): Promise<EntryFacts> {
   const where = `${name.filename}: ${distInfo}/RECORD`;
-  const expected = new Map<string, RecordExpectation>();
-  for (const row of record) {
-    if (expected.has(row.path)) continue;
-    const e = recordExpectation(row, where);
-    if (e === undefined) continue;
-    if ('code' in e) problem(e);
-    else expected.set(row.path, e);
-  }
+  const rows = new Map<string, RecordRow>();
+  for (const row of record) if (!rows.has(row.path)) rows.set(row.path, row);
+  // RECORD cannot hold its own hash; an empty row there is the rule, anything else is ignored.
+  rows.delete(`${distInfo}/RECORD`);
   const facts: EntryFacts = { elves: new Map(), digests: new Map() };
   const elfBuffer = reusableBuffer();
-  const files = zip.entries.filter((e) => !e.isDirectory).sort((a, b) => a.dataOffset - b.dataOffset);
-  for (const entry of files) {
-    const want = expected.get(entry.name);
-    const seen = await readOne(zip, entry, want, elfBuffer);
-    facts.digests.set(entry.name, { hash: `sha256=${seen.sha256}`, size: entry.uncompressedSize });
-    if (want !== undefined) problem(checkRecordRow(want, seen.digest, entry.uncompressedSize, where));
-    if (seen.elf === undefined) continue;
+  /** Check and record one entry, given its digests and (for an ELF file) its whole content. */
+  const done = (entry: WheelEntry, expect: RecordExpectation | undefined, seen: { sha256: string; digest: string; elf: Uint8Array | undefined }): void => {
+    if (keepDigests) facts.digests.set(entry.name, { hash: `sha256=${seen.sha256}`, size: entry.uncompressedSize });
+    if (expect !== undefined) problem(checkRecordRow(expect, seen.digest, entry.uncompressedSize, where));
+    if (seen.elf === undefined) return;
     try {
       facts.elves.set(entry.name, summarizeElf(parseElf(seen.elf), entry.name));
     } catch (e) {
       if (isWheelauditError(e)) throw withEntry(name.filename, entry.name, e);
       throw e;
     }
-  }
+  };
+  const expectationOf = (entry: WheelEntry): RecordExpectation | undefined => {
+    const row = rows.get(entry.name);
+    const expect = row === undefined ? undefined : recordExpectation(row, where);
+    if (expect === undefined || !('code' in expect)) return expect;
+    problem(expect);
+    return undefined;
+  };
+  let current: EntryReader | undefined;
+  await zip.scan(
+    zip.entries.filter((e) => !e.isDirectory),
+    (entry, chunk, offset) => {
+      if (offset === 0 && chunk.length === entry.uncompressedSize) {
+        // The whole entry at once (every small entry): hashed in one call, never copied.
+        const expect = expectationOf(entry);
+        const sha256 = digestOf('sha256', chunk);
+        const alt = expect?.nodeAlgorithm;
+        const digest = alt === undefined || alt === 'sha256' ? sha256 : digestOf(alt, chunk);
+        done(entry, expect, { sha256, digest, elf: mayBeElf(entry) && hasElfMagic(chunk) ? chunk : undefined });
+        return;
+      }
+      if (offset === 0) current = entryReader(entry, expectationOf(entry), elfBuffer);
+      const r = current as EntryReader;
+      r.take(chunk);
+      if (offset + chunk.length === entry.uncompressedSize) done(entry, r.expect, r.finish());
+    },
+  );
   return facts;
 }
 
@@ -192,56 +214,66 @@ function reusableBuffer(): (size: number) => Uint8Array {
   };
 }
 
-/**
- * Inflate one entry: its sha256 digest (and the RECORD algorithm's, when another), and its
- * whole content when it starts with the ELF magic (a view valid until the next call).
- */
-async function readOne(
-  zip: WheelZip,
-  entry: WheelEntry,
-  want: RecordExpectation | undefined,
-  elfBuffer: (size: number) => Uint8Array,
-): Promise<{ sha256: string; digest: string; elf: Uint8Array | undefined }> {
+/** Hashes a large entry's content as it arrives in chunks, and keeps it whole when it is an ELF file. */
+interface EntryReader {
+  readonly entry: WheelEntry;
+  readonly expect: RecordExpectation | undefined;
+  take(chunk: Uint8Array): void;
+  /** The sha256 digest, the RECORD algorithm's digest (the same when sha256), and the ELF bytes. */
+  finish(): { sha256: string; digest: string; elf: Uint8Array | undefined };
+}
+
+/** node >= 20.12 hashes a whole buffer in one call, without a Hash object. */
+const hashOnce: unknown = Reflect.get(crypto, 'hash');
+
+function digestOf(algorithm: string, data: Uint8Array): string {
+  if (typeof hashOnce === 'function') {
+    const out: unknown = hashOnce.call(crypto, algorithm, data, 'base64url');
+    if (typeof out === 'string') return out;
+  }
+  return createHash(algorithm).update(data).digest('base64url');
+}
+
+function entryReader(entry: WheelEntry, expect: RecordExpectation | undefined, elfBuffer: (size: number) => Uint8Array): EntryReader {
+  const size = entry.uncompressedSize;
+  const alt = expect !== undefined && expect.nodeAlgorithm !== 'sha256' ? expect.nodeAlgorithm : undefined;
   const sha = createHash('sha256');
-  const other: Hash | undefined = want !== undefined && want.nodeAlgorithm !== 'sha256' ? hasherFor(want) : undefined;
-  const candidate = mayBeElf(entry);
+  const other: Hash | undefined = alt === undefined ? undefined : createHash(alt);
   // Until the first 4 bytes are known, chunks are kept; then they go to the ELF buffer or away.
-  let head: Uint8Array[] | undefined = candidate ? [] : undefined;
+  let head: Uint8Array[] | undefined = mayBeElf(entry) ? [] : undefined;
   let headBytes = 0;
   let elf: Uint8Array | undefined;
-  let whole: Uint8Array | undefined;
   let filled = 0;
   const keep = (chunk: Uint8Array): void => {
     if (elf === undefined) return;
     elf.set(chunk, filled);
     filled += chunk.length;
   };
-  await zip.readChunks(entry, (chunk) => {
-    sha.update(chunk);
-    other?.update(chunk);
-    if (head === undefined) {
-      keep(chunk);
-      return;
-    }
-    if (chunk.length === entry.uncompressedSize) {
-      // The whole entry in one chunk (small entries): no copy needed.
-      whole = chunk;
+  return {
+    entry,
+    expect,
+    take(chunk) {
+      sha.update(chunk);
+      other?.update(chunk);
+      if (head === undefined) {
+        keep(chunk);
+        return;
+      }
+      head.push(chunk);
+      headBytes += chunk.length;
+      if (headBytes < 4) return;
+      const first = concat(head, headBytes);
       head = undefined;
-      return;
-    }
-    head.push(chunk);
-    headBytes += chunk.length;
-    if (headBytes < 4) return;
-    const first = concat(head, headBytes);
-    head = undefined;
-    if (hasElfMagic(first)) {
-      elf = elfBuffer(entry.uncompressedSize);
-      keep(first);
-    }
-  });
-  if (whole !== undefined && hasElfMagic(whole)) elf = whole;
-  const sha256 = recordDigestOf(sha);
-  return { sha256, digest: other === undefined ? sha256 : recordDigestOf(other), elf };
+      if (hasElfMagic(first)) {
+        elf = elfBuffer(size);
+        keep(first);
+      }
+    },
+    finish() {
+      const sha256 = sha.digest('base64url');
+      return { sha256, digest: other === undefined ? sha256 : other.digest('base64url'), elf };
+    },
+  };
 }
 
 function concat(parts: readonly Uint8Array[], size: number): Uint8Array {

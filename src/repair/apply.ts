@@ -8,8 +8,8 @@ import type { LoadedWheel } from '../analyze/load-wheel.js';
 import { parseElf } from '../elf/index.js';
 import { stripElf } from '../elf/strip.js';
 import type { AuditReport, LogRecord } from '../analyze/report.js';
-import { InternalError, RepairError } from '../errors.js';
-import { serializeWheelMetadata, updateWheelTags } from '../wheel/metadata.js';
+import { InternalError, RepairError, WheelFormatError } from '../errors.js';
+import { MAX_WHEEL_FILE_SIZE, serializeWheelMetadata, updateWheelTags } from '../wheel/metadata.js';
 import { wheelPlatforms, withPlatformTags } from '../wheel/name.js';
 import { recordRowFor, serializeRecord, type RecordRow } from '../wheel/record.js';
 import { walkOrder } from '../wheel/walk-order.js';
@@ -190,7 +190,12 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
       if (upd.changed) {
         if (notPurelib) info('Changed wheel type to Platlib');
         info(`New WHEEL info tags: ${upd.metadata.headers.filter(([n]) => n === 'Tag').map(([, v]) => v).join(', ')}`);
-        changed.set(wheelEntryName, small(new TextEncoder().encode(serializeWheelMetadata(upd.metadata)), fileMode(wheelEntry)));
+        const bytes = new TextEncoder().encode(serializeWheelMetadata(upd.metadata));
+        // The output must stay readable by wheelaudit itself (and anything with the same limit).
+        if (bytes.length > MAX_WHEEL_FILE_SIZE) {
+          throw new WheelFormatError('WHEEL_LIMIT_EXCEEDED', `${name.filename}: the retagged ${wheelEntryName} would be ${bytes.length} bytes, more than the ${MAX_WHEEL_FILE_SIZE} allowed for a WHEEL file`);
+        }
+        changed.set(wheelEntryName, small(bytes, fileMode(wheelEntry)));
       } else {
         info('No WHEEL info change needed.');
       }

@@ -115,7 +115,7 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     cwd: o.cwd,
     root: o.root,
     hostFs: o.hostFs,
-    refuseWheelProblems: true,
+    forRepair: true,
   });
   // The filename facts were logged already.
   emit(outcome.logs.slice(facts.logs.length));

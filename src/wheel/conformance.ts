@@ -3,7 +3,6 @@
 // `Wheel-Version: 1.x` (pip refuses otherwise), and RECORD rows whose hashes and sizes match the
 // entries (the wheel spec requires it; pip does not check). Each finding is a WheelProblem:
 // `show` reports it, `repair` refuses the wheel rather than rewrite RECORD over it.
-import { createHash, type Hash } from 'node:crypto';
 import type { ErrorCode } from '../errors.js';
 import type { WheelMetadata } from './metadata.js';
 import type { RecordRow } from './record.js';
@@ -85,16 +84,6 @@ export function recordExpectation(row: RecordRow, where: string): RecordExpectat
     };
   }
   return { row, algorithm, nodeAlgorithm, digest: row.hash.slice(eq + 1) };
-}
-
-/** A RECORD digest (urlsafe base64 without padding) from a finished hash. */
-export function recordDigestOf(h: Hash): string {
-  return h.digest('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-/** A hash for the expectation's algorithm. */
-export function hasherFor(e: RecordExpectation): Hash {
-  return createHash(e.nodeAlgorithm);
 }
 
 /** Compare an entry's digest and size with its RECORD row. */

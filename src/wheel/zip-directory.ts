@@ -40,8 +40,9 @@ export interface EndRecords {
 export interface CentralRecord {
   /** Position in the central directory, from 0. */
   readonly index: number;
-  /** The name as stored (what the local header must repeat). */
-  readonly nameBytes: Uint8Array;
+  /** Where the name's bytes are in the central directory buffer (what the local header repeats). */
+  readonly nameStart: number;
+  readonly nameLength: number;
   /** The data of an Info-ZIP Unicode Path extra field, if the record has one. */
   readonly unicodePath: Uint8Array | undefined;
   readonly versionMadeBy: number;
@@ -222,7 +223,7 @@ interface Extras {
 }
 
 /** Split an extra field into the two blocks the reader uses; a block may appear only once. */
-function parseExtras(extra: Uint8Array, name: string, where: string): Extras {
+function parseExtras(extra: Uint8Array, name: () => string, where: string): Extras {
   const out: Extras = { zip64: undefined, unicodePath: undefined };
   const v = view(extra);
   let at = 0;
@@ -230,46 +231,41 @@ function parseExtras(extra: Uint8Array, name: string, where: string): Extras {
   while (at + 4 <= extra.length) {
     const id = v.getUint16(at, true);
     const len = v.getUint16(at + 2, true);
+    const hexId = `0x${id.toString(16).padStart(4, '0')}`;
     if (at + 4 + len > extra.length) {
-      throw new WheelFormatError(
-        'WHEEL_NOT_ZIP',
-        `${where}: entry ${name}: extra field 0x${id.toString(16).padStart(4, '0')} declares ${len} bytes but only ${extra.length - at - 4} remain`,
-      );
+      throw new WheelFormatError('WHEEL_NOT_ZIP', `${where}: entry ${name()}: extra field ${hexId} declares ${len} bytes but only ${extra.length - at - 4} remain`);
     }
-    const data = extra.subarray(at + 4, at + 4 + len);
     if (id === EXTRA_ZIP64 || id === EXTRA_UNICODE_PATH) {
       const key = id === EXTRA_ZIP64 ? 'zip64' : 'unicodePath';
-      if (out[key] !== undefined) {
-        throw inconsistent(where, `entry ${name}: extra field 0x${id.toString(16).padStart(4, '0')} appears twice`);
-      }
-      out[key] = data;
+      if (out[key] !== undefined) throw inconsistent(where, `entry ${name()}: extra field ${hexId} appears twice`);
+      out[key] = extra.subarray(at + 4, at + 4 + len);
     }
     at += 4 + len;
   }
   return out;
 }
 
-/** Replace 0xffffffff sizes and offset by the zip64 extra field's values, as APPNOTE 4.5.3 orders them. */
-function widen(
-  raw: { compressedSize: number; uncompressedSize: number; localHeaderOffset: number },
-  zip64: Uint8Array | undefined,
-  name: string,
-  where: string,
-): { compressedSize: number; uncompressedSize: number; localHeaderOffset: number } {
-  const needs = (['uncompressedSize', 'compressedSize', 'localHeaderOffset'] as const).filter((k) => raw[k] === MAX32);
-  if (needs.length === 0) return raw;
-  const label = { uncompressedSize: 'uncompressed size', compressedSize: 'compressed size', localHeaderOffset: 'local header offset' };
-  if (zip64 === undefined) {
-    throw inconsistent(where, `entry ${name}: ${label[needs[0] ?? 'compressedSize']} is 0xffffffff but there is no zip64 extra field`);
-  }
+interface Sizes {
+  compressedSize: number;
+  uncompressedSize: number;
+  localHeaderOffset: number;
+}
+
+const ZIP64_FIELDS = [
+  ['uncompressedSize', 'uncompressed size'],
+  ['compressedSize', 'compressed size'],
+  ['localHeaderOffset', 'local header offset'],
+] as const;
+
+/** Replace 0xffffffff sizes and offset by the zip64 extra field's values, in APPNOTE 4.5.3's order. */
+function widen(raw: Sizes, zip64: Uint8Array | undefined, name: () => string, where: string): Sizes {
   const out = { ...raw };
-  const v = view(zip64);
   let at = 0;
-  for (const k of needs) {
-    if (at + 8 > zip64.length) {
-      throw new WheelFormatError('WHEEL_NOT_ZIP', `${where}: entry ${name}: the zip64 extra field has no ${label[k]}`);
-    }
-    out[k] = u64(v, at, `entry ${name}: zip64 ${label[k]}`, where);
+  for (const [k, label] of ZIP64_FIELDS) {
+    if (raw[k] !== MAX32) continue;
+    if (zip64 === undefined) throw inconsistent(where, `entry ${name()}: ${label} is 0xffffffff but there is no zip64 extra field`);
+    if (at + 8 > zip64.length) throw new WheelFormatError('WHEEL_NOT_ZIP', `${where}: entry ${name()}: the zip64 extra field has no ${label}`);
+    out[k] = u64(view(zip64), at, `entry ${name()}: zip64 ${label}`, where);
     at += 8;
   }
   return out;
@@ -283,8 +279,7 @@ function widen(
 export function parseCentralDirectory(cd: Uint8Array, end: EndRecords, maxEntries: number, where: string): CentralRecord[] {
   const v = view(cd);
   const out: CentralRecord[] = [];
-  let at = 0;
-  while (at < cd.length) {
+  for (let at = 0; at < cd.length; ) {
     const index = out.length;
     if (index >= maxEntries) {
       throw new WheelFormatError('WHEEL_LIMIT_EXCEEDED', `${where}: the central directory holds more than ${maxEntries} entries, the limit`);
@@ -295,33 +290,31 @@ export function parseCentralDirectory(cd: Uint8Array, end: EndRecords, maxEntrie
     if (v.getUint32(at, true) !== SIG_CENTRAL) {
       throw new WheelFormatError('WHEEL_NOT_ZIP', `${where}: central directory record ${index + 1} (offset ${end.cdOffset + at}) has a bad signature`);
     }
-    const nameLen = v.getUint16(at + CENTRAL.nameLength, true);
-    const extraLen = v.getUint16(at + CENTRAL.extraLength, true);
-    const commentLen = v.getUint16(at + CENTRAL.commentLength, true);
-    const next = at + CENTRAL.SIZE + nameLen + extraLen + commentLen;
-    const nameBytes = cd.subarray(at + CENTRAL.SIZE, at + CENTRAL.SIZE + nameLen);
+    const nameStart = at + CENTRAL.SIZE;
+    const nameLength = v.getUint16(at + CENTRAL.nameLength, true);
+    const extraLength = v.getUint16(at + CENTRAL.extraLength, true);
+    const next = nameStart + nameLength + extraLength + v.getUint16(at + CENTRAL.commentLength, true);
+    // Names for messages only: decoding every one up front would cost more than the parse.
+    const name = (): string => showBytes(cd.subarray(nameStart, Math.min(nameStart + nameLength, cd.length)));
     if (next > cd.length) {
-      throw new WheelFormatError(
-        'WHEEL_NOT_ZIP',
-        `${where}: central directory record ${index + 1} (${showBytes(nameBytes)}) runs past the end of the central directory`,
-      );
+      throw new WheelFormatError('WHEEL_NOT_ZIP', `${where}: central directory record ${index + 1} (${name()}) runs past the end of the central directory`);
     }
-    const shown = showBytes(nameBytes);
-    const extras = parseExtras(cd.subarray(at + CENTRAL.SIZE + nameLen, at + CENTRAL.SIZE + nameLen + extraLen), shown, where);
+    const extras = extraLength === 0 ? undefined : parseExtras(cd.subarray(nameStart + nameLength, nameStart + nameLength + extraLength), name, where);
     const sizes = widen(
       {
         compressedSize: v.getUint32(at + CENTRAL.compressedSize, true),
         uncompressedSize: v.getUint32(at + CENTRAL.uncompressedSize, true),
         localHeaderOffset: v.getUint32(at + CENTRAL.localHeaderOffset, true),
       },
-      extras.zip64,
-      shown,
+      extras?.zip64,
+      name,
       where,
     );
     out.push({
       index,
-      nameBytes,
-      unicodePath: extras.unicodePath,
+      nameStart,
+      nameLength,
+      unicodePath: extras?.unicodePath,
       versionMadeBy: v.getUint16(at + CENTRAL.versionMadeBy, true),
       versionNeeded: v.getUint16(at + CENTRAL.versionNeeded, true),
       flags: v.getUint16(at + CENTRAL.flags, true),

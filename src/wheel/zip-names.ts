@@ -18,8 +18,8 @@ function decodeCp437(bytes: Uint8Array): string {
   return s;
 }
 
-function isAscii(bytes: Uint8Array): boolean {
-  for (const b of bytes) if (b >= 0x80) return false;
+function isAscii(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if ((bytes[i] ?? 0) >= 0x80) return false;
   return true;
 }
 
@@ -33,24 +33,22 @@ function decodeUtf8Name(bytes: Uint8Array, rawBytes: Uint8Array, where: string):
   }
 }
 
-/** The name from the raw bytes and the flags alone. `where` names the archive in errors. */
-export function decodeRawName(bytes: Uint8Array, flags: number, where: string): string {
-  // Most names are ASCII: one TextDecoder call is cheaper than the code page loop.
-  if (isAscii(bytes)) return utf8.decode(bytes);
-  return (flags & FLAG_UTF8) !== 0 ? decodeUtf8Name(bytes, bytes, where) : decodeCp437(bytes);
-}
-
 /**
- * The entry name: the Unicode Path extra field's when present (version 1) and its CRC matches
- * the raw name's, else the raw name decoded by the flags.
+ * The entry name held in buf[start, end): the Unicode Path extra field's when present (version
+ * 1) and its CRC matches the raw name's, else the raw name decoded by the flags (UTF-8 when bit
+ * 11 is set, code page 437 otherwise). `where` names the archive in errors.
  */
-export function decodeEntryName(bytes: Uint8Array, flags: number, unicodePath: Uint8Array | undefined, where: string): string {
+export function decodeEntryName(buf: Buffer, start: number, end: number, flags: number, unicodePath: Uint8Array | undefined, where: string): string {
   // 0x7075 data: version (1 byte) = 1, CRC-32 of the raw name (4 bytes), UTF-8 name.
   if (unicodePath !== undefined && unicodePath.length > 5 && unicodePath[0] === 1) {
+    const raw = buf.subarray(start, end);
     const view = new DataView(unicodePath.buffer, unicodePath.byteOffset, unicodePath.byteLength);
-    if (view.getUint32(1, true) === crc32(bytes)) return decodeUtf8Name(unicodePath.subarray(5), bytes, where);
+    if (view.getUint32(1, true) === crc32(raw)) return decodeUtf8Name(unicodePath.subarray(5), raw, where);
   }
-  return decodeRawName(bytes, flags, where);
+  // Most names are ASCII: decoded straight from the buffer, without a view or a decoder.
+  if (isAscii(buf, start, end)) return buf.toString('latin1', start, end);
+  const raw = buf.subarray(start, end);
+  return (flags & FLAG_UTF8) !== 0 ? decodeUtf8Name(raw, raw, where) : decodeCp437(raw);
 }
 
 /** Why a decoded entry name is refused, or undefined when it is safe. */
@@ -62,9 +60,9 @@ export function unsafeNameReason(name: string): string | undefined {
     return 'absolute path, expected a path relative to the wheel root';
   }
   const body = name.endsWith('/') ? name.slice(0, -1) : name;
-  const parts = body.split('/');
-  if (parts.includes('..')) return 'path escapes the wheel';
-  if (parts.some((p) => p === '' || p === '.')) return "path is not normalized (empty or '.' component)";
+  // Components are checked with patterns rather than split, to keep 150,000 names cheap.
+  if (/(?:^|\/)\.\.(?:\/|$)/.test(body)) return 'path escapes the wheel';
+  if (body === '' || body.includes('//') || /(?:^|\/)\.(?:\/|$)/.test(body)) return "path is not normalized (empty or '.' component)";
   return undefined;
 }
 
@@ -76,14 +74,13 @@ export function checkEntryName(name: string, where: string): void {
 
 /**
  * Exact duplicates, a file and a directory with the same path, and a file used as a parent
- * (`where` names the archive in errors). Time: the names' total length times their depth.
+ * (`where` names the archive in errors). Linear in the names' total length.
  */
 export function checkNameConflicts(names: readonly string[], where: string): void {
+  // Path (without a directory's trailing '/') -> index of the first entry with it.
   const seen = new Map<string, number>();
-  const files = new Set<string>();
   names.forEach((name, i) => {
-    const isDir = name.endsWith('/');
-    const path = isDir ? name.slice(0, -1) : name;
+    const path = name.endsWith('/') ? name.slice(0, -1) : name;
     const first = seen.get(path);
     if (first !== undefined) {
       throw new WheelFormatError(
@@ -92,17 +89,23 @@ export function checkNameConflicts(names: readonly string[], where: string): voi
       );
     }
     seen.set(path, i);
-    if (!isDir) files.add(path);
   });
+  // Each directory path is checked once, walking up from every name until a known one.
+  const dirs = new Set<string>();
   for (const name of names) {
-    for (let slash = name.indexOf('/'); slash > 0 && slash < name.length - 1; slash = name.indexOf('/', slash + 1)) {
-      const parent = name.slice(0, slash);
-      if (files.has(parent)) {
-        throw new WheelFormatError(
-          'WHEEL_UNSAFE_PATH',
-          `${where}: entry ${showName(name)}: parent ${showName(parent)} is a file entry, expected a directory`,
-        );
+    for (let p = parentOf(name); p !== '' && !dirs.has(p); p = parentOf(p)) {
+      const i = seen.get(p);
+      if (i !== undefined && names[i]?.endsWith('/') === false) {
+        throw new WheelFormatError('WHEEL_UNSAFE_PATH', `${where}: entry ${showName(name)}: parent ${showName(p)} is a file entry, expected a directory`);
       }
+      dirs.add(p);
     }
   }
+}
+
+/** The directory part of an entry name ('' at the top), without a trailing '/'. */
+function parentOf(name: string): string {
+  const body = name.endsWith('/') ? name.slice(0, -1) : name;
+  const slash = body.lastIndexOf('/');
+  return slash < 0 ? '' : body.slice(0, slash);
 }
