@@ -26,6 +26,14 @@ function writeError(finalPath: string, err: unknown): WheelFormatError {
   return new WheelFormatError('WHEEL_IO', `cannot write ${finalPath}: ${detail(err)}`, { cause: err });
 }
 
+/**
+ * @internal Open a new file exclusively: fails with EEXIST when anything has that name, a
+ * symlink (dangling or not) included. Exported for tests.
+ */
+export async function openExclusive(path: string, mode: number): Promise<FileHandle> {
+  return open(path, CREATE_FLAGS, mode);
+}
+
 /** A temporary file being written; exactly one of commit() and discard() ends it. */
 export interface TempFile {
   readonly path: string;
@@ -45,7 +53,7 @@ export async function createTempFile(finalPath: string, mode: number): Promise<T
   const path = tempNameFor(finalPath);
   let handle: FileHandle;
   try {
-    handle = await open(path, CREATE_FLAGS, mode);
+    handle = await openExclusive(path, mode);
   } catch (err) {
     throw writeError(finalPath, err);
   }

@@ -46,10 +46,12 @@ describe('scale', () => {
     expect(r.maxRssKiB).toBeLessThan(RSS_LIMIT_KIB);
   }, 120_000);
 
-  it(`a RECORD listing ${ENTRIES} missing files: warnings, not a stack overflow (show and repair)`, () => {
+  it(`a RECORD listing ${ENTRIES} missing files: ${ENTRIES} warnings, not a stack overflow (show and repair)`, () => {
     const dir = fs.mkdtempSync(path.join(tmp, 'missing-'));
     const file = path.join(dir, WHEEL_NAME);
-    const files = manyFiles();
+    // Directory entries make the archive large enough for a RECORD of 300,000 rows (its limit
+    // grows with the entry count) while costing nothing to inflate or copy.
+    const files: BuildEntry[] = [{ name: SO, data: so }, ...Array.from({ length: ENTRIES }, (_, i) => ({ name: `hostile/d${i}/` }))];
     const missing = Array.from({ length: ENTRIES }, (_, i) => `hostile/gone/m${i}.dat,${recordHash(text(String(i)))},${String(i).length}\r\n`);
     fs.writeFileSync(file, buildZip(wheelEntries({ files, extraRows: missing }), { zip64: true }));
     const show = runMeasured(['show', file]);
