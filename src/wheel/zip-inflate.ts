@@ -82,11 +82,19 @@ export async function inflateChunks(
 ): Promise<void> {
   let count = 0;
   let crc = 0;
+  // The first failure inside the consumer (ours or the caller's), passed on as it is:
+  // pipeline() would report it as an abort instead.
+  let failure: { err: unknown } | undefined;
   const take = async (chunk: Uint8Array): Promise<void> => {
-    count += chunk.length;
-    if (count > e.uncompressedSize) throw sizeMismatch(where, e, `at least ${count}`);
-    crc = crc32(chunk, crc);
-    await onChunk(chunk);
+    try {
+      count += chunk.length;
+      if (count > e.uncompressedSize) throw sizeMismatch(where, e, `at least ${count}`);
+      crc = crc32(chunk, crc);
+      await onChunk(chunk);
+    } catch (err) {
+      failure ??= { err };
+      throw err;
+    }
   };
   try {
     if (e.compressionMethod === METHOD_STORED) {
@@ -97,6 +105,7 @@ export async function inflateChunks(
       });
     }
   } catch (err) {
+    if (failure !== undefined) throw failure.err;
     throw inflateError(where, e, err);
   }
   if (count !== e.uncompressedSize) throw sizeMismatch(where, e, String(count));

@@ -3,6 +3,7 @@
 // `repair`) in a child process with a bounded heap. Each must give exactly one error line naming
 // the wheel and the problem, exit 1, stay within generous time and memory bounds, and leave the
 // input unchanged and the output directory empty. A well-formed control wheel passes both.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -164,6 +165,14 @@ describe('hostile zip structures are refused the same way by show and repair', (
     const repair = runMeasured(['repair', file, '-w', out]);
     expect(repair.code, repair.stderr).toBe(0);
     expect(fs.readdirSync(out)).toEqual(['hostile-1.0-cp311-cp311-manylinux1_x86_64.manylinux_2_5_x86_64.whl']);
+  });
+
+  it("the premise: Python's zipfile sees every record of a directory whose end record undercounts", () => {
+    const file = path.join(tmp, 'premise.whl');
+    fs.writeFileSync(file, wheel(undefined, { count: 3 }));
+    const names = execFileSync('python3', ['-c', 'import sys, zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', file], { encoding: 'utf8' });
+    expect(names.trim().split('\n')).toContain(SO);
+    expect(names.trim().split('\n')).toHaveLength(5);
   });
 
   it.each(CASES)('$name', (c) => {

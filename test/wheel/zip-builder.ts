@@ -22,6 +22,10 @@ export interface BuildEntry {
   /** General-purpose flags of both headers; `localFlags` overrides the local one. */
   flags?: number;
   localFlags?: number;
+  /** Local header values that differ from the central ones. */
+  localMethod?: number;
+  localCrc?: number;
+  localSizes?: readonly [number | undefined, number | undefined];
   /** Name in the local header, when it must differ from the central one. */
   localName?: string;
   /** Full st_mode (default 0o100644, directories 0o40755). */
@@ -105,12 +109,12 @@ export function buildZip(entries: readonly BuildEntry[], opts: BuildOptions = {}
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(version, 4);
     local.writeUInt16LE(e.localFlags ?? flags, 6);
-    local.writeUInt16LE(method, 8);
+    local.writeUInt16LE(e.localMethod ?? method, 8);
     local.writeUInt16LE(0, 10); // time
     local.writeUInt16LE((40 << 9) | (1 << 5) | 1, 12); // 2020-01-01
-    local.writeUInt32LE(crc >>> 0, 14);
-    local.writeUInt32LE(csize, 18);
-    local.writeUInt32LE(size, 22);
+    local.writeUInt32LE((e.localCrc ?? crc) >>> 0, 14);
+    local.writeUInt32LE(e.localSizes?.[0] ?? csize, 18);
+    local.writeUInt32LE(e.localSizes?.[1] ?? size, 22);
     local.writeUInt16LE(localName.length, 26);
     local.writeUInt16LE(localExtra.length, 28);
     localName.copy(local, 30);

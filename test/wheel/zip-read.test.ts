@@ -9,6 +9,7 @@ import yazl from 'yazl';
 import { InternalError, IoError, WheelFormatError, WheelauditError } from '../../src/errors.js';
 import { DEFAULT_ZIP_LIMITS, findDistInfo, openWheelZip } from '../../src/wheel/zip-read.js';
 import type { WheelEntry, WheelZip } from '../../src/wheel/zip-read.js';
+import { buildZip as buildRaw, type BuildEntry } from './zip-builder.js';
 
 // ---- building zips with Python's zipfile -------------------------------------------------------
 
@@ -520,5 +521,63 @@ describe('findDistInfo', () => {
       return;
     }
     throw new Error('expected findDistInfo to throw');
+  });
+});
+
+// ---- what each entry's local header and flags must agree with ---------------------------------
+
+describe('openWheelZip: local headers and flags', () => {
+  const write = (entries: BuildEntry[]): string => {
+    const file = path.join(tmp, `lh${counter++}.whl`);
+    fs.writeFileSync(file, buildRaw(entries));
+    return file;
+  };
+  const refusal = async (entries: BuildEntry[]): Promise<WheelFormatError> => {
+    const err = await rejection(openWheelZip(write(entries)));
+    expect(err).toBeInstanceOf(WheelFormatError);
+    return err as WheelFormatError;
+  };
+  const OK = { name: 'pkg/ok.txt', data: 'fine\n'.repeat(20) };
+
+  it('accepts zeros in the local header when a data descriptor is flagged (the central values rule)', async () => {
+    const z = await openWheelZip(write([OK, { name: 'pkg/dd.txt', data: 'dd\n'.repeat(30), flags: 0x0008, localCrc: 0, localSizes: [0, 0] }]));
+    try {
+      expect(Buffer.from(await z.readEntry(z.entry('pkg/dd.txt') as WheelEntry)).toString()).toBe('dd\n'.repeat(30));
+    } finally {
+      await z.close();
+    }
+  });
+
+  it.each([
+    ['another compression method', { localMethod: 0 }, /the local header at offset \d+ says compression method 0, the central directory 8; readers that trust it see another archive than pip$/],
+    ['another CRC-32', { localCrc: 0x12345678 }, /says CRC-32 0x12345678, the central directory 0x[0-9a-f]{8}/],
+    ['another compressed size', { localSizes: [3, undefined] }, /says compressed size 3, the central directory \d+/],
+    ['another uncompressed size', { localSizes: [undefined, 7] }, /says uncompressed size 7, the central directory 100/],
+    ['the encryption flag', { localFlags: 0x0001 }, /flags the data as encrypted/],
+    ['the same non-ASCII name bytes without the UTF-8 flag', { name: 'pkg/é.txt', localFlags: 0 }, /names pkg\/\\xc3\\xa9\.txt/],
+  ] as const)('refuses a local header with %s', async (_label, patch, message) => {
+    const e = await refusal([{ ...OK, ...patch }]);
+    expect(e.code).toBe('WHEEL_ZIP_INCONSISTENT');
+    expect(e.message).toMatch(message);
+  });
+
+  it.each([
+    ['strong encryption (bit 6)', { flags: 0x0040 }, 'strongly encrypted, expected plain data'],
+    ['an encrypted central directory (bit 13)', { flags: 0x2000 }, 'flags an encrypted central directory, expected plain data'],
+    ['compressed patch data (bit 5)', { flags: 0x0020 }, 'holds compressed patch data (flag bit 5), expected plain data'],
+    ['a newer zip version than Python reads', { versionNeeded: 64 }, 'needs zip version 6.4 to extract, newer than 6.3'],
+  ] as const)('refuses %s', async (_label, patch, message) => {
+    const e = await refusal([{ ...OK, ...patch }]);
+    expect(e.code).toBe('WHEEL_NOT_ZIP');
+    expect(e.message).toContain(`entry pkg/ok.txt: ${message}`);
+  });
+
+  it('refuses a directory entry that holds data, and a file used as a directory', async () => {
+    const dir = await refusal([{ name: 'pkg/dir/', data: 'hidden', method: 0 }]);
+    expect(dir.code).toBe('WHEEL_ZIP_INCONSISTENT');
+    expect(dir.message).toContain('entry pkg/dir/: a directory entry holding 6 bytes of data');
+    const parent = await refusal([{ name: 'pkg/a', data: 'x' }, { name: 'pkg/a/b/c.txt', data: 'y' }]);
+    expect(parent.code).toBe('WHEEL_UNSAFE_PATH');
+    expect(parent.message).toContain('entry pkg/a/b/c.txt: parent pkg/a is a file entry, expected a directory');
   });
 });
