@@ -30,13 +30,12 @@ export type ErrorCode =
   | 'ANALYZE_NON_PLATFORM'
   | 'ANALYZE_PURELIB'
   | 'ANALYZE_MULTI_ARCH'
-  | 'ANALYZE_UNKNOWN_ARCH'
+  | 'ANALYZE_WRONG_ARCH'
   | 'ANALYZE_LIBC'
   | 'ANALYZE_BAD_PATH'
   // repair
   | 'REPAIR_LIB_NOT_FOUND'
   | 'REPAIR_REFUSED'
-  | 'REPAIR_NO_ROOM'
   | 'REPAIR_PATCHER'
   | 'REPAIR_IO'
   // command line
@@ -107,11 +106,57 @@ export class IoError extends WheelauditError {
   }
 }
 
+/**
+ * A foreign error (a Node system error, a library's Error) as text fit for one of our
+ * messages: lower-case start, no final period, and errno codes kept in capitals after the
+ * description: "no space left on device (ENOSPC)", never "eNOSPC: no space left on device, write".
+ */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)) {
+      // Node's text is "CODE: description, syscall 'path'": keep the description only.
+      const m = new RegExp(`^${code}: ([^,]*)`).exec(err.message);
+      const what = (m?.[1] ?? err.message).trim().replace(/\.+$/, '');
+      return `${what} (${code})`;
+    }
+  }
+  const text = (err instanceof Error ? err.message : String(err)).trim().replace(/\.+$/, '');
+  // A leading all-capitals word is a code or an acronym: keep it as written.
+  if (/^[A-Z][A-Z0-9_]+\b/.test(text)) return text;
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+/** A Node system error (errno code and system call), e.g. from fs: an I/O failure, not a bug. */
+export function isSystemError(e: unknown): e is Error & { code: string; syscall: string; path?: string } {
+  if (!(e instanceof Error)) return false;
+  const r = e as { code?: unknown; syscall?: unknown };
+  return typeof r.code === 'string' && /^E[A-Z0-9]+$/.test(r.code) && typeof r.syscall === 'string';
+}
+
 /** A broken invariant inside wheelaudit: always a bug. */
 export class InternalError extends Error {
-  override readonly name = 'InternalError';
+  override readonly name: string = 'InternalError';
+}
+
+/** An ELF file wheelaudit wrote failed its own self-check: a bug, never the input's fault. */
+export class ElfSelfCheckError extends InternalError {
+  override readonly name = 'ElfSelfCheckError';
+  readonly code = 'ELF_SELF_CHECK' as const;
 }
 
 export function isWheelauditError(e: unknown): e is WheelauditError {
   return e instanceof WheelauditError;
+}
+
+/**
+ * The same error (same class, code, hint, cause and extra fields) with `context: ` in front of
+ * its message, unless the message names it already: "x.whl: entry a/../b: path escapes the
+ * wheel". For errors raised deep inside one file of many, so the line says which file.
+ */
+export function inContext<E extends WheelauditError>(e: E, context: string): E {
+  if (e.message.includes(context)) return e;
+  const copy = Object.create(Object.getPrototypeOf(e) as object, Object.getOwnPropertyDescriptors(e)) as E;
+  Object.defineProperty(copy, 'message', { value: `${context}: ${e.message}`, writable: true, configurable: true, enumerable: false });
+  return copy;
 }

@@ -2,6 +2,9 @@
 // filename where it says them, read the wheel, analyse it, and report either a verdict or
 // why the wheel is not a platform wheel. The musl policy comes from the wheel's own
 // musllinux tag (the oldest one it claims), never from the host.
+import type { CustomPolicies } from '../policy/custom.js';
+import type { ErrorCode } from '../errors.js';
+import type { ProgressSink } from '../util/progress.js';
 import { parsePolicyName } from '../policy/load.js';
 import type { BaseArch, Libc } from '../policy/types.js';
 import { wheelPlatforms, type WheelName } from '../wheel/name.js';
@@ -10,7 +13,7 @@ import type { LdEnvironment } from './ld-paths.js';
 import type { LibraryFs } from './library-fs.js';
 import { loadWheel, type LoadedWheel } from './load-wheel.js';
 import type { AuditReport, LogRecord } from './report.js';
-import { analyzeWheelAbi, NonPlatformWheelError } from './wheel-abi.js';
+import { analyzeWheelAbi, NonPlatformWheelError, type WheelContents } from './wheel-abi.js';
 
 export interface AuditOptions {
   readonly disableIsaExtCheck: boolean;
@@ -26,8 +29,24 @@ export interface AuditOptions {
   readonly cwd: string;
   readonly root: string;
   readonly hostFs: LibraryFs;
+  /**
+   * Learn the libc and architecture from the ELF files only, never from the filename (check:
+   * a wheel named for one libc or architecture must not hide ELF files of another).
+   */
+  readonly fromContents?: boolean;
+  /** The libc to assume when neither the filename nor any ELF file says (the target's). */
+  readonly fallbackLibc?: Libc | undefined;
   /** Read the wheel for repair: refuse what installers refuse (instead of warning), keep entry digests. */
   readonly forRepair?: boolean;
+  /** Collect run-time load hints (dlopen strings, ctypes calls) while the wheel is read. */
+  readonly runtimeLoads?: boolean;
+  readonly customPolicies?: CustomPolicies | undefined;
+  /** soname -> install path (relative to site-packages) of libraries other wheels provide. */
+  readonly provided?: ReadonlyMap<string, string> | undefined;
+  /** Change the wheel's contents before the analysis (repair --include adds libraries). */
+  readonly amendContents?: ((contents: WheelContents) => WheelContents) | undefined;
+  /** Told as the wheel's ELF entries are read. */
+  readonly onProgress?: ProgressSink | undefined;
 }
 
 export type AuditOutcome =
@@ -38,6 +57,10 @@ export type AuditOutcome =
       /** Every platform tag is `any`. */
       readonly pure: boolean;
       readonly message: string;
+      /** ANALYZE_NON_PLATFORM (no ELF file), or ANALYZE_WRONG_ARCH (ELF files of another architecture only). */
+      readonly code: ErrorCode;
+      /** ELF files ignored for their architecture. */
+      readonly invalidMachine: readonly string[];
       readonly logs: readonly LogRecord[];
     };
 
@@ -74,16 +97,19 @@ export function filenameFacts(name: WheelName): FilenameFacts {
 }
 
 export async function auditWheel(path: string, options: AuditOptions): Promise<AuditOutcome> {
-  const wheel = await loadWheel(path, { forRepair: options.forRepair === true });
+  const loaded = await loadWheel(path, { forRepair: options.forRepair === true, runtimeLoads: options.runtimeLoads === true, onProgress: options.onProgress });
+  const wheel = options.amendContents === undefined ? loaded : { ...loaded, contents: options.amendContents(loaded.contents) };
   const facts = filenameFacts(wheel.contents.name);
-  const logs: LogRecord[] = [...facts.logs];
+  // What the filename fails to say does not matter when the ELF files decide.
+  const logs: LogRecord[] = options.fromContents === true ? [] : [...facts.logs];
   for (const p of wheel.problems) logs.push({ level: 'warning', message: `${wheel.contents.name.filename}: ${p.message}` });
-  const libc = options.libc ?? facts.libc;
+  const trustName = options.fromContents !== true;
+  const libc = options.libc ?? (trustName ? facts.libc : undefined);
   const musl = options.musl ?? (libc === 'musl' ? muslPolicyOfWheel(wheel.contents.name) : undefined);
   try {
     const report = analyzeWheelAbi(wheel.contents, {
       libc,
-      arch: options.arch ?? facts.arch,
+      arch: options.arch ?? (trustName ? facts.arch : undefined),
       musl,
       exclude: options.exclude ?? [],
       disableIsaExtCheck: options.disableIsaExtCheck,
@@ -94,6 +120,9 @@ export async function auditWheel(path: string, options: AuditOptions): Promise<A
       cwd: options.cwd,
       root: options.root,
       hostFs: options.hostFs,
+      customPolicies: options.customPolicies,
+      provided: options.provided,
+      fallbackLibc: options.fallbackLibc,
     });
     // One at a time: a spread of many records (one per missing RECORD file) overflows the stack.
     for (const r of report.logs) logs.push(r);
@@ -101,8 +130,7 @@ export async function auditWheel(path: string, options: AuditOptions): Promise<A
   } catch (e) {
     if (e instanceof NonPlatformWheelError) {
       for (const r of e.logs) logs.push(r);
-      logs.push({ level: 'info', message: e.message });
-      return { kind: 'non-platform', wheelName: wheel.contents.name.filename, pure: facts.pure, message: e.message, logs };
+      return { kind: 'non-platform', wheelName: wheel.contents.name.filename, pure: facts.pure, message: e.message, code: e.code, invalidMachine: e.invalidMachine, logs };
     }
     throw e;
   }

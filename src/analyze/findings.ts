@@ -1,7 +1,7 @@
 // Attribution: turn the verdict's raw material into findings that say which file needs what,
 // through which chain of libraries, and which policies that rules out. Built once from the
 // analysis results, so explanations need no re-analysis.
-import type { Policy, PolicySet } from '../policy/types.js';
+import type { Companion, Policy, PolicySet } from '../policy/types.js';
 import type { Architecture } from './arch.js';
 import { LIBPYTHON_RE, type DynamicExecutable } from './lddtree.js';
 import { versionPrefix, type ExternalRefs, type VersionedSymbols } from './policy-check.js';
@@ -17,31 +17,61 @@ export interface FindingInputs {
   readonly wheelMount: string;
 }
 
-/** The shortest chain of sonames from `tree`'s own DT_NEEDED to `target`, or undefined. */
-export function chainTo(tree: DynamicExecutable, target: string): string[] | undefined {
-  const prev = new Map<string, string | undefined>();
-  const queue: string[] = [];
-  for (const n of tree.needed) {
-    if (!prev.has(n)) {
-      prev.set(n, undefined);
-      queue.push(n);
-    }
-  }
-  while (queue.length > 0) {
-    const cur = queue.shift() as string;
-    if (cur === target) {
-      const chain: string[] = [];
-      for (let c: string | undefined = cur; c !== undefined; c = prev.get(c)) chain.unshift(c);
-      return chain;
-    }
-    for (const n of tree.libraries.get(cur)?.needed ?? []) {
-      if (!prev.has(n)) {
-        prev.set(n, cur);
+const FAMILY: Readonly<Record<PolicySet['libc'], string>> = { glibc: 'manylinux', musl: 'musllinux', android: 'Android' };
+
+/**
+ * Why a library is left out of the graft set, in one line:
+ * "libGLX.so.0: not grafted, libGL.so.1 brings it on every manylinux target (GLVND)".
+ */
+export function describeProvided(soname: string, rule: Companion): string {
+  return `${soname}: not grafted, ${providedReason(rule)}`;
+}
+
+/** "libGL.so.1 brings it on every manylinux target (GLVND)". */
+export function providedReason(rule: Companion): string {
+  return `${rule.library} brings it on every ${FAMILY[rule.libc]} target (${rule.label})`;
+}
+
+/**
+ * Shortest chains from `tree`'s own DT_NEEDED to every soname it reaches: one breadth-first
+ * walk over the tree (linear in its edges), then each chain is read back through the parent
+ * links. A wheel file with 10,000 DT_NEEDED entries costs one walk, not one per library.
+ */
+export class ChainIndex {
+  private readonly parent = new Map<string, string | undefined>();
+
+  constructor(tree: DynamicExecutable) {
+    const queue: string[] = [];
+    for (const n of tree.needed) {
+      if (!this.parent.has(n)) {
+        this.parent.set(n, undefined);
         queue.push(n);
       }
     }
+    // An index instead of shift(): shift() is linear, which made the walk quadratic.
+    for (let i = 0; i < queue.length; i++) {
+      const cur = queue[i] as string;
+      for (const n of tree.libraries.get(cur)?.needed ?? []) {
+        if (!this.parent.has(n)) {
+          this.parent.set(n, cur);
+          queue.push(n);
+        }
+      }
+    }
   }
-  return undefined;
+
+  /** The sonames from a DT_NEEDED entry of the tree's file down to `target`, or undefined. */
+  chainTo(target: string): string[] | undefined {
+    if (!this.parent.has(target)) return undefined;
+    const chain: string[] = [];
+    for (let c: string | undefined = target; c !== undefined; c = this.parent.get(c)) chain.push(c);
+    return chain.reverse();
+  }
+}
+
+/** The shortest chain of sonames from `tree`'s own DT_NEEDED to `target`, or undefined. */
+export function chainTo(tree: DynamicExecutable, target: string): string[] | undefined {
+  return new ChainIndex(tree).chainTo(target);
 }
 
 function rulesOut(policies: PolicySet, version: string): string[] {
@@ -68,25 +98,27 @@ export function buildFindings(inp: FindingInputs): Finding[] {
       external.set(soname, e);
     }
   }
+  const indexes = external.size === 0 ? [] : elves.filter((elf) => elf.topLevel).map((elf) => ({ elf: elf.path, index: new ChainIndex(elf.tree) }));
   for (const [soname, e] of [...external].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const neededBy: DependencyChain[] = [];
-    for (const elf of elves) {
-      if (!elf.topLevel) continue;
-      const chain = chainTo(elf.tree, soname);
-      if (chain !== undefined) neededBy.push({ elf: elf.path, chain });
+    for (const { elf, index } of indexes) {
+      const chain = index.chainTo(soname);
+      if (chain !== undefined) neededBy.push({ elf, chain });
     }
     findings.push({ kind: 'external-lib', soname, realpath: e.realpath, neededBy, externalFor: e.policies });
   }
 
-  const provided = new Map<string, { by: string; policies: string[] }>();
+  const provided = new Map<string, { rule: Companion; policies: string[] }>();
   for (const ref of externalRefs.values()) {
-    for (const [soname, by] of ref.provided) {
-      const e = provided.get(soname) ?? { by, policies: [] };
+    for (const [soname, rule] of ref.provided) {
+      const e = provided.get(soname) ?? { rule, policies: [] };
       e.policies.push(ref.policy.name);
       provided.set(soname, e);
     }
   }
-  for (const [soname, e] of provided) findings.push({ kind: 'provided-by-whitelisted', soname, providedBy: e.by, policies: e.policies });
+  for (const [soname, e] of provided) {
+    findings.push({ kind: 'provided-by-whitelisted', soname, providedBy: e.rule.library, rule: e.rule.label, reason: e.rule.reason, policies: e.policies });
+  }
 
   // Versioned symbols: the wheel's own, then those of libraries that would be grafted.
   const byVersion = new Map<string, { library: string; version: string; requiredBy: Set<string> }>();

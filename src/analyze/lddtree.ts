@@ -45,9 +45,31 @@ export interface LddOptions extends PathContext {
   /** --ldpaths: replaces the system search path when given. */
   readonly ldpaths: string | undefined;
   readonly exclude: readonly string[];
+  /** When given, every exclude pattern that matched is recorded with what it matched. */
+  readonly excludeHits?: Map<string, Set<string>>;
   readonly log: Logger;
   /** System search paths per libc, shared across the files of one run. */
   readonly systemCache?: Map<string, LdPathSet>;
+  /**
+   * Libraries another wheel provides (--provided-by, --include): soname -> the virtual path
+   * where it will be installed. They resolve there without a search and are not walked: their
+   * own dependencies are the providing wheel's business.
+   */
+  readonly provided?: ReadonlyMap<string, string>;
+}
+
+/** Whether an exclude pattern matches `name` (recording every pattern that does). */
+function excludedBy(opts: LddOptions, name: string): boolean {
+  let hit = false;
+  for (const e of opts.exclude) {
+    if (!fnmatch(name, e)) continue;
+    hit = true;
+    if (opts.excludeHits === undefined) break;
+    let set = opts.excludeHits.get(e);
+    if (set === undefined) opts.excludeHits.set(e, (set = new Set()));
+    set.add(name);
+  }
+  return hit;
 }
 
 /** libpython as auditwheel's regex recognises it (the unescaped '.' before "so" is kept on purpose). */
@@ -172,18 +194,23 @@ function walk(
   const excluded = new Set<string>();
   for (const soname of sum.needed) {
     if (libraries.has(soname) || excluded.has(soname)) continue;
-    if (opts.exclude.some((e) => fnmatch(soname, e))) {
+    if (excludedBy(opts, soname)) {
       opts.log('info', `Excluding ${soname}`);
       excluded.add(soname);
       continue;
     }
+    const provided = opts.provided?.get(soname);
+    if (provided !== undefined) {
+      libraries.set(soname, { soname, path: provided, realpath: provided, platform: undefined, needed: [] });
+      continue;
+    }
     if (LIBPYTHON_RE.test(soname)) {
-      opts.log('info', `Skip ${soname} resolution`);
+      opts.log('debug', `Skip ${soname} resolution`);
       libraries.set(soname, { soname, path: undefined, realpath: undefined, platform: undefined, needed: [] });
       continue;
     }
     const found = findLib(opts, sum.platform, soname, searchDirs);
-    if (found !== undefined && opts.exclude.some((e) => fnmatch(found.realpath, e))) {
+    if (found !== undefined && excludedBy(opts, found.realpath)) {
       opts.log('info', `Excluding ${found.realpath}`);
       excluded.add(soname);
       continue;

@@ -19,8 +19,11 @@ import { MAX_WHEEL_FILE_SIZE, parseWheelMetadata, type WheelMetadata } from '../
 import { parseWheelName, type WheelName } from '../wheel/name.js';
 import { parseRecord, recordSizeLimit, type RecordRow } from '../wheel/record.js';
 import { findDistInfo, openWheelZip, type WheelEntry, type WheelZip } from '../wheel/zip-read.js';
+import type { ProgressSink } from '../util/progress.js';
 import { summarizeElf, type ElfSummary } from './elf-summary.js';
+import { scanElfLoadStrings, scanPythonLoads, type PyLoadCall } from './load-scan.js';
 import { basename } from './paths.js';
+import type { RuntimeLoadHints } from './runtime-loads.js';
 import type { WheelContents } from './wheel-abi.js';
 
 export interface LoadedWheel {
@@ -34,6 +37,8 @@ export interface LoadedWheel {
   readonly digests: ReadonlyMap<string, { readonly hash: string; readonly size: number }>;
   /** What installers or the wheel spec refuse about this wheel (empty for a sound wheel). */
   readonly problems: readonly WheelProblem[];
+  /** dlopen strings and ctypes calls, when asked for (the `show` report lists them). */
+  readonly runtimeLoads?: RuntimeLoadHints;
 }
 
 export interface LoadOptions {
@@ -42,6 +47,10 @@ export interface LoadOptions {
    * collecting it, and keep every entry's digest for the new RECORD.
    */
   readonly forRepair?: boolean;
+  /** Also collect run-time load hints: library names in ELF read-only data, ctypes calls in .py files. */
+  readonly runtimeLoads?: boolean;
+  /** Told as entries are read (phase 'reading': entries and uncompressed bytes). */
+  readonly onProgress?: ProgressSink | undefined;
 }
 
 function withEntry(wheel: string, entry: string, e: WheelauditError): WheelauditError {
@@ -88,7 +97,7 @@ export async function readContents(path: string, name: WheelName, zip: WheelZip,
   problems.add(checkDistInfoName(distInfo, name.distribution));
   const record = await readRecord(zip, name, distInfo);
   const wheelFile = await readWheelFile(zip, distInfo, problems.add);
-  const { elves, digests } = await readEntries(zip, name, record, distInfo, problems.add, options.forRepair === true);
+  const { elves, digests, elfLoads, pyLoads } = await readEntries(zip, name, record, distInfo, problems.add, options);
   return {
     path,
     distInfo,
@@ -96,6 +105,7 @@ export async function readContents(path: string, name: WheelName, zip: WheelZip,
     wheelFile,
     digests,
     problems: problems.list,
+    ...(options.runtimeLoads === true ? { runtimeLoads: { elf: elfLoads, py: pyLoads } } : {}),
     contents: {
       name,
       recordPaths: record.map((r) => r.path),
@@ -139,6 +149,21 @@ async function readWheelFile(zip: WheelZip, distInfo: string, problem: (p: Wheel
 interface EntryFacts {
   readonly elves: Map<string, ElfSummary>;
   readonly digests: Map<string, { hash: string; size: number }>;
+  /** Run-time load hints, when asked for: library names in ELF data, ctypes calls in .py files. */
+  readonly elfLoads: Map<string, string[]>;
+  readonly pyLoads: Map<string, PyLoadCall[]>;
+}
+
+/** Progress is reported after large entries, and after every this many small ones. */
+const PROGRESS_EVERY = 1024;
+const lenient = new TextDecoder('utf-8');
+
+/** The ctypes calls of a .py file that mentions ctypes' loaders at all. */
+function pythonLoads(entry: WheelEntry, content: Uint8Array, facts: EntryFacts): void {
+  const text = lenient.decode(content);
+  if (!/CDLL|PyDLL|LoadLibrary|find_library/.test(text)) return;
+  const calls = scanPythonLoads(text);
+  if (calls.length > 0) facts.pyLoads.set(entry.name, calls);
 }
 
 /**
@@ -151,14 +176,16 @@ async function readEntries(
   record: readonly RecordRow[],
   distInfo: string,
   problem: (p: WheelProblem | undefined) => void,
-  keepDigests: boolean,
+  options: LoadOptions,
 ): Promise<EntryFacts> {
+  const keepDigests = options.forRepair === true;
+  const runtimeLoads = options.runtimeLoads === true;
   const where = `${name.filename}: ${distInfo}/RECORD`;
   const rows = new Map<string, RecordRow>();
   for (const row of record) if (!rows.has(row.path)) rows.set(row.path, row);
   // RECORD cannot hold its own hash; an empty row there is the rule, anything else is ignored.
   rows.delete(`${distInfo}/RECORD`);
-  const facts: EntryFacts = { elves: new Map(), digests: new Map() };
+  const facts: EntryFacts = { elves: new Map(), digests: new Map(), elfLoads: new Map(), pyLoads: new Map() };
   const elfBuffer = reusableBuffer();
   /** Check and record one entry, given its digests and (for an ELF file) its whole content. */
   const done = (entry: WheelEntry, expect: RecordExpectation | undefined, seen: { sha256: string; digest: string; elf: Uint8Array | undefined }): void => {
@@ -166,7 +193,12 @@ async function readEntries(
     if (expect !== undefined) problem(checkRecordRow(expect, seen.digest, entry.uncompressedSize, where));
     if (seen.elf === undefined) return;
     try {
-      facts.elves.set(entry.name, summarizeElf(parseElf(seen.elf), entry.name));
+      const elf = parseElf(seen.elf);
+      facts.elves.set(entry.name, summarizeElf(elf, entry.name));
+      if (runtimeLoads) {
+        const names = scanElfLoadStrings(elf);
+        if (names.length > 0) facts.elfLoads.set(entry.name, names);
+      }
     } catch (e) {
       if (isWheelauditError(e)) throw withEntry(name.filename, entry.name, e);
       throw e;
@@ -179,25 +211,40 @@ async function readEntries(
     problem(expect);
     return undefined;
   };
+  const files = zip.entries.filter((e) => !e.isDirectory);
+  const totalBytes = files.reduce((n, e) => n + e.uncompressedSize, 0);
+  let count = 0;
+  let bytes = 0;
+  const progress = (entry: WheelEntry): void => {
+    count++;
+    bytes += entry.uncompressedSize;
+    if (options.onProgress !== undefined && (count % PROGRESS_EVERY === 0 || count === files.length || entry.uncompressedSize >= 1 << 20)) {
+      options.onProgress({ phase: 'reading', done: count, total: files.length, bytes, totalBytes });
+    }
+  };
+  options.onProgress?.({ phase: 'reading', done: 0, total: files.length, bytes: 0, totalBytes });
   let current: EntryReader | undefined;
-  await zip.scan(
-    zip.entries.filter((e) => !e.isDirectory),
-    (entry, chunk, offset) => {
-      if (offset === 0 && chunk.length === entry.uncompressedSize) {
-        // The whole entry at once (every small entry): hashed in one call, never copied.
-        const expect = expectationOf(entry);
-        const sha256 = digestOf('sha256', chunk);
-        const alt = expect?.nodeAlgorithm;
-        const digest = alt === undefined || alt === 'sha256' ? sha256 : digestOf(alt, chunk);
-        done(entry, expect, { sha256, digest, elf: mayBeElf(entry) && hasElfMagic(chunk) ? chunk : undefined });
-        return;
-      }
-      if (offset === 0) current = entryReader(entry, expectationOf(entry), elfBuffer);
-      const r = current as EntryReader;
-      r.take(chunk);
-      if (offset + chunk.length === entry.uncompressedSize) done(entry, r.expect, r.finish());
-    },
-  );
+  await zip.scan(files, (entry, chunk, offset) => {
+    if (offset === 0 && chunk.length === entry.uncompressedSize) {
+      // The whole entry at once (every small entry): hashed in one call, never copied.
+      const expect = expectationOf(entry);
+      const sha256 = digestOf('sha256', chunk);
+      const alt = expect?.nodeAlgorithm;
+      const digest = alt === undefined || alt === 'sha256' ? sha256 : digestOf(alt, chunk);
+      done(entry, expect, { sha256, digest, elf: mayBeElf(entry) && hasElfMagic(chunk) ? chunk : undefined });
+      // Python files over the whole-entry size (16 MiB) are not scanned for ctypes calls.
+      if (runtimeLoads && entry.name.endsWith('.py')) pythonLoads(entry, chunk, facts);
+      progress(entry);
+      return;
+    }
+    if (offset === 0) current = entryReader(entry, expectationOf(entry), elfBuffer);
+    const r = current as EntryReader;
+    r.take(chunk);
+    if (offset + chunk.length === entry.uncompressedSize) {
+      done(entry, r.expect, r.finish());
+      progress(entry);
+    }
+  });
   return facts;
 }
 

@@ -66,8 +66,13 @@ export type Finding =
   | {
       readonly kind: 'provided-by-whitelisted';
       readonly soname: string;
-      /** The whitelisted library that loads it on the target. */
+      /** The whitelisted library that brings it on every target (policies/companions.json). */
       readonly providedBy: string;
+      /** The rule's short name: 'GLVND'. */
+      readonly rule: string;
+      /** Why the guarantee holds. */
+      readonly reason: string;
+      /** The policies under which it is left out (those whitelisting `providedBy`). */
       readonly policies: readonly string[];
     }
   | { readonly kind: 'libpython-linked'; readonly elf: string; readonly soname: string }
@@ -95,6 +100,8 @@ export interface AuditReport {
   /** Per accepted ELF (entry name), per policy name: what repair grafts. */
   readonly fullExternalRefs: ReadonlyMap<string, ExternalRefs>;
   readonly elves: readonly WheelElf[];
+  /** Each --exclude pattern, in the order given, with the sonames and paths it matched (maybe none). */
+  readonly excluded?: ReadonlyMap<string, readonly string[]>;
   readonly findings: readonly Finding[];
   readonly logs: readonly LogRecord[];
 }

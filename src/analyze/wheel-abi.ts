@@ -3,6 +3,7 @@
 // library, blacklist, ISA, PyFPE, UCS2 and graft policies and the overall tag. Pure over its
 // inputs: the wheel's ELF facts and a LibraryFs for the host side.
 import { AnalyzeError } from '../errors.js';
+import type { CustomPolicies } from '../policy/custom.js';
 import { loadPolicySet } from '../policy/load.js';
 import type { BaseArch, Libc, Policy, PolicySet } from '../policy/types.js';
 import { wheelPlatforms, type WheelName } from '../wheel/name.js';
@@ -56,6 +57,15 @@ export interface AnalyzeOptions {
   /** '' for the host, else the sysroot that host libraries are looked up in. */
   readonly root: string;
   readonly hostFs: LibraryFs;
+  /** Policies from --policy-file, merged into the bundled ones. */
+  readonly customPolicies?: CustomPolicies | undefined;
+  /**
+   * Libraries other wheels provide (--provided-by) or repair adds (--include): soname ->
+   * install path relative to site-packages. They count as inside the wheel.
+   */
+  readonly provided?: ReadonlyMap<string, string> | undefined;
+  /** The libc to assume when no ELF file says (the target's, e.g. --plat's); else the host's. */
+  readonly fallbackLibc?: Libc | undefined;
 }
 
 export const NOT_PLATFORM_MESSAGE =
@@ -70,8 +80,8 @@ export class NonPlatformWheelError extends AnalyzeError {
     const message =
       arch === undefined || libraries.length === 0
         ? NOT_PLATFORM_MESSAGE
-        : `Invalid binary wheel: no ELF executable or shared library file (including compiled Python C extension) with a '${arch}' architecture found. The following ELF files were found:\n\t${libraries.join('\n\t')}\n`;
-    super('ANALYZE_NON_PLATFORM', message);
+        : `Invalid binary wheel: no ELF executable or shared library file (including compiled Python C extension) with a '${arch}' architecture found; the ELF files found are for other architectures: ${libraries.join(', ')}`;
+    super(arch === undefined || libraries.length === 0 ? 'ANALYZE_NON_PLATFORM' : 'ANALYZE_WRONG_ARCH', message);
     this.invalidMachine = libraries;
     this.logs = logs;
   }
@@ -130,16 +140,16 @@ function hostLibc(fs: LibraryFs, root: string): Libc {
   return fs.glob(`${root}/lib/libc.musl-*.so.1`).length === 1 ? 'musl' : 'glibc';
 }
 
-function selectPolicies(libc: Libc, arch: BaseArch, name: WheelName, musl: string | undefined): PolicySet {
+function selectPolicies(libc: Libc, arch: BaseArch, name: WheelName, musl: string | undefined, custom: CustomPolicies | undefined): PolicySet {
   if (libc === 'android') {
     const platforms = wheelPlatforms(name);
     if (platforms.length !== 1) {
       throw new AnalyzeError('ANALYZE_LIBC', `Android wheels must have exactly one platform tag, got [${platforms.map((p) => `'${p}'`).join(', ')}]`);
     }
-    return loadPolicySet(libc, arch, { androidTag: platforms[0] as string });
+    return loadPolicySet(libc, arch, { androidTag: platforms[0] as string, custom });
   }
-  if (libc === 'musl') return loadPolicySet(libc, arch, musl === undefined ? {} : { musl });
-  return loadPolicySet(libc, arch);
+  if (libc === 'musl') return loadPolicySet(libc, arch, musl === undefined ? { custom } : { musl, custom });
+  return loadPolicySet(libc, arch, { custom });
 }
 
 /** Analyse a wheel's contents. Throws NonPlatformWheelError and AnalyzeError (purelib, libc). */
@@ -156,6 +166,7 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
   const wheelFs = new WheelFs(contents.entryNames, contents.elves);
   const fs = new OverlayFs(wheelFs, options.hostFs);
   const systemCache = new Map<string, LdPathSet>();
+  const excludeHits = new Map<string, Set<string>>();
   const lddOptions = {
     fs,
     root: options.root,
@@ -163,8 +174,10 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
     env: options.env,
     ldpaths,
     exclude: options.exclude,
+    excludeHits,
     log,
     systemCache,
+    provided: new Map([...(options.provided ?? [])].map(([soname, installed]) => [soname, `${wheelFs.mount}/${installed}`])),
   };
 
   const purelib: string[] = [];
@@ -201,7 +214,7 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
       continue;
     }
     if (arch === undefined) {
-      log('info', `setting architecture to ${elfArch}`);
+      log('debug', `setting architecture to ${elfArch}`);
       arch = elfArch;
     } else if (elfArch !== arch) {
       invalidMachine.push(soName);
@@ -210,19 +223,23 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
     }
     if (tree.libc !== undefined) {
       if (libc === undefined) {
-        log('info', `setting libc to ${tree.libc}`);
+        log('debug', `setting libc to ${tree.libc}`);
         libc = tree.libc;
       } else if (libc !== tree.libc) {
         log('warning', `ignoring: ${soName} with ${tree.libc} libc`);
         continue;
       }
     }
-    if (policies === undefined && libc !== undefined) policies = selectPolicies(libc, arch, contents.name, options.musl);
+    if (policies === undefined && libc !== undefined) policies = selectPolicies(libc, arch, contents.name, options.musl, options.customPolicies);
     platformWheel = true;
     accepted.set(path, sum);
     addRequirements(versionedSymbols, sum.versionRequirements);
 
     if (sum.pythonExtension !== undefined) {
+      if (policies === undefined && options.fallbackLibc !== undefined) {
+        libc = options.fallbackLibc;
+        policies = selectPolicies(libc, arch, contents.name, options.musl, options.customPolicies);
+      }
       if (policies === undefined) {
         throw new AnalyzeError('ANALYZE_LIBC', `couldn't detect libc for python extension ${path}`, {
           hint: 'name the target with --plat (e.g. musllinux_1_2_x86_64), or use a CPython 3.11+ extension suffix',
@@ -251,9 +268,9 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
   for (const t of [...extTrees.values(), ...nonpyTrees.values()]) for (const n of t.needed) neededLibs.add(n);
 
   if (policies === undefined) {
-    libc = hostLibc(options.hostFs, options.root);
+    libc = options.fallbackLibc ?? hostLibc(options.hostFs, options.root);
     log('warning', `couldn't detect wheel libc, defaulting to ${libc}`);
-    policies = selectPolicies(libc, arch, contents.name, options.musl);
+    policies = selectPolicies(libc, arch, contents.name, options.musl, options.customPolicies);
   }
   const pset = policies;
   const topTrees = new Map(extTrees);
@@ -357,6 +374,7 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
     externalRefs,
     fullExternalRefs,
     elves,
+    excluded: new Map(options.exclude.map((e) => [e, [...(excludeHits.get(e) ?? [])].sort()])),
     findings: buildFindings({ policies: pset, elves, externalRefs, externalVersioned, isaProblems, wheelMount: wheelFs.mount }),
     logs,
   };

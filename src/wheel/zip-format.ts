@@ -2,6 +2,7 @@
 // signatures and sizes, the field offsets of each fixed-size record (one table per record,
 // used in both directions), flag bits, methods, versions, MS-DOS time, and the helpers that
 // put entry names and foreign errors into one-line messages.
+import { describeError } from '../errors.js';
 
 // Record signatures (APPNOTE 4.3.7, 4.3.12, 4.3.14, 4.3.15, 4.3.16).
 export const SIG_LOCAL = 0x04034b50;
@@ -167,11 +168,9 @@ export function showBytes(bytes: Uint8Array): string {
   return s;
 }
 
-/** A foreign error message in house style: lower-case start, no final period. */
+/** A foreign error message in house style (errno codes stay in capitals: "no space left on device (ENOSPC)"). */
 export function detail(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  const trimmed = text.trim().replace(/\.+$/, '');
-  return trimmed.charAt(0).toLowerCase() + trimmed.slice(1);
+  return describeError(err);
 }
 
 export function hex32(n: number): string {

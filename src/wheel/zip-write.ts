@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import * as zlib from 'node:zlib';
 import { InternalError, WheelFormatError, isWheelauditError } from '../errors.js';
 import { ByteWriter } from '../util/bytes.js';
+import type { ProgressSink } from '../util/progress.js';
 import { crc32 } from './crc32.js';
 import { createTempFile } from './temp-files.js';
 import {
@@ -82,6 +83,8 @@ export interface ZipWriteOptions {
    * the values would fit in 32 bits, so the zip64 path is exercised without 4 GiB of data.
    */
   forceZip64?: boolean;
+  /** Told after each entry is written (phase 'writing'; bytes: output bytes so far). */
+  onProgress?: ProgressSink | undefined;
 }
 
 /** Buffered header and small-entry bytes are written out once this many are pending. */
@@ -191,6 +194,7 @@ export async function writeZip(
       // Only now is a deflated output released, so at most 2 x `concurrency` are ever held.
       pool.release(i);
       central.push(h.central);
+      opts.onProgress?.({ phase: 'writing', done: i + 1, total: prepared.length, bytes: sink.position });
     }
     const cdOffset = sink.position;
     for (const c of central) await sink.write(c);
