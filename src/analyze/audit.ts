@@ -45,7 +45,7 @@ export interface AuditOptions {
   readonly provided?: ReadonlyMap<string, string> | undefined;
   /** Change the wheel's contents before the analysis (repair --include adds libraries). */
   readonly amendContents?: ((contents: WheelContents) => WheelContents) | undefined;
-  /** Told as the wheel's ELF entries are read. */
+  /** Told as the wheel's entries are read. */
   readonly onProgress?: ProgressSink | undefined;
 }
 

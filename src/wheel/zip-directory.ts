@@ -103,7 +103,7 @@ export function findEndRecord(tail: Uint8Array, fileSize: number, where: string)
       }
     }
     if (at < 0 || at + EOCD.SIZE > tail.length) {
-      throw new WheelFormatError('WHEEL_NOT_ZIP', `cannot read zip file ${where}: end of central directory record signature not found`);
+      throw new WheelFormatError('WHEEL_NOT_ZIP', `cannot read zip file ${where}: no end of central directory record (not a zip file, or a truncated one)`);
     }
     const comment = v.getUint16(at + EOCD.commentLength, true);
     if (at + EOCD.SIZE + comment !== tail.length) {

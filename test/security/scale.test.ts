@@ -46,7 +46,7 @@ describe('scale', () => {
     expect(r.maxRssKiB).toBeLessThan(RSS_LIMIT_KIB);
   }, 120_000);
 
-  it(`a RECORD listing ${ENTRIES} missing files: ${ENTRIES} warnings, not a stack overflow (show and repair)`, () => {
+  it(`a RECORD listing ${ENTRIES} missing files: ${ENTRIES} warnings, not a stack overflow (show, check and repair)`, () => {
     const dir = fs.mkdtempSync(path.join(tmp, 'missing-'));
     const file = path.join(dir, WHEEL_NAME);
     // Directory entries make the archive large enough for a RECORD of 300,000 rows (its limit
@@ -58,6 +58,9 @@ describe('scale', () => {
     expect(show.code, show.stderr.slice(-2000)).toBe(0);
     const warned = show.stderr.split('\n').filter((l) => /^wheelaudit: warning: hostile\/gone\/m\d+\.dat is listed in RECORD but missing from the wheel$/.test(l));
     expect(warned).toHaveLength(ENTRIES);
+    const check = runMeasured(['check', file]);
+    expect(errorLines(check.stderr), check.stderr.slice(-2000)).toEqual([]);
+    expect([0, 1]).toContain(check.code);
     const out = path.join(dir, 'out');
     const repair = runMeasured(['repair', file, '-w', out]);
     expect(errorLines(repair.stderr), repair.stderr.slice(-2000)).toEqual([]);
