@@ -10,7 +10,7 @@ import { libcFromExtensionName, platformsCompatible, type ElfPlatform } from './
 import type { ElfSummary } from './elf-summary.js';
 import { fnmatch } from './fnmatch.js';
 import { argLdPaths, parseLdPaths, systemLdPaths, type LdEnvironment, type LdPathSet, type PathContext } from './ld-paths.js';
-import type { LibraryFs } from './library-fs.js';
+import { displayPath, type LibraryFs } from './library-fs.js';
 import { basename, dirname, isSubdir, join, normpath } from './paths.js';
 
 export interface DynamicLibrary {
@@ -211,7 +211,7 @@ function walk(
     }
     const found = findLib(opts, sum.platform, soname, searchDirs);
     if (found !== undefined && excludedBy(opts, found.realpath)) {
-      opts.log('info', `Excluding ${found.realpath}`);
+      opts.log('info', `Excluding ${displayPath(found.realpath)}`);
       excluded.add(soname);
       continue;
     }

@@ -87,6 +87,24 @@ export class NonPlatformWheelError extends AnalyzeError {
   }
 }
 
+/** How many files of each kind a refusal names before it says "and N more". */
+const MIXED_LISTED = 5;
+
+/**
+ * A wheel is for one architecture and one libc: refuse one whose ELF files (those listed in
+ * RECORD) are for several, naming the files of each (`seen`: arch or libc -> entries).
+ */
+function refuseMixed(seen: ReadonlyMap<string, readonly string[]>, code: 'ANALYZE_MULTI_ARCH' | 'ANALYZE_LIBC', what: string): void {
+  if (seen.size < 2) return;
+  const groups = [...seen].map(([key, files]) => {
+    const more = files.length > MIXED_LISTED ? ` and ${files.length - MIXED_LISTED} more` : '';
+    return `${key}: ${files.slice(0, MIXED_LISTED).join(', ')}${more}`;
+  });
+  throw new AnalyzeError(code, `the wheel's ELF files are for several ${what} (${groups.join('; ')}); a wheel is for exactly one`, {
+    hint: 'build one wheel per architecture and libc',
+  });
+}
+
 function hasParentNamed(path: string, name: string): boolean {
   const parts = path.split('/');
   return parts.slice(0, -1).includes(name);
@@ -193,6 +211,14 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
   let policies: PolicySet | undefined;
   let platformWheel = false;
   const present = new Set(contents.entryNames);
+  // Every architecture and libc the wheel's ELF files are for: a wheel holds one of each.
+  const seenArch = new Map<string, string[]>();
+  const seenLibc = new Map<string, string[]>();
+  const seen = (m: Map<string, string[]>, key: string, path: string): void => {
+    const list = m.get(key);
+    if (list === undefined) m.set(key, [path]);
+    else list.push(path);
+  };
 
   for (const path of contents.recordPaths) {
     if (path.endsWith('.py')) continue;
@@ -208,6 +234,8 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
 
     const tree = lddtree(wheelFs.pathOf(path), lddOptions, path);
     const elfArch = tree.platform.baseArch;
+    if (elfArch !== undefined) seen(seenArch, elfArch, path);
+    if (tree.libc !== undefined) seen(seenLibc, tree.libc, path);
     if (elfArch === undefined) {
       invalidMachine.push(soName);
       log('warning', `ignoring: ${soName} with unknown architecture`);
@@ -261,6 +289,8 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
       `Invalid binary wheel, found the following shared library/libraries in purelib folder:\n\t${purelib.join('\n\t')}\nThe wheel has to be platlib compliant in order to be repaired by auditwheel.`,
     );
   }
+  refuseMixed(seenArch, 'ANALYZE_MULTI_ARCH', 'architectures');
+  refuseMixed(seenLibc, 'ANALYZE_LIBC', 'C libraries');
   if (!platformWheel || arch === undefined) throw new NonPlatformWheelError(arch, invalidMachine, logs);
 
   fixupNonPythonTrees(extTrees, nonpyTrees, log);

@@ -197,6 +197,7 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     is64: !['i686', 'armv7l'].includes(policies.arch),
     arch: policies.arch,
     strip: o.strip,
+    entries: outcome.wheel.contents.entryNames,
   });
   const plan = extendPlan(basePlan, report, extras, {
     libDir: basePlan.libDir,
