@@ -395,6 +395,11 @@ function sameName(local: Uint8Array, localFlags: number, central: CentralRecord,
 // ---------------------------------------------------------------------------------------------
 // Reading
 
+/**
+ * The WheelZip object: its methods are closures over the open file, the window and the entry
+ * map, which is why this factory is long (each method is short; splitting them out would only
+ * thread the same five values through every one).
+ */
 function makeWheelZip(fh: FileHandle, win: FileWindow, path: string, entries: readonly WheelEntry[], markClosed: () => void): WheelZip {
   const byName = new Map<string, WheelEntry>();
   for (const e of entries) byName.set(e.name, e);
