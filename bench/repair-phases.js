@@ -132,10 +132,10 @@ try {
       while (next < unchanged.length) {
         const e = unchanged[next++];
         const h = createHash('sha256');
-        for await (const chunk of await zip.openStream(e)) {
+        await zip.readChunks(e, (chunk) => {
           h.update(chunk);
           hashed += chunk.length;
-        }
+        });
         h.digest();
       }
     }),

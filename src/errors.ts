@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'WHEEL_LIMIT_EXCEEDED'
   | 'WHEEL_MISSING_ENTRY'
   | 'WHEEL_IO'
+  | 'WHEEL_ZIP_INCONSISTENT'
   // policy layer
   | 'POLICY_INVALID'
   | 'POLICY_NOT_FOUND'

@@ -36,8 +36,8 @@ export interface AuditOptions {
   readonly fromContents?: boolean;
   /** The libc to assume when neither the filename nor any ELF file says (the target's). */
   readonly fallbackLibc?: Libc | undefined;
-  /** Hash the ELF entries while they are read (repair reuses the digests for RECORD). */
-  readonly digests?: boolean;
+  /** Read the wheel for repair: refuse what installers refuse (instead of warning), keep entry digests. */
+  readonly forRepair?: boolean;
   /** Collect run-time load hints (dlopen strings, ctypes calls) while the wheel is read. */
   readonly runtimeLoads?: boolean;
   readonly customPolicies?: CustomPolicies | undefined;
@@ -45,7 +45,7 @@ export interface AuditOptions {
   readonly provided?: ReadonlyMap<string, string> | undefined;
   /** Change the wheel's contents before the analysis (repair --include adds libraries). */
   readonly amendContents?: ((contents: WheelContents) => WheelContents) | undefined;
-  /** Told as the wheel's ELF entries are read. */
+  /** Told as the wheel's entries are read. */
   readonly onProgress?: ProgressSink | undefined;
 }
 
@@ -97,11 +97,12 @@ export function filenameFacts(name: WheelName): FilenameFacts {
 }
 
 export async function auditWheel(path: string, options: AuditOptions): Promise<AuditOutcome> {
-  const loaded = await loadWheel(path, { digests: options.digests === true, runtimeLoads: options.runtimeLoads === true, onProgress: options.onProgress });
+  const loaded = await loadWheel(path, { forRepair: options.forRepair === true, runtimeLoads: options.runtimeLoads === true, onProgress: options.onProgress });
   const wheel = options.amendContents === undefined ? loaded : { ...loaded, contents: options.amendContents(loaded.contents) };
   const facts = filenameFacts(wheel.contents.name);
   // What the filename fails to say does not matter when the ELF files decide.
   const logs: LogRecord[] = options.fromContents === true ? [] : [...facts.logs];
+  for (const p of wheel.problems) logs.push({ level: 'warning', message: `${wheel.contents.name.filename}: ${p.message}` });
   const trustName = options.fromContents !== true;
   const libc = options.libc ?? (trustName ? facts.libc : undefined);
   const musl = options.musl ?? (libc === 'musl' ? muslPolicyOfWheel(wheel.contents.name) : undefined);
@@ -123,11 +124,12 @@ export async function auditWheel(path: string, options: AuditOptions): Promise<A
       provided: options.provided,
       fallbackLibc: options.fallbackLibc,
     });
-    logs.push(...report.logs);
+    // One at a time: a spread of many records (one per missing RECORD file) overflows the stack.
+    for (const r of report.logs) logs.push(r);
     return { kind: 'platform', report, wheel, logs };
   } catch (e) {
     if (e instanceof NonPlatformWheelError) {
-      logs.push(...e.logs);
+      for (const r of e.logs) logs.push(r);
       return { kind: 'non-platform', wheelName: wheel.contents.name.filename, pure: facts.pure, message: e.message, code: e.code, invalidMachine: e.invalidMachine, logs };
     }
     throw e;

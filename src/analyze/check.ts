@@ -183,7 +183,8 @@ export async function checkWheel(path: string, o: CheckOptions): Promise<WheelCh
       fallbackLibc: c.libc,
       musl: c.libc === 'musl' ? c.analysis : undefined,
     });
-    if (analyses.size === 0) logs.push(...outcome.logs);
+    // One at a time: a spread of many records (one per missing RECORD file) overflows the stack.
+    if (analyses.size === 0) for (const r of outcome.logs) logs.push(r);
     analyses.set(key, outcome);
   }
   const first = [...analyses.values()][0];

@@ -11,6 +11,7 @@ import { registerShow } from './commands/show.js';
 import { processContext, type CliContext } from './context.js';
 import { EXIT_BUG, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, reportError } from './exit.js';
 import { packageVersion } from './version.js';
+import { removeLiveTempFiles } from '../wheel/temp-files.js';
 
 export { packageVersion };
 
@@ -71,6 +72,13 @@ export async function run(argv: readonly string[], ctx: CliContext = processCont
     ctx.out(program.helpInformation());
     return EXIT_OK;
   }
+  // Interrupted (Ctrl-C, kill): remove the temporary files being written in -w, then die of
+  // the same signal (the listener is gone by then, so the default action applies).
+  const onSignal = (signal: NodeJS.Signals): void => {
+    removeLiveTempFiles();
+    process.kill(process.pid, signal);
+  };
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return code;
@@ -85,6 +93,8 @@ export async function run(argv: readonly string[], ctx: CliContext = processCont
       return EXIT_USAGE;
     }
     return reportError(ctx, e);
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   }
 }
 

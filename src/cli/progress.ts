@@ -50,7 +50,7 @@ export class ProgressLine {
 }
 
 function describe(p: Progress): string {
-  const what = p.phase === 'reading' ? 'ELF entries' : p.phase === 'patching' ? 'files' : 'entries';
+  const what = p.phase === 'patching' ? 'files' : 'entries';
   const bytes = p.totalBytes === undefined ? formatBytes(p.bytes) : `${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}`;
   return `${p.phase} ${p.done}/${p.total} ${what}, ${bytes}`;
 }

@@ -8,19 +8,18 @@ import type { LoadedWheel } from '../analyze/load-wheel.js';
 import { parseElf } from '../elf/index.js';
 import { stripElf } from '../elf/strip.js';
 import type { AuditReport, LogRecord } from '../analyze/report.js';
-import { describeError, InternalError, RepairError } from '../errors.js';
-import { parseWheelMetadata, serializeWheelMetadata, updateWheelTags } from '../wheel/metadata.js';
+import { describeError, InternalError, RepairError, WheelFormatError } from '../errors.js';
+import { MAX_WHEEL_FILE_SIZE, serializeWheelMetadata, updateWheelTags } from '../wheel/metadata.js';
 import { wheelPlatforms, withPlatformTags } from '../wheel/name.js';
 import { recordRowFor, serializeRecord, type RecordRow } from '../wheel/record.js';
 import { walkOrder } from '../wheel/walk-order.js';
-import { openWheelZip, type WheelEntry, type WheelZip } from '../wheel/zip-read.js';
+import { openWheelZip, type WheelEntry } from '../wheel/zip-read.js';
 import { deflateData, writeZip, type DeflatedData, type ZipWriteItem } from '../wheel/zip-write.js';
 import type { OwnerLookup } from './package-owner.js';
 import type { ElfPatcher } from './patcher.js';
 import type { GraftSource, RepairPlan } from './plan.js';
 import { withAbi3PythonTag, withPythonTag } from './abi3-retag.js';
 import { buildSbom } from './sbom.js';
-import { urlsafeB64NoPad } from '../util/hash.js';
 import type { ProgressSink } from '../util/progress.js';
 
 export interface ApplyOptions {
@@ -149,30 +148,6 @@ export function sameFile(a: string, b: string): boolean {
   }
 }
 
-async function hashEntry(zip: WheelZip, entry: WheelEntry): Promise<{ hash: string; size: number }> {
-  const stream = await zip.openStream(entry);
-  const h = createHash('sha256');
-  let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    h.update(chunk);
-    size += chunk.length;
-  }
-  return { hash: `sha256=${urlsafeB64NoPad(new Uint8Array(h.digest()))}`, size };
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, f: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await f(items[i] as T);
-    }
-  });
-  await Promise.all(workers);
-  return out;
-}
-
 export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: ApplyOptions): Promise<ApplyResult> {
   const logs: LogRecord[] = [];
   const info = (message: string): void => {
@@ -212,8 +187,9 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
       const same = tags.length === original.length && tags.every((t, i) => t === original[i]);
       info(same ? 'No filename tags change needed.' : `New filename tags: ${tags.join(', ')}`);
       filename = withPlatformTags(name, [...tags].sort());
-      if (wheelEntry === undefined) throw new RepairError('REPAIR_IO', `${name.filename}: ${wheelEntryName} is missing`);
-      const parsed = parseWheelMetadata(new TextDecoder().decode(await zip.readEntry(wheelEntry)));
+      // Read, size-checked and parsed while the wheel was loaded (a wheel without one is refused there).
+      const parsed = wheel.wheelFile;
+      if (parsed === undefined) throw new RepairError('REPAIR_IO', `${name.filename}: ${wheelEntryName} is missing`);
       const meta = o.abi3PythonTag === undefined ? parsed : withAbi3PythonTag(parsed, o.abi3PythonTag);
       const before = parsed.headers.filter(([n]) => n.toLowerCase() === 'tag').map(([, v]) => v);
       info(`Previous WHEEL info tags: ${before.join(', ')}`);
@@ -221,7 +197,12 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
       if (upd.changed || meta !== parsed) {
         if (notPurelib) info('Changed wheel type to Platlib');
         info(`New WHEEL info tags: ${upd.metadata.headers.filter(([n]) => n === 'Tag').map(([, v]) => v).join(', ')}`);
-        changed.set(wheelEntryName, small(new TextEncoder().encode(serializeWheelMetadata(upd.metadata)), fileMode(wheelEntry)));
+        const bytes = new TextEncoder().encode(serializeWheelMetadata(upd.metadata));
+        // The output must stay readable by wheelaudit itself (and anything with the same limit).
+        if (bytes.length > MAX_WHEEL_FILE_SIZE) {
+          throw new WheelFormatError('WHEEL_LIMIT_EXCEEDED', `${name.filename}: the retagged ${wheelEntryName} would be ${bytes.length} bytes, more than the ${MAX_WHEEL_FILE_SIZE} allowed for a WHEEL file`);
+        }
+        changed.set(wheelEntryName, small(bytes, fileMode(wheelEntry)));
       } else {
         info('No WHEEL info change needed.');
       }
@@ -300,12 +281,8 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
     const paths = new Set([...inputFiles.map((e) => e.name), ...changed.keys(), recordName]);
     const order = walkOrder([...paths], distInfo);
 
-    // ELF entries were hashed while the analysis read them; inflate only the others.
-    const unchanged = inputFiles.filter((e) => !changed.has(e.name));
-    const hashes = new Map<string, { hash: string; size: number }>(wheel.digests);
-    const toHash = unchanged.filter((e) => !hashes.has(e.name));
-    const hashed = await mapLimit(toHash, 4, (e) => hashEntry(zip, e));
-    toHash.forEach((e, i) => hashes.set(e.name, hashed[i] as { hash: string; size: number }));
+    // Every entry was hashed (and checked against RECORD) while the wheel was loaded.
+    const hashes = wheel.digests;
     const rows: RecordRow[] = [];
     for (const p of order) {
       if (p.endsWith('/')) continue;
@@ -314,7 +291,8 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
         const c = changed.get(p);
         if (c !== undefined) rows.push(c.row ?? recordRowFor(p, c.data ?? new Uint8Array(0)));
         else {
-          const h = hashes.get(p) as { hash: string; size: number };
+          const h = hashes.get(p);
+          if (h === undefined) throw new InternalError(`${name.filename}: entry ${p} was not hashed when the wheel was read`);
           rows.push({ path: p, hash: h.hash, size: String(h.size) });
         }
       }

@@ -2,7 +2,7 @@
 // analyse it with grafting allowed, refuse what cannot be repaired (too-recent symbols, UCS2,
 // blacklisted symbols, unsupported ISA, PyFPE), choose the tags, plan, and apply. Refusals
 // happen before anything is written; the output appears whole or not at all.
-import { copyFileSync, mkdirSync, realpathSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { mkdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { baselineArch, splitPlatformTag } from '../analyze/arch.js';
 import { auditWheel, filenameFacts, type FilenameFacts } from '../analyze/audit.js';
@@ -11,7 +11,7 @@ import type { LdEnvironment } from '../analyze/ld-paths.js';
 import type { LibraryFs } from '../analyze/library-fs.js';
 import type { AuditReport, LogRecord } from '../analyze/report.js';
 import { blockersFor, platformMismatch, type Blocker } from '../analyze/blockers.js';
-import { describeError, IoError, UsageError, RepairError, type ErrorCode } from '../errors.js';
+import { describeError, IoError, UsageError, type ErrorCode } from '../errors.js';
 import { normpath } from '../analyze/paths.js';
 import { parsePolicyName } from '../policy/load.js';
 import type { Libc, Policy } from '../policy/types.js';
@@ -23,6 +23,7 @@ import { RefusalError } from './refusal.js';
 import { summarizeRepair, type RepairSummary } from './summary.js';
 import type { ProgressSink } from '../util/progress.js';
 import { wheelNameOf } from '../analyze/load-wheel.js';
+import { copyFileAtomic } from '../wheel/temp-files.js';
 import type { Provider } from '../analyze/provider.js';
 import type { CustomPolicies } from '../policy/custom.js';
 import { afterAudit, extendPlan, prepareExtras } from './repair-extras.js';
@@ -107,18 +108,19 @@ function mismatch(name: string, plat: string, what: 'architecture' | 'libc', whe
  */
 export async function repairWheel(file: string, o: RepairOptions): Promise<RepairOutcome> {
   const logs: LogRecord[] = [];
-  const emit = (...rs: readonly LogRecord[]): void => {
+  // An array, not a rest parameter: spreading many records into a call overflows the stack.
+  const emit = (rs: readonly LogRecord[]): void => {
     for (const r of rs) {
       logs.push(r);
       o.onLog?.(r);
     }
   };
-  const info = (message: string): void => emit({ level: 'info', message });
+  const info = (message: string): void => emit([{ level: 'info', message }]);
   const wheelPath = path.resolve(o.cwd, file);
   const name = wheelNameOf(wheelPath);
   const plat = parsePlat(o.plat);
   const facts = filenameFacts(name);
-  emit(...facts.logs);
+  emit(facts.logs);
   checkRequest(name, facts, plat, o);
   const libc = facts.libc;
   info(`Repairing ${name.filename}`);
@@ -144,21 +146,19 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     cwd: o.cwd,
     root: o.root,
     hostFs: o.hostFs,
-    digests: true,
+    forRepair: true,
     customPolicies: o.customPolicies,
     provided: extras.provided,
     amendContents: extras.amendContents,
     onProgress: o.onProgress,
   });
   // The filename facts were logged already.
-  emit(...outcome.logs.slice(facts.logs.length));
+  emit(outcome.logs.slice(facts.logs.length));
   if (outcome.kind === 'non-platform') {
     if (facts.pure && o.allowPurePythonWheel) {
       info(outcome.message);
       const dest = path.join(o.wheelDir, name.filename);
-      if (!sameFile(dest, wheelPath)) {
-        copyAtomically(wheelPath, dest);
-      }
+      if (!sameFile(dest, wheelPath)) await copyFileAtomic(wheelPath, dest);
       return { kind: 'pure-copied', outputPath: dest, logs };
     }
     return { kind: 'non-platform', code: outcome.code, message: outcome.message, logs };
@@ -166,7 +166,7 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
 
   const report = outcome.report;
   const policies = report.policies;
-  emit(...unmatchedExcludes(report));
+  emit(unmatchedExcludes(report));
   const { target, platName } = chooseTarget(report, name.filename, plat, o.plat);
   const why = refusalReason(report, target);
   if (why !== undefined) throw refuse(file, platName, why, blockersFor(report, target, 'repair'));
@@ -178,7 +178,7 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
   }
 
   const after = await afterAudit(report, extras, { wheelPath, file, updateTags: o.updateTags, providers: o.providers ?? [] });
-  emit(...after.logs);
+  emit(after.logs);
 
   const graftPolicy = abis[0] as string;
   const toGraft = new Set<string>();
@@ -208,7 +208,7 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     arch: policies.arch,
     strip: o.strip,
   });
-  emit(...plan.logs);
+  emit(plan.logs);
   const res = await applyRepair(outcome.wheel, plan, {
     outDir: realpathSync(o.wheelDir),
     abis,
@@ -222,7 +222,7 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     abi3PythonTag: after.abi3PythonTag,
     onProgress: o.onProgress,
   });
-  emit(...res.logs);
+  emit(res.logs);
   // The caller prints the "Fixed-up wheel written to" line (CI scripts grep for it).
   const summary = summarizeRepair(report, plan, graftPolicy, (p) => statSync(p).size);
   return { kind: 'written', outputPath: res.outputPath, summary, logs };
@@ -320,21 +320,3 @@ function prepareOutputDir(dir: string): void {
   }
 }
 
-/** Copy keeping the mtime, through a temporary name, as `shutil.copy2` would but atomically. */
-function copyAtomically(from: string, to: string): void {
-  const tmp = path.join(path.dirname(to), `.${path.basename(to)}.${process.pid}.tmp`);
-  copyFileSync(from, tmp);
-  const st = statSync(from);
-  utimesSync(tmp, st.atime, st.mtime);
-  // renameSync is atomic within one file system.
-  renameAtomic(tmp, to);
-}
-
-function renameAtomic(tmp: string, to: string): void {
-  try {
-    renameSync(tmp, to);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new RepairError('REPAIR_IO', `cannot write ${to}: ${describeError(e)}`, { cause: e });
-  }
-}

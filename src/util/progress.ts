@@ -2,7 +2,7 @@
 // (or not) by the CLI: the library never decides whether anyone is watching.
 
 export interface Progress {
-  /** reading: inflating the wheel's ELF entries; patching: editing ELF files; writing: the output zip. */
+  /** reading: inflating (and checking) the wheel's entries; patching: editing ELF files; writing: the output zip. */
   readonly phase: 'reading' | 'patching' | 'writing';
   /** Entries (or files) done so far, of `total`. */
   readonly done: number;

@@ -3,6 +3,12 @@
 // continuation. The tag rewrite follows auditwheel's add_platforms rule (spec §6.11).
 import { WheelFormatError } from '../errors.js';
 
+/**
+ * The largest WHEEL file read: real ones are a few hundred bytes; a few MiB leaves room for
+ * any number of genuine tags while a decompression bomb stops here.
+ */
+export const MAX_WHEEL_FILE_SIZE = 4 * 1024 * 1024;
+
 /** WHEEL headers in file order. `body` holds any text after the blank line (normally none). */
 export interface WheelMetadata {
   readonly headers: readonly (readonly [string, string])[];
@@ -70,8 +76,11 @@ export function rootIsPurelib(m: WheelMetadata): boolean | undefined {
   return header === undefined ? undefined : header[1].trim().toLowerCase() === 'true';
 }
 
-function unique(items: readonly string[]): string[] {
-  return [...new Set(items)];
+/** A tag's `<python>-<abi>` prefix (its first two dash-separated parts) and the platform after it. */
+function splitTag(tag: string): { tag: string; pyc: string; platform: string | undefined } {
+  const first = tag.indexOf('-');
+  const second = first < 0 ? -1 : tag.indexOf('-', first + 1);
+  return second < 0 ? { tag, pyc: tag, platform: undefined } : { tag, pyc: tag.slice(0, second), platform: tag.slice(second + 1) };
 }
 
 /**
@@ -91,11 +100,21 @@ export function updateWheelTags(
   notPurelib: boolean,
 ): { metadata: WheelMetadata; changed: boolean } {
   const current = wheelTags(m);
-  const pyc = unique(current.map((t) => t.split('-').slice(0, 2).join('-')));
-  const wanted = pyc.flatMap((p) => abis.map((a) => `${p}-${a}`));
-  const added = wanted.filter((t) => !current.includes(t));
-  const unwanted = new Set(pyc.flatMap((p) => remove.map((r) => `${p}-${r}`)));
-  const updated = [...current.filter((t) => !unwanted.has(t)), ...added];
+  // Each tag split once into its `<python>-<abi>` prefix and the platform after it, and looked
+  // up by those parts: a WHEEL with many Tag lines must not make this quadratic (nor build a
+  // new string per lookup).
+  const split = current.map(splitTag);
+  const platformsOf = new Map<string, Set<string>>();
+  for (const { pyc, platform } of split) {
+    let set = platformsOf.get(pyc);
+    if (set === undefined) platformsOf.set(pyc, (set = new Set()));
+    if (platform !== undefined) set.add(platform);
+  }
+  const added: string[] = [];
+  for (const [pyc, platforms] of platformsOf) for (const a of abis) if (!platforms.has(a)) added.push(`${pyc}-${a}`);
+  const removed = new Set(remove);
+  const updated = split.filter(({ platform }) => platform === undefined || !removed.has(platform)).map(({ tag }) => tag);
+  for (const t of added) updated.push(t);
 
   const same = updated.length === current.length && updated.every((t, k) => t === current[k]);
   if (same) return { metadata: m, changed: false };

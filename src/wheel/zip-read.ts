@@ -1,15 +1,36 @@
-// Read-only access to a wheel's zip archive on top of yauzl (the only file that imports it).
-// Nothing is extracted to disk. Refuses unsafe entry names (absolute, `..`, backslash, NUL,
-// non-normalized), duplicate names, and archives beyond the named size and count limits.
-import { stat } from 'node:fs/promises';
-import { constants as bufferConstants } from 'node:buffer';
-import { PassThrough, Transform } from 'node:stream';
-import type { Readable, TransformCallback } from 'node:stream';
-import { crc32 } from 'node:zlib';
-import yauzl from 'yauzl';
-import type { Entry, ZipFile, ZipFileOptions } from 'yauzl';
-import { describeError, InternalError, IoError, WheelFormatError, isWheelauditError } from '../errors.js';
-import type { WheelauditError } from '../errors.js';
+// Read-only access to a wheel's zip archive, seeing exactly the entries Python's zipfile (and so
+// pip) sees, or refusing the archive. Opening reads the end records and the whole central
+// directory in one read each, then checks every local header in file order through one window;
+// nothing is extracted to disk. Refused: unsafe or duplicate names, encrypted entries, methods
+// other than stored and deflate, local headers that disagree with the central directory,
+// overlapping entries, and archives beyond the named size, count and inflation-ratio limits.
+import { open, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { InternalError, IoError, WheelFormatError } from '../errors.js';
+import { fileWindow, WINDOW_BYTES, type FileWindow } from './file-window.js';
+import { checkDirectoryPlacement, END_SEARCH_BYTES, findEndRecord, parseCentralDirectory, parseEndRecords, type CentralRecord } from './zip-directory.js';
+import { headPrefixLength, inflateChunks, inflateHead, inflateWhole } from './zip-inflate.js';
+import {
+  FLAG_DATA_DESCRIPTOR,
+  FLAG_ENCRYPTED,
+  FLAG_ENCRYPTED_DIRECTORY,
+  FLAG_PATCHED,
+  FLAG_STRONG_ENCRYPTION,
+  FLAG_UTF8,
+  LOCAL,
+  MAX32,
+  METHOD_DEFLATE,
+  METHOD_STORED,
+  SIG_LOCAL,
+  VERSION_MAX_READ,
+  detail,
+  errnoCode,
+  hex32,
+  showBytes,
+  showName,
+  showSize,
+} from './zip-format.js';
+import { checkEntryName, checkNameConflicts, decodeEntryName } from './zip-names.js';
 
 /** One central-directory record, with the raw header fields a writer needs to copy it. */
 export interface WheelEntry {
@@ -19,7 +40,7 @@ export interface WheelEntry {
   readonly compressedSize: number;
   readonly uncompressedSize: number;
   readonly crc32: number;
-  /** 0 = stored, 8 = deflate; anything else cannot be decoded here. */
+  /** 0 = stored, 8 = deflate: the only methods an open archive holds. */
   readonly compressionMethod: number;
   /** Unix `st_mode` from the high 16 bits of the external attributes; 0 when none was recorded. */
   readonly mode: number;
@@ -31,9 +52,11 @@ export interface WheelEntry {
   /** MS-DOS time field, as stored. */
   readonly lastModTime: number;
   readonly relativeOffsetOfLocalHeader: number;
+  /** Offset of the entry's stored data, just after its local header. */
+  readonly dataOffset: number;
 }
 
-/** Caps applied while listing and reading; each one is thrown as `WHEEL_LIMIT_EXCEEDED`. */
+/** Caps applied while opening; each one is thrown as `WHEEL_LIMIT_EXCEEDED`. */
 export interface ZipLimits {
   /** Most central-directory records accepted. */
   maxEntries: number;
@@ -41,21 +64,55 @@ export interface ZipLimits {
   maxEntrySize: number;
   /** Largest sum of declared uncompressed sizes, in bytes. */
   maxTotalSize: number;
+  /** Most an entry over `ratioFreeEntrySize` (or the archive over `ratioFreeTotalSize`) may inflate, per stored byte. */
+  maxRatio: number;
+  /** Entries up to this declared size may inflate at any ratio deflate allows (at most about 1032:1). */
+  ratioFreeEntrySize: number;
+  /** Archives up to this total declared size may inflate at any ratio. */
+  ratioFreeTotalSize: number;
 }
 
-const GiB = 1024 * 1024 * 1024;
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
 /** Far above any real wheel (large ML wheels have tens of thousands of files). */
 export const MAX_ZIP_ENTRIES = 200_000;
 /** 4 GiB: the zip32 ceiling, and about the largest single allocation Node 20 allows. */
 export const MAX_ZIP_ENTRY_SIZE = 4 * GiB;
 /** 16 GiB unpacked in total. */
 export const MAX_ZIP_TOTAL_SIZE = 16 * GiB;
+/**
+ * Shared libraries deflate 2-4x (the largest on Debian 12: libLLVM 3.3x), and small ones with
+ * tables or padding up to about 11x; deflate itself cannot exceed about 1032x, which runs of
+ * zeros reach. 100x is far above any real library and far below a bomb.
+ */
+export const MAX_INFLATE_RATIO = 100;
+/** Small entries are exempt from the ratio cap: a padded 2 MiB library may well exceed it. */
+export const RATIO_FREE_ENTRY_SIZE = 32 * MiB;
+/** An archive inflating to at most this much in total is exempt from the ratio cap. */
+export const RATIO_FREE_TOTAL_SIZE = 1 * GiB;
 
 export const DEFAULT_ZIP_LIMITS: ZipLimits = Object.freeze({
   maxEntries: MAX_ZIP_ENTRIES,
   maxEntrySize: MAX_ZIP_ENTRY_SIZE,
   maxTotalSize: MAX_ZIP_TOTAL_SIZE,
+  maxRatio: MAX_INFLATE_RATIO,
+  ratioFreeEntrySize: RATIO_FREE_ENTRY_SIZE,
+  ratioFreeTotalSize: RATIO_FREE_TOTAL_SIZE,
 });
+
+/** Entries this small (raw and inflated) are read and inflated in one synchronous step. */
+const SMALL_RAW = 4 * MiB;
+const SMALL_OUT = 16 * MiB;
+
+/** Options for reading one entry whole. */
+export interface ReadOptions {
+  /** Refuse (`WHEEL_LIMIT_EXCEEDED`) an entry declaring more bytes than this, before inflating. */
+  readonly maxSize?: number;
+  /** What the limit is for, in its message (e.g. "a WHEEL file"). */
+  readonly limitFor?: string;
+  /** Inflate into this buffer when it is large enough (the result is then a view of it). */
+  readonly into?: Uint8Array;
+}
 
 /** An open wheel archive. Entries are listed once, at open time, in central-directory order. */
 export interface WheelZip {
@@ -64,117 +121,89 @@ export interface WheelZip {
   /** The entry with exactly this name (directories end with '/'), if any. */
   entry(name: string): WheelEntry | undefined;
   /** The whole inflated content, checked against the declared size and CRC-32. */
-  readEntry(entry: WheelEntry): Promise<Uint8Array>;
+  readEntry(entry: WheelEntry, options?: ReadOptions): Promise<Uint8Array>;
   /**
-   * Like readEntry, but inflates into `scratch` when it is large enough (returning a view of
-   * it), so a caller reading many large entries one at a time reuses one buffer.
+   * The inflated content in chunks, checked against the declared size and CRC-32 once the last
+   * chunk has been handed over (a failure then rejects the returned promise). Chunks are never
+   * overwritten by later reads.
    */
-  readEntryInto(entry: WheelEntry, scratch: Uint8Array | undefined): Promise<Uint8Array>;
+  readChunks(entry: WheelEntry, onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void>;
+  /**
+   * The verified content of every entry in `entries`, visited in file order: a small entry whole,
+   * in one call at offset 0; a large one in chunks at increasing offsets. Small entries are
+   * inflated synchronously from raw bytes read a window at a time, so a wheel of 100,000 small
+   * files costs little more than its bytes. Rejects with the first failure (size, CRC-32, I/O),
+   * which may come after an entry's last chunk was visited.
+   */
+  scan(entries: readonly WheelEntry[], visit: (entry: WheelEntry, chunk: Uint8Array, offset: number) => void | Promise<void>): Promise<void>;
   /** At most the first `n` inflated bytes; inflates only as much as needed (no CRC check). */
   readHead(entry: WheelEntry, n: number): Promise<Uint8Array>;
-  /** The inflated content as a stream; it fails with a `WheelauditError` on a size or CRC mismatch. */
-  openStream(entry: WheelEntry): Promise<NodeJS.ReadableStream>;
-  /** The bytes exactly as stored (still compressed), for copying an entry without recompressing. */
-  openRawStream(entry: WheelEntry): Promise<NodeJS.ReadableStream>;
-  /** Releases the file descriptor; streams still open are destroyed first. Idempotent. */
+  /** The bytes exactly as stored (still compressed), in file order, for copying an entry as is. */
+  rawChunks(entry: WheelEntry): AsyncIterable<Uint8Array>;
+  /** Releases the file descriptor; reads still running fail with `WHEEL_IO`. Idempotent. */
   close(): Promise<void>;
 }
 
-// General-purpose flag bits (APPNOTE 4.4.4).
-const FLAG_ENCRYPTED = 0x0001;
-const FLAG_UTF8 = 0x0800;
-// Extra field ids (APPNOTE 4.6).
-const EXTRA_UNICODE_PATH = 0x7075;
-const METHOD_STORED = 0;
-const METHOD_DEFLATE = 8;
-
 /**
- * Open a wheel (zip) file and list its entries, validating every name and the size limits.
+ * Open a wheel (zip) file and list its entries, checking the archive's structure, every name,
+ * every local header and the limits.
  * @throws IoError when the path is missing or not a regular file.
- * @throws WheelFormatError `WHEEL_NOT_ZIP`, `WHEEL_UNSAFE_PATH`, `WHEEL_LIMIT_EXCEEDED`.
+ * @throws WheelFormatError `WHEEL_NOT_ZIP`, `WHEEL_ZIP_INCONSISTENT`, `WHEEL_UNSAFE_PATH`,
+ *   `WHEEL_LIMIT_EXCEEDED`, `WHEEL_IO`.
  */
 export async function openWheelZip(path: string, limits: Partial<ZipLimits> = {}): Promise<WheelZip> {
   const lim: ZipLimits = { ...DEFAULT_ZIP_LIMITS, ...limits };
   await assertRegularFile(path);
-
-  const zf = await new Promise<ZipFile>((resolve, reject) => {
-    try {
-      yauzl.open(
-        path,
-        {
-          lazyEntries: true,
-          autoClose: false,
-          // Names are decoded and validated below, so that every refusal carries our code.
-          decodeStrings: false,
-          strictFileNames: true,
-          validateEntrySizes: true,
-        },
-        (err, zipfile) => {
-          if (err !== null) reject(openError(path, err));
-          else resolve(zipfile);
-        },
-      );
-    } catch (err) {
-      reject(openError(path, err));
-    }
-  });
-  // yauzl reports late failures (e.g. closing the descriptor) as 'error' events; with no
-  // listener Node would throw them. Errors that matter are seen through callbacks and streams.
-  zf.on('error', () => undefined);
-
+  let fh: FileHandle;
   try {
-    if (zf.entryCount > lim.maxEntries) {
-      throw new WheelFormatError(
-        'WHEEL_LIMIT_EXCEEDED',
-        `zip file ${path} declares ${zf.entryCount} entries, more than the limit of ${lim.maxEntries}`,
-      );
-    }
-    const listed = await listEntries(zf, path, lim);
-    checkNameConflicts(listed.map((l) => l.entry));
-    return makeWheelZip(zf, path, lim, listed);
+    fh = await open(path, 'r');
   } catch (err) {
-    await closeZipFile(zf);
+    throw ioError(path, err);
+  }
+  let closed = false;
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new IoError(`cannot access ${path}: not a regular file, expected a wheel file`);
+    const win = fileWindow(fh, st.size, path, () => closed);
+    const { records, cd, cdOffset } = await readCentralDirectory(win, path, lim);
+    const entries = records.map((r) => toWheelEntry(r, cd, path));
+    await locateData(win, records, cd, entries, cdOffset, path);
+    checkLimits(entries, st.size, lim, path);
+    checkNameConflicts(entries.map((e) => e.name), path);
+    return makeWheelZip(fh, win, path, entries, () => {
+      closed = true;
+    });
+  } catch (err) {
+    closed = true;
+    await fh.close().catch(() => undefined);
     throw err;
   }
 }
 
-/** Close a yauzl ZipFile and wait until its file descriptor has been released. */
-function closeZipFile(zf: ZipFile): Promise<void> {
-  if (!zf.isOpen) return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    zf.once('close', () => resolve());
-    zf.close();
-  });
-}
-
 /**
- * The single top-level `*.dist-info` directory, derived from entry names (directory entries are
- * often absent), without a trailing '/'.
+ * The single top-level `*.dist-info` directory, without a trailing '/'. Every top-level name
+ * ending in `.dist-info` counts, as pip counts them (a hidden one, or a file so named, too).
+ * `where` (the archive) prefixes the error message.
  * @throws WheelFormatError `WHEEL_NO_DIST_INFO` when there are none or several.
  */
-export function findDistInfo(entries: readonly { readonly name: string }[]): string {
+export function findDistInfo(entries: readonly { readonly name: string }[], where?: string): string {
   const found = new Set<string>();
   for (const { name } of entries) {
     const slash = name.indexOf('/');
-    if (slash <= 0) continue;
-    const top = name.slice(0, slash);
-    // Like a shell glob `*.dist-info`, hidden names do not count.
-    if (top.endsWith('.dist-info') && !top.startsWith('.')) found.add(top);
+    const top = slash < 0 ? name : name.slice(0, slash);
+    if (top.endsWith('.dist-info')) found.add(top);
   }
   const dirs = [...found].sort();
   const [only] = dirs;
   if (dirs.length !== 1 || only === undefined) {
     const list = dirs.length > 0 ? ` (${dirs.map(showName).join(', ')})` : '';
-    throw new WheelFormatError(
-      'WHEEL_NO_DIST_INFO',
-      `should be exactly one *.dist-info directory, found ${dirs.length}${list}`,
-    );
+    throw new WheelFormatError('WHEEL_NO_DIST_INFO', `${where === undefined ? '' : `${where}: `}should be exactly one *.dist-info directory, found ${dirs.length}${list}`);
   }
   return only;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Opening and listing
+// Opening
 
 async function assertRegularFile(path: string): Promise<void> {
   let isFile: boolean;
@@ -190,426 +219,298 @@ async function assertRegularFile(path: string): Promise<void> {
   if (!isFile) throw new IoError(`cannot access ${path}: not a regular file, expected a wheel file`);
 }
 
-interface Listed {
-  readonly entry: WheelEntry;
-  readonly raw: Entry;
+/** The end records (one read of the file's tail), then the whole central directory (one read). */
+async function readCentralDirectory(win: FileWindow, path: string, lim: ZipLimits): Promise<{ records: CentralRecord[]; cd: Buffer; cdOffset: number }> {
+  const tailLength = Math.min(win.size, END_SEARCH_BYTES);
+  const tail = await win.read(win.size - tailLength, tailLength);
+  const eocd = findEndRecord(tail, win.size, path);
+  const end = parseEndRecords(tail, win.size, eocd, path);
+  if (end.declaredCount > lim.maxEntries) {
+    throw new WheelFormatError('WHEEL_LIMIT_EXCEEDED', `zip file ${path} declares ${end.declaredCount} entries, more than the limit of ${lim.maxEntries}`);
+  }
+  checkDirectoryPlacement(end, path);
+  const bytes = await win.read(end.cdOffset, end.cdSize, end.cdSize);
+  const cd = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { records: parseCentralDirectory(cd, end, lim.maxEntries, path), cd, cdOffset: end.cdOffset };
 }
 
-function listEntries(zf: ZipFile, path: string, lim: ZipLimits): Promise<Listed[]> {
-  return new Promise<Listed[]>((resolve, reject) => {
-    const out: Listed[] = [];
-    let total = 0;
-    let settled = false;
-    const finish = (err: Error | undefined): void => {
-      if (settled) return;
-      settled = true;
-      zf.removeListener('entry', onEntry);
-      zf.removeListener('end', onEnd);
-      zf.removeListener('error', onError);
-      if (err === undefined) resolve(out);
-      else reject(err);
-    };
-    const onEntry = (raw: Entry): void => {
-      try {
-        const entry = toWheelEntry(raw);
-        if (entry.uncompressedSize > lim.maxEntrySize) {
-          throw new WheelFormatError(
-            'WHEEL_LIMIT_EXCEEDED',
-            `entry ${showName(entry.name)}: declared size ${entry.uncompressedSize} bytes exceeds the limit of ${lim.maxEntrySize}`,
-          );
-        }
-        total += entry.uncompressedSize;
-        if (total > lim.maxTotalSize) {
-          throw new WheelFormatError(
-            'WHEEL_LIMIT_EXCEEDED',
-            `zip file ${path}: total declared size exceeds the limit of ${lim.maxTotalSize} bytes (reached ${total} at entry ${showName(entry.name)})`,
-          );
-        }
-        out.push({ entry, raw });
-      } catch (err) {
-        finish(asWheelauditError(err, () => notZip(path, err)));
-        return;
-      }
-      zf.readEntry();
-    };
-    const onEnd = (): void => finish(undefined);
-    const onError = (err: unknown): void => finish(notZip(path, err));
-    zf.on('entry', onEntry);
-    zf.on('end', onEnd);
-    zf.on('error', onError);
-    zf.readEntry();
-  });
-}
+/** Flags that mean the data cannot be read as plain stored or deflated bytes. */
+const UNREADABLE_FLAGS: readonly (readonly [number, string])[] = [
+  [FLAG_ENCRYPTED, 'encrypted, expected plain data'],
+  [FLAG_STRONG_ENCRYPTION, 'strongly encrypted, expected plain data'],
+  [FLAG_ENCRYPTED_DIRECTORY, 'flags an encrypted central directory, expected plain data'],
+  [FLAG_PATCHED, 'holds compressed patch data (flag bit 5), expected plain data'],
+];
 
-function toWheelEntry(raw: Entry): WheelEntry {
-  const name = decodeEntryName(raw);
-  const why = unsafeNameReason(name);
-  if (why !== undefined) {
-    throw new WheelFormatError('WHEEL_UNSAFE_PATH', `entry ${showName(name)}: ${why}`);
+/** A WheelEntry while the archive is opened: its data offset is filled in by locateData. */
+type OpenEntry = { -readonly [K in keyof WheelEntry]: WheelEntry[K] };
+
+/** Decode and check one record (name, flags, method, version); sizes are checked later. */
+function toWheelEntry(r: CentralRecord, cd: Buffer, path: string): OpenEntry {
+  const name = decodeEntryName(cd, r.nameStart, r.nameStart + r.nameLength, r.flags, r.unicodePath, path);
+  checkEntryName(name, path);
+  const fail = (why: string): WheelFormatError => new WheelFormatError('WHEEL_NOT_ZIP', `${path}: entry ${showName(name)}: ${why}`);
+  for (const [bit, why] of UNREADABLE_FLAGS) if ((r.flags & bit) !== 0) throw fail(why);
+  if (r.method !== METHOD_STORED && r.method !== METHOD_DEFLATE) {
+    throw fail(`unsupported compression method ${r.method}, expected 0 (stored) or 8 (deflate)`);
   }
-  for (const [field, value] of [
-    ['compressed size', raw.compressedSize],
-    ['uncompressed size', raw.uncompressedSize],
-    ['local header offset', raw.relativeOffsetOfLocalHeader],
-  ] as const) {
-    if (!Number.isSafeInteger(value) || value < 0) {
-      throw new WheelFormatError('WHEEL_NOT_ZIP', `entry ${showName(name)}: ${field} ${value} is not a usable byte count`);
-    }
+  if ((r.versionNeeded & 0xff) > VERSION_MAX_READ) {
+    throw fail(`needs zip version ${(r.versionNeeded & 0xff) / 10} to extract, newer than ${VERSION_MAX_READ / 10}`);
   }
-  const external = raw.externalFileAttributes >>> 0;
-  return Object.freeze({
+  if (r.method === METHOD_STORED && r.compressedSize !== r.uncompressedSize) {
+    throw fail(`stored with ${r.compressedSize} bytes of data but an uncompressed size of ${r.uncompressedSize}`);
+  }
+  const isDirectory = name.endsWith('/');
+  if (isDirectory && r.uncompressedSize !== 0) {
+    throw new WheelFormatError('WHEEL_ZIP_INCONSISTENT', `${path}: entry ${showName(name)}: a directory entry holding ${r.uncompressedSize} bytes of data`);
+  }
+  const external = r.externalAttributes >>> 0;
+  return {
     name,
-    isDirectory: name.endsWith('/'),
-    compressedSize: raw.compressedSize,
-    uncompressedSize: raw.uncompressedSize,
-    crc32: raw.crc32 >>> 0,
-    compressionMethod: raw.compressionMethod,
+    isDirectory,
+    compressedSize: r.compressedSize,
+    uncompressedSize: r.uncompressedSize,
+    crc32: r.crc32 >>> 0,
+    compressionMethod: r.method,
     mode: external >>> 16,
     externalFileAttributes: external,
-    versionMadeBy: raw.versionMadeBy,
-    generalPurposeBitFlag: raw.generalPurposeBitFlag,
-    lastModDate: raw.lastModFileDate,
-    lastModTime: raw.lastModFileTime,
-    relativeOffsetOfLocalHeader: raw.relativeOffsetOfLocalHeader,
-  });
+    versionMadeBy: r.versionMadeBy,
+    generalPurposeBitFlag: r.flags,
+    lastModDate: r.date,
+    lastModTime: r.time,
+    relativeOffsetOfLocalHeader: r.localHeaderOffset,
+    dataOffset: -1,
+  };
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-// Code page 437, bytes 0x80-0xFF. Bytes below 0x80 decode as ASCII, as Python's codec does.
-const CP437_HIGH =
-  'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
-
-function decodeCp437(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += b < 0x80 ? String.fromCharCode(b) : (CP437_HIGH[b - 0x80] ?? '');
-  return s;
-}
-
-/**
- * The entry name: the Info-ZIP Unicode Path extra field when present and matching the raw
- * name's CRC, else UTF-8 when general-purpose bit 11 is set, else code page 437.
- */
-function decodeEntryName(raw: Entry): string {
-  const bytes = rawFileName(raw);
-  for (const field of raw.extraFields) {
-    // 0x7075: version (1 byte) = 1, CRC-32 of the raw name (4 bytes), UTF-8 name.
-    if (field.id !== EXTRA_UNICODE_PATH || field.data.length < 6 || field.data[0] !== 1) continue;
-    if (field.data.readUInt32LE(1) !== crc32(bytes)) continue;
-    return decodeUtf8Name(field.data.subarray(5), bytes);
+/** Declared sizes against the per-entry, total and ratio caps (before anything is inflated). */
+function checkLimits(entries: readonly WheelEntry[], fileSize: number, lim: ZipLimits, path: string): void {
+  let total = 0;
+  for (const e of entries) {
+    const n = e.uncompressedSize;
+    if (n > lim.maxEntrySize) {
+      throw new WheelFormatError('WHEEL_LIMIT_EXCEEDED', `${path}: entry ${showName(e.name)}: declared size ${n} bytes exceeds the limit of ${lim.maxEntrySize}`);
+    }
+    if (n > lim.ratioFreeEntrySize && n > lim.maxRatio * e.compressedSize) {
+      throw new WheelFormatError(
+        'WHEEL_LIMIT_EXCEEDED',
+        `${path}: entry ${showName(e.name)}: declares ${showSize(n)} from ${showSize(e.compressedSize)} of stored data (${Math.round(n / Math.max(1, e.compressedSize))}:1); entries over ${showSize(lim.ratioFreeEntrySize)} may inflate at most ${lim.maxRatio}:1`,
+      );
+    }
+    total += n;
+    if (total > lim.maxTotalSize) {
+      throw new WheelFormatError(
+        'WHEEL_LIMIT_EXCEEDED',
+        `zip file ${path}: total declared size exceeds the limit of ${lim.maxTotalSize} bytes (reached ${total} at entry ${showName(e.name)})`,
+      );
+    }
   }
-  if ((raw.generalPurposeBitFlag & FLAG_UTF8) !== 0) return decodeUtf8Name(bytes, bytes);
-  return decodeCp437(bytes);
-}
-
-function decodeUtf8Name(bytes: Uint8Array, rawBytes: Uint8Array): string {
-  try {
-    return utf8.decode(bytes);
-  } catch (err) {
+  if (total > lim.ratioFreeTotalSize && total > lim.maxRatio * fileSize) {
     throw new WheelFormatError(
-      'WHEEL_UNSAFE_PATH',
-      `entry ${showBytes(rawBytes)}: name is flagged UTF-8 but is not valid UTF-8`,
-      { cause: err },
+      'WHEEL_LIMIT_EXCEEDED',
+      `zip file ${path}: entries declare ${showSize(total)} in total from a ${showSize(fileSize)} file; archives over ${showSize(lim.ratioFreeTotalSize)} may inflate at most ${lim.maxRatio}:1`,
     );
   }
 }
 
-// With `decodeStrings: false`, yauzl 3 leaves the name bytes on `fileNameRaw` (and the
-// untyped `fileName`); @types/yauzl 2.10 does not describe either, so narrow by hand.
-function rawFileName(raw: Entry): Uint8Array {
-  const value: unknown = Reflect.get(raw, 'fileNameRaw');
-  if (value instanceof Uint8Array) return value;
-  throw new InternalError('yauzl entry has no fileNameRaw buffer (decodeStrings: false expected)');
-}
-
-/** Why a decoded entry name is refused, or undefined when it is safe. */
-function unsafeNameReason(name: string): string | undefined {
-  if (name === '') return 'empty name';
-  if (name.includes('\0')) return 'name contains a NUL byte';
-  if (name.includes('\\')) return "name contains a backslash, expected '/' separators";
-  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) {
-    return 'absolute path, expected a path relative to the wheel root';
-  }
-  const body = name.endsWith('/') ? name.slice(0, -1) : name;
-  const parts = body.split('/');
-  if (parts.includes('..')) return 'path escapes the wheel';
-  if (parts.some((p) => p === '' || p === '.')) return "path is not normalized (empty or '.' component)";
-  return undefined;
-}
-
-/** Exact duplicates, a file and a directory with the same path, and a file used as a parent. */
-function checkNameConflicts(entries: readonly WheelEntry[]): void {
-  const seen = new Map<string, number>();
-  const files = new Set<string>();
-  entries.forEach((e, i) => {
-    const path = e.isDirectory ? e.name.slice(0, -1) : e.name;
-    const first = seen.get(path);
-    if (first !== undefined) {
+/**
+ * Read every local header, in file order, through the window: each must repeat its central
+ * record (name, method, CRC and sizes unless a data descriptor follows), and each entry's data
+ * must end before the next local header (or the central directory) begins, as Python's zipfile
+ * checks when it opens an entry. Sets each entry's data offset.
+ */
+async function locateData(win: FileWindow, records: readonly CentralRecord[], cd: Buffer, entries: OpenEntry[], cdOffset: number, path: string): Promise<void> {
+  const offsets = Float64Array.from(entries, (e) => e.relativeOffsetOfLocalHeader);
+  const order = Uint32Array.from(entries.keys());
+  // Writers put the records in file order; sort only when one did not.
+  let sorted = true;
+  for (let i = 1; i < offsets.length && sorted; i++) sorted = (offsets[i - 1] ?? 0) < (offsets[i] ?? 0);
+  if (!sorted) order.sort((a, b) => (offsets[a] ?? 0) - (offsets[b] ?? 0) || a - b);
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k] ?? 0;
+    const e = entries[i] as OpenEntry;
+    const next = order[k + 1];
+    const limit = next === undefined ? cdOffset : (offsets[next] ?? cdOffset);
+    e.dataOffset = await readLocalHeader(win, e, records[i] as CentralRecord, cd, limit, path);
+    if (e.dataOffset + e.compressedSize > limit) {
+      const other = next === undefined ? 'the central directory' : `the local header of entry ${showName(entries[next]?.name ?? '')}`;
       throw new WheelFormatError(
-        'WHEEL_UNSAFE_PATH',
-        `entry ${showName(e.name)}: duplicate name (central directory records ${first + 1} and ${i + 1})`,
+        'WHEEL_ZIP_INCONSISTENT',
+        `${path}: entry ${showName(e.name)}: its data (${e.compressedSize} bytes at offset ${e.dataOffset}) overlaps ${other} at offset ${limit}`,
       );
     }
-    seen.set(path, i);
-    if (!e.isDirectory) files.add(path);
-  });
-  for (const e of entries) {
-    const parts = e.name.split('/');
-    for (let k = 1; k < parts.length; k++) {
-      const parent = parts.slice(0, k).join('/');
-      if (parent !== '' && files.has(parent)) {
-        throw new WheelFormatError(
-          'WHEEL_UNSAFE_PATH',
-          `entry ${showName(e.name)}: parent ${showName(parent)} is a file entry, expected a directory`,
-        );
-      }
-    }
   }
+}
+
+/** Check one local header against its central record; returns where the entry's data begins. */
+async function readLocalHeader(win: FileWindow, e: WheelEntry, central: CentralRecord, cd: Buffer, nextHeader: number, path: string): Promise<number> {
+  const at = e.relativeOffsetOfLocalHeader;
+  const where = (): string => `${path}: entry ${showName(e.name)}`;
+  if (at + LOCAL.SIZE > win.size) {
+    throw new WheelFormatError('WHEEL_NOT_ZIP', `${where()}: local header offset ${at} lies past the end of the file (size ${win.size})`);
+  }
+  // Read on to the next header when it is near (small entries), else just past this one.
+  const readahead = nextHeader - at <= WINDOW_BYTES ? WINDOW_BYTES : LOCAL.SIZE + 1024;
+  const h = win.peek(at, LOCAL.SIZE) ?? (await win.read(at, LOCAL.SIZE, readahead));
+  const v = new DataView(h.buffer, h.byteOffset, h.byteLength);
+  if (v.getUint32(LOCAL.signature, true) !== SIG_LOCAL) {
+    throw new WheelFormatError('WHEEL_NOT_ZIP', `${where()}: no local file header signature at offset ${at}`);
+  }
+  const nameLen = v.getUint16(LOCAL.nameLength, true);
+  const flags = v.getUint16(LOCAL.flags, true);
+  const method = v.getUint16(LOCAL.method, true);
+  const crc = v.getUint32(LOCAL.crc32, true);
+  const sizes = [v.getUint32(LOCAL.compressedSize, true), v.getUint32(LOCAL.uncompressedSize, true)] as const;
+  const dataOffset = at + LOCAL.SIZE + nameLen + v.getUint16(LOCAL.extraLength, true);
+  if (dataOffset + e.compressedSize > win.size) {
+    throw new WheelFormatError('WHEEL_NOT_ZIP', `${where()}: its ${e.compressedSize} bytes of data at offset ${dataOffset} run past the end of the file (size ${win.size})`);
+  }
+  const nameBytes = win.peek(at + LOCAL.SIZE, nameLen) ?? (await win.read(at + LOCAL.SIZE, nameLen, readahead));
+  const mismatch = (what: string): WheelFormatError =>
+    new WheelFormatError('WHEEL_ZIP_INCONSISTENT', `${where()}: the local header at offset ${at} ${what}; readers that trust it see another archive than pip`);
+  if (!sameName(nameBytes, flags, central, cd)) throw mismatch(`names ${showBytes(nameBytes)}`);
+  if (method !== e.compressionMethod) throw mismatch(`says compression method ${method}, the central directory ${e.compressionMethod}`);
+  if ((flags & FLAG_ENCRYPTED) !== 0) throw mismatch('flags the data as encrypted');
+  if ((flags & FLAG_DATA_DESCRIPTOR) === 0 && (e.generalPurposeBitFlag & FLAG_DATA_DESCRIPTOR) === 0) {
+    if (crc !== e.crc32) throw mismatch(`says CRC-32 ${hex32(crc)}, the central directory ${hex32(e.crc32)}`);
+    // 0xffffffff: the real sizes are in the local zip64 extra field (not read: the central ones rule).
+    if (sizes[0] !== e.compressedSize && sizes[0] !== MAX32) throw mismatch(`says compressed size ${sizes[0]}, the central directory ${e.compressedSize}`);
+    if (sizes[1] !== e.uncompressedSize && sizes[1] !== MAX32) throw mismatch(`says uncompressed size ${sizes[1]}, the central directory ${e.uncompressedSize}`);
+  }
+  return dataOffset;
+}
+
+/** The local name must be the central name's bytes, decoded the same way (same UTF-8 flag). */
+function sameName(local: Uint8Array, localFlags: number, central: CentralRecord, cd: Buffer): boolean {
+  if (local.length !== central.nameLength) return false;
+  let ascii = true;
+  for (let i = 0; i < local.length; i++) {
+    const b = cd[central.nameStart + i] ?? 0;
+    if (local[i] !== b) return false;
+    if (b >= 0x80) ascii = false;
+  }
+  return ascii || (localFlags & FLAG_UTF8) === (central.flags & FLAG_UTF8);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-// yauzl 3 accepts `decodeFileData: false` (raw bytes, optional start/end); the 2.10 types do not
-// know it, and require the four older keys, which yauzl ignores when they are null.
-interface RawReadOptions extends ZipFileOptions {
-  readonly decodeFileData: false;
-}
-
-function makeWheelZip(zf: ZipFile, path: string, lim: ZipLimits, listed: readonly Listed[]): WheelZip {
-  const byName = new Map<string, Listed>();
-  for (const l of listed) byName.set(l.entry.name, l);
-  const entries = Object.freeze(listed.map((l) => l.entry));
-  const live = new Set<Readable>();
+/**
+ * The WheelZip object: its methods are closures over the open file, the window and the entry
+ * map, which is why this factory is long (each method is short; splitting them out would only
+ * thread the same five values through every one).
+ */
+function makeWheelZip(fh: FileHandle, win: FileWindow, path: string, entries: readonly WheelEntry[], markClosed: () => void): WheelZip {
+  const byName = new Map<string, WheelEntry>();
+  for (const e of entries) byName.set(e.name, e);
   let closed = false;
 
   /** This archive's own record for the entry's name: sizes and CRC always come from the listing. */
-  const lookup = (entry: WheelEntry): Listed => {
-    if (closed) throw new InternalError(`zip file ${path} is closed; cannot read entry ${showName(entry.name)}`);
-    const found = byName.get(entry.name);
-    if (found === undefined) {
-      throw new WheelFormatError('WHEEL_MISSING_ENTRY', `entry ${showName(entry.name)}: not found in ${path}`);
-    }
+  const lookup = (wanted: WheelEntry): WheelEntry => {
+    // Reading after close() is a caller bug; a read that close() interrupts fails with WHEEL_IO.
+    if (closed) throw new InternalError(`zip file ${path} is closed; cannot read entry ${showName(wanted.name)}`);
+    const found = byName.get(wanted.name);
+    if (found === undefined) throw new WheelFormatError('WHEEL_MISSING_ENTRY', `${path}: entry ${showName(wanted.name)}: not found`);
     return found;
   };
 
-  const checkDecodable = (entry: WheelEntry): void => {
-    if ((entry.generalPurposeBitFlag & FLAG_ENCRYPTED) !== 0) {
-      throw new WheelFormatError('WHEEL_NOT_ZIP', `entry ${showName(entry.name)}: encrypted, expected plain data`);
+  const isSmall = (e: WheelEntry): boolean => e.compressedSize <= SMALL_RAW && e.uncompressedSize <= SMALL_OUT;
+
+  async function* rawChunks(wanted: WheelEntry): AsyncGenerator<Uint8Array> {
+    const e = lookup(wanted);
+    const end = e.dataOffset + e.compressedSize;
+    for (let at = e.dataOffset; at < end; at += WINDOW_BYTES) {
+      yield await win.read(at, Math.min(WINDOW_BYTES, end - at));
     }
-    if (entry.compressionMethod !== METHOD_STORED && entry.compressionMethod !== METHOD_DEFLATE) {
-      throw new WheelFormatError(
-        'WHEEL_NOT_ZIP',
-        `entry ${showName(entry.name)}: unsupported compression method ${entry.compressionMethod}, expected 0 (stored) or 8 (deflate)`,
-      );
+  }
+
+  const readChunks = async (wanted: WheelEntry, onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void> => {
+    const e = lookup(wanted);
+    if (isSmall(e)) {
+      await onChunk(inflateWhole(await win.read(e.dataOffset, e.compressedSize), e, path));
+      return;
     }
+    await inflateChunks(rawChunks(e), e, onChunk, path);
   };
 
-  const checkSize = (entry: WheelEntry): void => {
-    if (entry.uncompressedSize > lim.maxEntrySize) {
+  const readEntry = async (wanted: WheelEntry, options: ReadOptions = {}): Promise<Uint8Array> => {
+    const e = lookup(wanted);
+    const max = options.maxSize;
+    if (max !== undefined && e.uncompressedSize > max) {
       throw new WheelFormatError(
         'WHEEL_LIMIT_EXCEEDED',
-        `entry ${showName(entry.name)}: declared size ${entry.uncompressedSize} bytes exceeds the limit of ${lim.maxEntrySize}`,
+        `${path}: entry ${showName(e.name)}: declares ${showSize(e.uncompressedSize)}, more than the ${showSize(max)} allowed${options.limitFor === undefined ? '' : ` for ${options.limitFor}`}`,
       );
     }
-  };
-
-  /** Open a yauzl stream, tracked so close() knows whether the descriptor is still in use. */
-  const openYauzl = (entry: WheelEntry, raw: Entry, options: RawReadOptions | undefined): Promise<Readable> =>
-    new Promise<Readable>((resolve, reject) => {
-      const cb = (err: Error | null, stream: Readable): void => {
-        if (err !== null) {
-          reject(entryError(entry, err));
-          return;
-        }
-        if (closed) {
-          stream.destroy();
-          reject(interrupted(entry));
-          return;
-        }
-        live.add(stream);
-        stream.once('close', () => live.delete(stream));
-        stream.once('end', () => live.delete(stream));
-        stream.once('error', () => live.delete(stream));
-        resolve(stream);
-      };
-      try {
-        if (options === undefined) zf.openReadStream(raw, cb);
-        else zf.openReadStream(raw, options, cb);
-      } catch (err) {
-        reject(entryError(entry, err));
-      }
-    });
-
-  /** The inflated stream, wrapped so errors are ours and size and CRC-32 are checked at the end. */
-  const openVerified = async (wanted: WheelEntry): Promise<Readable> => {
-    const { entry, raw } = lookup(wanted);
-    checkDecodable(entry);
-    checkSize(entry);
-    const source = await openYauzl(entry, raw, undefined);
-    let crc = 0;
-    let count = 0;
-    const verify = new Transform({
-      transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-        count += chunk.length;
-        if (count > entry.uncompressedSize) {
-          callback(sizeMismatch(entry, `at least ${count}`));
-          return;
-        }
-        crc = crc32(chunk, crc);
-        callback(null, chunk);
-      },
-      flush(callback: TransformCallback): void {
-        if (count !== entry.uncompressedSize) {
-          callback(sizeMismatch(entry, String(count)));
-        } else if (crc >>> 0 !== entry.crc32) {
-          callback(
-            new WheelFormatError(
-              'WHEEL_NOT_ZIP',
-              `entry ${showName(entry.name)}: CRC-32 of the data is ${hex32(crc)}, expected ${hex32(entry.crc32)}`,
-            ),
-          );
-        } else {
-          callback();
-        }
-      },
-    });
-    return link(source, verify, entry);
-  };
-
-  const readEntry = async (wanted: WheelEntry, scratch?: Uint8Array): Promise<Uint8Array> => {
-    const { entry } = lookup(wanted);
-    checkDecodable(entry);
-    checkSize(entry);
-    if (entry.uncompressedSize > bufferConstants.MAX_LENGTH) {
-      throw new WheelFormatError(
-        'WHEEL_LIMIT_EXCEEDED',
-        `entry ${showName(entry.name)}: ${entry.uncompressedSize} bytes is too large to hold in memory (at most ${bufferConstants.MAX_LENGTH}); stream it instead`,
-      );
-    }
-    const stream = await openVerified(entry);
-    let out: Uint8Array;
-    try {
-      out = scratch !== undefined && scratch.length >= entry.uncompressedSize ? scratch.subarray(0, entry.uncompressedSize) : new Uint8Array(entry.uncompressedSize);
-    } catch (err) {
-      stream.destroy();
-      throw new WheelFormatError(
-        'WHEEL_LIMIT_EXCEEDED',
-        `entry ${showName(entry.name)}: cannot allocate ${entry.uncompressedSize} bytes`,
-        { cause: err },
-      );
-    }
+    if (isSmall(e)) return inflateWhole(await win.read(e.dataOffset, e.compressedSize), e, path);
+    const out = allocate(e, options.into, path);
     let offset = 0;
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      // The verifying transform has already refused data beyond the declared size.
+    // inflateChunks has already refused data beyond the declared size.
+    await inflateChunks(rawChunks(e), e, (chunk) => {
       out.set(chunk, offset);
       offset += chunk.length;
-    }
+    }, path);
     return out;
   };
 
-  const readHead = async (wanted: WheelEntry, n: number): Promise<Uint8Array> => {
-    const { entry, raw } = lookup(wanted);
-    checkDecodable(entry);
-    const want = Number.isNaN(n) ? 0 : Math.max(0, Math.min(Math.floor(n), entry.uncompressedSize));
-    if (want === 0) return new Uint8Array(0);
-    let source: Readable;
-    if (entry.compressionMethod === METHOD_STORED) {
-      // Stored data is the content itself: read just the byte range.
-      const options: RawReadOptions = { decodeFileData: false, decompress: null, decrypt: null, start: 0, end: want };
-      source = await openYauzl(entry, raw, options);
-    } else {
-      source = await openYauzl(entry, raw, undefined);
+  const scan = async (list: readonly WheelEntry[], visit: (entry: WheelEntry, chunk: Uint8Array, offset: number) => void | Promise<void>): Promise<void> => {
+    const order = list.map(lookup).sort((a, b) => a.dataOffset - b.dataOffset);
+    for (const e of order) {
+      if (closed) throw new WheelFormatError('WHEEL_IO', `${path}: read interrupted because the zip file was closed`);
+      if (isSmall(e)) {
+        // In file order: the window reads on over the next entries.
+        const raw = win.peek(e.dataOffset, e.compressedSize) ?? (await win.read(e.dataOffset, e.compressedSize, WINDOW_BYTES));
+        const done = visit(e, inflateWhole(raw, e, path), 0);
+        if (done !== undefined) await done;
+        continue;
+      }
+      let offset = 0;
+      await inflateChunks(rawChunks(e), e, async (chunk) => {
+        await visit(e, chunk, offset);
+        offset += chunk.length;
+      }, path);
     }
-    const stream = link(source, new PassThrough(), entry);
-    const out = new Uint8Array(want);
-    let offset = 0;
-    // Leaving the loop early destroys the stream, which stops inflating.
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const take = Math.min(chunk.length, want - offset);
-      out.set(chunk.subarray(0, take), offset);
-      offset += take;
-      if (offset >= want) break;
-    }
-    return offset === want ? out : out.slice(0, offset);
   };
 
-  const openRawStream = async (wanted: WheelEntry): Promise<NodeJS.ReadableStream> => {
-    const { entry, raw } = lookup(wanted);
-    const options: RawReadOptions = { decodeFileData: false, decompress: null, decrypt: null, start: null, end: null };
-    const source = await openYauzl(entry, raw, options);
-    return link(source, new PassThrough(), entry);
+  const readHead = async (wanted: WheelEntry, n: number): Promise<Uint8Array> => {
+    const e = lookup(wanted);
+    const want = Number.isNaN(n) ? 0 : Math.max(0, Math.min(Math.floor(n), e.uncompressedSize));
+    if (want === 0) return new Uint8Array(0);
+    return inflateHead(await win.read(e.dataOffset, headPrefixLength(e, want)), e, want, path);
   };
 
   const close = async (): Promise<void> => {
     if (closed) return;
     closed = true;
-    // Each open stream holds a reference on the descriptor; ending them lets it close now.
-    for (const stream of live) stream.destroy();
-    live.clear();
-    await closeZipFile(zf);
+    markClosed();
+    // FileHandle.close waits for reads in flight; their loops then see `closed` and stop.
+    await fh.close();
   };
 
   return Object.freeze({
     path,
-    entries,
-    entry: (name: string): WheelEntry | undefined => byName.get(name)?.entry,
-    readEntry: (e: WheelEntry) => readEntry(e),
-    readEntryInto: (e: WheelEntry, scratch: Uint8Array | undefined) => readEntry(e, scratch),
+    entries: Object.freeze(entries.slice()),
+    entry: (name: string): WheelEntry | undefined => byName.get(name),
+    readEntry,
+    readChunks,
+    scan,
     readHead,
-    openStream: openVerified,
-    openRawStream,
+    rawChunks,
     close,
   });
 }
 
-/**
- * Feed a yauzl stream into `sink`, turning every error into a `WheelauditError` with the original
- * as its cause, and destroying the source when the consumer destroys the sink. Forwarded by hand
- * rather than with pipe(), so that the sink's 'error' listeners are only the consumer's own.
- */
-function link<T extends Transform>(source: Readable, sink: T, entry: WheelEntry): T {
-  source.on('data', (chunk: Buffer) => {
-    if (!sink.destroyed && !sink.write(chunk)) source.pause();
-  });
-  sink.on('drain', () => source.resume());
-  source.on('end', () => sink.end());
-  source.on('error', (err: unknown) => {
-    sink.destroy(asWheelauditError(err, () => entryError(entry, err)));
-  });
-  source.on('close', () => {
-    // Destroyed without an error (close() was called mid-read): fail a reader that is listening
-    // instead of leaving it waiting; end an unheard sink quietly, as an unheard 'error' would
-    // crash the process.
-    if (!source.readableEnded && !sink.destroyed) {
-      sink.destroy(sink.listenerCount('error') > 0 ? interrupted(entry) : undefined);
-    }
-  });
-  sink.on('close', () => {
-    if (!source.destroyed && !source.readableEnded) source.destroy();
-  });
-  return sink;
+function allocate(e: WheelEntry, into: Uint8Array | undefined, path: string): Uint8Array {
+  if (into !== undefined && into.length >= e.uncompressedSize) return into.subarray(0, e.uncompressedSize);
+  try {
+    return new Uint8Array(e.uncompressedSize);
+  } catch (err) {
+    throw new WheelFormatError('WHEEL_LIMIT_EXCEEDED', `${path}: entry ${showName(e.name)}: cannot allocate ${e.uncompressedSize} bytes`, { cause: err });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Errors
-
-function interrupted(entry: WheelEntry): WheelFormatError {
-  return new WheelFormatError('WHEEL_IO', `entry ${showName(entry.name)}: read interrupted because the zip file was closed`);
-}
-
-function sizeMismatch(entry: WheelEntry, found: string): WheelFormatError {
-  return new WheelFormatError(
-    'WHEEL_NOT_ZIP',
-    `entry ${showName(entry.name)}: inflated to ${found} bytes, expected ${entry.uncompressedSize}`,
-  );
-}
-
-function errnoCode(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const code: unknown = Reflect.get(err, 'code');
-  return typeof code === 'string' ? code : undefined;
-}
 
 const ERRNO_TEXT: Readonly<Record<string, string>> = {
   ENOENT: 'no such file',
@@ -623,53 +524,6 @@ const ERRNO_TEXT: Readonly<Record<string, string>> = {
 
 function ioError(path: string, err: unknown): IoError {
   const code = errnoCode(err);
-  const text = code === undefined ? detail(err) : (ERRNO_TEXT[code] ?? `${detail(err)}`);
+  const text = code === undefined ? detail(err) : (ERRNO_TEXT[code] ?? detail(err));
   return new IoError(`cannot access ${path}: ${text}`, { cause: err });
-}
-
-/** yauzl.open failed: a system error is I/O; anything else means the bytes are not a usable zip. */
-function openError(path: string, err: unknown): WheelauditError {
-  if (errnoCode(err)?.startsWith('E') === true) return ioError(path, err);
-  return notZip(path, err);
-}
-
-function notZip(path: string, err: unknown): WheelFormatError {
-  return new WheelFormatError('WHEEL_NOT_ZIP', `cannot read zip file ${path}: ${detail(err)}`, { cause: err });
-}
-
-function entryError(entry: WheelEntry, err: unknown): WheelFormatError {
-  const code = errnoCode(err)?.startsWith('E') === true ? 'WHEEL_IO' : 'WHEEL_NOT_ZIP';
-  return new WheelFormatError(code, `entry ${showName(entry.name)}: cannot read its data: ${detail(err)}`, {
-    cause: err,
-  });
-}
-
-/** Our own errors (and bugs) pass through; anything foreign is wrapped. */
-function asWheelauditError(err: unknown, wrap: () => WheelauditError): WheelauditError | InternalError {
-  if (isWheelauditError(err) || err instanceof InternalError) return err;
-  return wrap();
-}
-
-/** A foreign error message in house style (errno codes stay in capitals: "no space left on device (ENOSPC)"). */
-function detail(err: unknown): string {
-  return describeError(err);
-}
-
-function hex32(n: number): string {
-  return `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
-}
-
-/** Raw name bytes for a message: printable ASCII as is, anything else as \xNN. */
-function showBytes(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) {
-    s += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
-  }
-  return s;
-}
-
-/** An entry name fit for a one-line message: control characters are escaped. */
-function showName(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  return name.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

@@ -3,15 +3,41 @@
 // recompressed; new data is deflated in a bounded pool and written in item order. The output
 // appears whole at its path (temporary file + rename) or not at all. No data descriptors, no
 // encryption, no extra fields other than zip64, no comments.
-import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, join } from 'node:path';
 import * as zlib from 'node:zlib';
-import { describeError, InternalError, WheelFormatError, isWheelauditError } from '../errors.js';
+import { InternalError, WheelFormatError, isWheelauditError } from '../errors.js';
 import { ByteWriter } from '../util/bytes.js';
 import type { ProgressSink } from '../util/progress.js';
+import { crc32 } from './crc32.js';
+import { createTempFile } from './temp-files.js';
+import {
+  CENTRAL,
+  DOS_DIRECTORY,
+  DOS_MIN_MS,
+  EOCD,
+  EXTRA_ZIP64,
+  FLAG_ENCRYPTED,
+  FLAG_UTF8,
+  LOCAL,
+  MADE_BY_UNIX,
+  MAX16,
+  MAX32,
+  METHOD_DEFLATE,
+  METHOD_STORED,
+  SIG_CENTRAL,
+  SIG_EOCD,
+  SIG_LOCAL,
+  SIG_ZIP64_EOCD,
+  SIG_ZIP64_LOCATOR,
+  VERSION_DEFAULT,
+  VERSION_ZIP64,
+  ZIP64_EOCD,
+  ZIP64_LOCATOR,
+  detail,
+  showName,
+  toDosDateTime,
+} from './zip-format.js';
 import type { WheelEntry, WheelZip } from './zip-read.js';
 
 /** Where an entry's bytes come from. */
@@ -61,44 +87,11 @@ export interface ZipWriteOptions {
   onProgress?: ProgressSink | undefined;
 }
 
-// Record signatures (APPNOTE 4.3.7, 4.3.12, 4.3.14, 4.3.15, 4.3.16).
-const SIG_LOCAL = 0x04034b50;
-const SIG_CENTRAL = 0x02014b50;
-const SIG_ZIP64_EOCD = 0x06064b50;
-const SIG_ZIP64_LOCATOR = 0x07064b50;
-const SIG_EOCD = 0x06054b50;
-const LOCAL_HEADER_SIZE = 30;
-const CENTRAL_HEADER_SIZE = 46;
-const ZIP64_EOCD_SIZE = 56;
-const ZIP64_LOCATOR_SIZE = 20;
-const EOCD_SIZE = 22;
-/** Zip64 extended information extra field id (APPNOTE 4.5.3). */
-const EXTRA_ZIP64 = 0x0001;
-
-const METHOD_STORED = 0;
-const METHOD_DEFLATE = 8;
-const FLAG_ENCRYPTED = 0x0001;
-const FLAG_UTF8 = 0x0800;
-/** Version 2.0: deflate, directories. */
-const VERSION_DEFAULT = 20;
-/** Version 4.5: zip64. */
-const VERSION_ZIP64 = 45;
-/** High byte of "version made by": 3 = Unix, so the external attributes hold `st_mode << 16`. */
-const MADE_BY_UNIX = 3 << 8;
-/** MS-DOS directory attribute, set on directory entries next to the Unix mode. */
-const DOS_DIRECTORY = 0x10;
-
-/** A 32-bit size or offset field at or above this value moves into the zip64 extra field. */
-const MAX32 = 0xffffffff;
-/** An entry count at or above this value moves into the zip64 end record. */
-const MAX16 = 0xffff;
-
 /** Buffered header and small-entry bytes are written out once this many are pending. */
 const FLUSH_AT = 1024 * 1024;
+/** Permission bits of the output, before the umask: as Python's open(..., 'wb') creates it. */
+const OUTPUT_MODE = 0o666;
 
-// MS-DOS date and time cover 1980-01-01 00:00:00 to 2107-12-31 23:59:58.
-const DOS_MIN_MS = Date.UTC(1980, 0, 1, 0, 0, 0);
-const DOS_MAX_MS = Date.UTC(2107, 11, 31, 23, 59, 58);
 /** 1980-01-01T00:00:00Z in seconds since the epoch. */
 const DOS_EPOCH_SECONDS = DOS_MIN_MS / 1000;
 
@@ -109,15 +102,9 @@ const DOS_EPOCH_SECONDS = DOS_MIN_MS / 1000;
  * @throws InternalError for an invalid Date.
  */
 export function dosDateTime(d: Date): { date: number; time: number } {
-  let ms = d.getTime();
-  if (!Number.isFinite(ms)) throw new InternalError('zip timestamp is an invalid Date');
-  ms = Math.min(Math.max(ms, DOS_MIN_MS), DOS_MAX_MS);
-  const t = new Date(ms);
-  // date: bits 15-9 year - 1980, 8-5 month 1-12, 4-0 day 1-31.
-  const date = ((t.getUTCFullYear() - 1980) << 9) | ((t.getUTCMonth() + 1) << 5) | t.getUTCDate();
-  // time: bits 15-11 hours, 10-5 minutes, 4-0 seconds / 2.
-  const time = (t.getUTCHours() << 11) | (t.getUTCMinutes() << 5) | (t.getUTCSeconds() >> 1);
-  return { date, time };
+  const dt = toDosDateTime(d);
+  if (dt === undefined) throw new InternalError('zip timestamp is an invalid Date');
+  return dt;
 }
 
 /**
@@ -131,36 +118,6 @@ export function clipTimestamp(epochSeconds: number): { date: Date; clipped: bool
   if (epochSeconds < DOS_EPOCH_SECONDS) return { date: new Date(DOS_MIN_MS), clipped: true };
   return { date: new Date(epochSeconds * 1000), clipped: false };
 }
-
-// ---------------------------------------------------------------------------------------------
-// CRC-32
-
-let crcTable: Uint32Array | undefined;
-
-/**
- * @internal CRC-32 (IEEE 802.3, reflected, as zip uses) in plain TypeScript, for Node versions
- * without `zlib.crc32` (added in 20.15). Exported for tests.
- */
-export function crc32Portable(data: Uint8Array, value = 0): number {
-  if (crcTable === undefined) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = (c & 1) !== 0 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  const table = crcTable;
-  let c = ~value >>> 0;
-  for (let i = 0; i < data.length; i++) {
-    c = (table[(c ^ (data[i] ?? 0)) & 0xff] ?? 0) ^ (c >>> 8);
-  }
-  return ~c >>> 0;
-}
-
-// A namespace import, so that a Node without `crc32` loads this module and takes the fallback.
-const crc32: (data: Uint8Array, value?: number) => number =
-  typeof zlib.crc32 === 'function' ? (data, value) => zlib.crc32(data, value) >>> 0 : crc32Portable;
 
 // ---------------------------------------------------------------------------------------------
 // Writing
@@ -219,20 +176,62 @@ export async function writeZip(
   const { date, time } = dosDateTime(opts.timestamp);
   const prepared = prepareItems(items);
 
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  let fh: FileHandle;
+  const tmp = await createTempFile(path, OUTPUT_MODE);
+  const pool = deflatePool(prepared, level, concurrency);
   try {
-    fh = await open(tmp, 'wx');
+    const sink = makeSink(tmp.handle);
+    const central: Buffer[] = [];
+    for (let i = 0; i < prepared.length; i++) {
+      const p = prepared[i];
+      if (p === undefined) throw new InternalError(`zip item ${i} is missing`);
+      pool.topUp();
+      const offset = sink.position;
+      const { fields, data } = await entryContent(p, i, pool);
+      const h = headers(p, fields, offset, date, time, force64);
+      await sink.write(h.local);
+      if (data instanceof Uint8Array) await sink.write(data);
+      else if (data !== undefined) await copyRaw(sink, data.zip, data.entry);
+      // Only now is a deflated output released, so at most 2 x `concurrency` are ever held.
+      pool.release(i);
+      central.push(h.central);
+      opts.onProgress?.({ phase: 'writing', done: i + 1, total: prepared.length, bytes: sink.position });
+    }
+    const cdOffset = sink.position;
+    for (const c of central) await sink.write(c);
+    const cdSize = sink.position - cdOffset;
+    await sink.write(endRecords(prepared.length, cdOffset, cdSize, sink.position, force64));
+    await sink.flush();
+    const bytesWritten = sink.position;
+    await tmp.commit();
+    return { bytesWritten };
   } catch (err) {
-    throw writeError(path, err);
+    // Let the deflates already running finish, so nothing outlives the call.
+    await pool.settle();
+    await tmp.discard();
+    if (isWheelauditError(err) || err instanceof InternalError) throw err;
+    throw new WheelFormatError('WHEEL_IO', `cannot write ${path}: ${detail(err)}`, { cause: err });
   }
+}
 
-  // Deflates started ahead of the write position, by item index, kept until their output is
-  // written: at most `concurrency` at once.
+interface DeflatePool {
+  /** Start deflates ahead of the write position, as the bounds allow. */
+  topUp(): void;
+  /** The deflate of item `i` (started by topUp). */
+  job(i: number): Promise<Deflated> | undefined;
+  /** Item `i` has been written: forget its output and start more. */
+  release(i: number): void;
+  /** Wait for every deflate still running. */
+  settle(): Promise<unknown>;
+}
+
+/**
+ * Deflates of `data` items started ahead of the write position: `concurrency` run at once, and
+ * finished outputs waiting for their turn may add as many again, so a large deflate never leaves
+ * the other cores idle.
+ */
+function deflatePool(prepared: readonly Prepared[], level: number, concurrency: number): DeflatePool {
   const ahead = new Map<number, Promise<Deflated>>();
   let nextToStart = 0;
-  // `concurrency` deflates run at once; finished outputs waiting for their turn to be written
-  // may add as many again, so a large deflate never leaves the other cores idle.
   let running = 0;
   const topUp = (): void => {
     while (nextToStart < prepared.length && running < concurrency && ahead.size < 2 * concurrency) {
@@ -249,90 +248,49 @@ export async function writeZip(
       ahead.set(i, job);
     }
   };
+  return {
+    topUp,
+    job: (i) => ahead.get(i),
+    release(i) {
+      if (ahead.delete(i)) topUp();
+    },
+    settle: () => Promise.allSettled(ahead.values()),
+  };
+}
 
-  let fileClosed = false;
-  try {
-    const sink = makeSink(fh);
-    const central: Buffer[] = [];
-    for (let i = 0; i < prepared.length; i++) {
-      const p = prepared[i];
-      if (p === undefined) throw new InternalError(`zip item ${i} is missing`);
-      topUp();
-      const offset = sink.position;
-      const source = p.item.source;
-      let fields: EntryFields;
-      if (source === undefined) {
-        fields = { method: METHOD_STORED, crc: 0, compressedSize: 0, uncompressedSize: 0 };
-        const h = headers(p, fields, offset, date, time, force64);
-        await sink.write(h.local);
-        central.push(h.central);
-      } else if (source.kind === 'data' || source.kind === 'deflated') {
-        const job = source.kind === 'deflated' ? source.result : ahead.get(i);
-        if (job === undefined) throw new InternalError(`deflate of zip item ${i} was not started`);
-        const deflated = await job;
-        fields = {
-          method: METHOD_DEFLATE,
-          crc: deflated.crc,
-          compressedSize: deflated.data.length,
-          uncompressedSize: deflated.uncompressedSize,
-        };
-        const h = headers(p, fields, offset, date, time, force64);
-        await sink.write(h.local);
-        await sink.write(deflated.data);
-        // Only now is the output released, so at most 2 x `concurrency` of them are ever held.
-        ahead.delete(i);
-        topUp();
-        central.push(h.central);
-      } else {
-        const entry = source.entry;
-        checkRawEntry(entry, p.item.name);
-        fields = {
-          method: entry.compressionMethod,
-          crc: entry.crc32,
-          compressedSize: entry.compressedSize,
-          uncompressedSize: entry.uncompressedSize,
-        };
-        const stream = await source.zip.openRawStream(entry);
-        const h = headers(p, fields, offset, date, time, force64);
-        await sink.write(h.local);
-        let copied = 0;
-        // Async iteration reads the next chunk only after the previous write: backpressure.
-        for await (const chunk of stream) {
-          if (typeof chunk === 'string') throw new InternalError('raw zip stream yielded a string');
-          copied += chunk.length;
-          if (copied > entry.compressedSize) break;
-          await sink.write(chunk);
-        }
-        if (copied !== entry.compressedSize) {
-          throw new WheelFormatError(
-            'WHEEL_NOT_ZIP',
-            `entry ${showName(entry.name)} of ${source.zip.path}: stored data is ${copied > entry.compressedSize ? 'at least ' : ''}${copied} bytes, expected ${entry.compressedSize}`,
-          );
-        }
-        central.push(h.central);
-      }
-      opts.onProgress?.({ phase: 'writing', done: i + 1, total: prepared.length, bytes: sink.position });
-    }
+/** An item's header fields and what follows its local header: bytes, a raw copy, or nothing. */
+async function entryContent(
+  p: Prepared,
+  i: number,
+  pool: DeflatePool,
+): Promise<{ fields: EntryFields; data: Uint8Array | { zip: WheelZip; entry: WheelEntry } | undefined }> {
+  const source = p.item.source;
+  if (source === undefined) return { fields: { method: METHOD_STORED, crc: 0, compressedSize: 0, uncompressedSize: 0 }, data: undefined };
+  if (source.kind === 'raw') {
+    const entry = source.entry;
+    checkRawEntry(entry, p.item.name);
+    const fields = { method: entry.compressionMethod, crc: entry.crc32, compressedSize: entry.compressedSize, uncompressedSize: entry.uncompressedSize };
+    return { fields, data: { zip: source.zip, entry } };
+  }
+  const job = source.kind === 'deflated' ? source.result : pool.job(i);
+  if (job === undefined) throw new InternalError(`deflate of zip item ${i} was not started`);
+  const d = await job;
+  return { fields: { method: METHOD_DEFLATE, crc: d.crc, compressedSize: d.data.length, uncompressedSize: d.uncompressedSize }, data: d.data };
+}
 
-    const cdOffset = sink.position;
-    for (const c of central) await sink.write(c);
-    const cdSize = sink.position - cdOffset;
-    await sink.write(endRecords(prepared.length, cdOffset, cdSize, sink.position, force64));
-    await sink.flush();
-    const bytesWritten = sink.position;
-
-    await fh.sync();
-    fileClosed = true;
-    await fh.close();
-    await rename(tmp, path);
-    return { bytesWritten };
-  } catch (err) {
-    // Let the deflates already running finish, so nothing outlives the call.
-    await Promise.allSettled(ahead.values());
-    if (!fileClosed) await fh.close().catch(() => undefined);
-    await unlink(tmp).catch(() => undefined);
-    if (isWheelauditError(err) || err instanceof InternalError) throw err;
-    throw writeError(path, err);
+/** Copy an input entry's stored bytes; the next chunk is read only after the previous is written. */
+async function copyRaw(sink: Sink, zip: WheelZip, entry: WheelEntry): Promise<void> {
+  let copied = 0;
+  for await (const chunk of zip.rawChunks(entry)) {
+    copied += chunk.length;
+    if (copied > entry.compressedSize) break;
+    await sink.write(chunk);
+  }
+  if (copied !== entry.compressedSize) {
+    throw new WheelFormatError(
+      'WHEEL_NOT_ZIP',
+      `entry ${showName(entry.name)} of ${zip.path}: stored data is ${copied > entry.compressedSize ? 'at least ' : ''}${copied} bytes, expected ${entry.compressedSize}`,
+    );
   }
 }
 
@@ -407,11 +365,13 @@ function deflateItem(data: Uint8Array, level: number, name: string): Promise<Def
 }
 
 /** Sequential writes through a small buffer; `position` counts every byte handed over. */
-function makeSink(fh: FileHandle): {
+interface Sink {
   readonly position: number;
   write(chunk: Uint8Array): Promise<void>;
   flush(): Promise<void>;
-} {
+}
+
+function makeSink(fh: FileHandle): Sink {
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   let position = 0;
@@ -469,22 +429,24 @@ function headers(
 
   // Local zip64 extra: 0 id, 2 data size, 4 original size, 12 compressed size.
   const localExtraLen = sizes64 ? 4 + 16 : 0;
-  const local = Buffer.alloc(LOCAL_HEADER_SIZE + nameLen + localExtraLen);
+  // allocUnsafe: every byte is written below, and small headers come from Node's shared pool
+  // instead of one backing store each (150,000 entries would otherwise mean 300,000 of them).
+  const local = Buffer.allocUnsafe(LOCAL.SIZE + nameLen + localExtraLen);
   const lw = new ByteWriter(local, true, true);
-  lw.u32(0, SIG_LOCAL, 'local header signature');
-  lw.u16(4, needed, 'version needed to extract');
-  lw.u16(6, p.flags, 'general purpose bit flag');
-  lw.u16(8, f.method, 'compression method');
-  lw.u16(10, time, 'last mod file time');
-  lw.u16(12, date, 'last mod file date');
-  lw.u32(14, f.crc, 'crc-32');
-  lw.u32(18, sizes64 ? MAX32 : f.compressedSize, 'compressed size');
-  lw.u32(22, sizes64 ? MAX32 : f.uncompressedSize, 'uncompressed size');
-  lw.u16(26, nameLen, 'file name length');
-  lw.u16(28, localExtraLen, 'extra field length');
-  lw.set(30, p.nameBytes, 'file name');
+  lw.u32(LOCAL.signature, SIG_LOCAL, 'local header signature');
+  lw.u16(LOCAL.versionNeeded, needed, 'version needed to extract');
+  lw.u16(LOCAL.flags, p.flags, 'general purpose bit flag');
+  lw.u16(LOCAL.method, f.method, 'compression method');
+  lw.u16(LOCAL.time, time, 'last mod file time');
+  lw.u16(LOCAL.date, date, 'last mod file date');
+  lw.u32(LOCAL.crc32, f.crc, 'crc-32');
+  lw.u32(LOCAL.compressedSize, sizes64 ? MAX32 : f.compressedSize, 'compressed size');
+  lw.u32(LOCAL.uncompressedSize, sizes64 ? MAX32 : f.uncompressedSize, 'uncompressed size');
+  lw.u16(LOCAL.nameLength, nameLen, 'file name length');
+  lw.u16(LOCAL.extraLength, localExtraLen, 'extra field length');
+  lw.set(LOCAL.SIZE, p.nameBytes, 'file name');
   if (sizes64) {
-    const x = LOCAL_HEADER_SIZE + nameLen;
+    const x = LOCAL.SIZE + nameLen;
     lw.u16(x, EXTRA_ZIP64, 'zip64 extra id');
     lw.u16(x + 2, 16, 'zip64 extra size');
     lw.u64(x + 4, BigInt(f.uncompressedSize), 'zip64 original size');
@@ -494,28 +456,28 @@ function headers(
   // Central zip64 extra: only the fields whose 32-bit slot holds 0xffffffff, in the order
   // original size, compressed size, local header offset (APPNOTE 4.5.3).
   const centralExtraLen = sizes64 || offset64 ? 4 + (sizes64 ? 16 : 0) + (offset64 ? 8 : 0) : 0;
-  const central = Buffer.alloc(CENTRAL_HEADER_SIZE + nameLen + centralExtraLen);
+  const central = Buffer.allocUnsafe(CENTRAL.SIZE + nameLen + centralExtraLen);
   const cw = new ByteWriter(central, true, true);
-  cw.u32(0, SIG_CENTRAL, 'central file header signature');
-  cw.u16(4, madeBy, 'version made by');
-  cw.u16(6, needed, 'version needed to extract');
-  cw.u16(8, p.flags, 'general purpose bit flag');
-  cw.u16(10, f.method, 'compression method');
-  cw.u16(12, time, 'last mod file time');
-  cw.u16(14, date, 'last mod file date');
-  cw.u32(16, f.crc, 'crc-32');
-  cw.u32(20, sizes64 ? MAX32 : f.compressedSize, 'compressed size');
-  cw.u32(24, sizes64 ? MAX32 : f.uncompressedSize, 'uncompressed size');
-  cw.u16(28, nameLen, 'file name length');
-  cw.u16(30, centralExtraLen, 'extra field length');
-  cw.u16(32, 0, 'file comment length');
-  cw.u16(34, 0, 'disk number start');
-  cw.u16(36, 0, 'internal file attributes');
-  cw.u32(38, p.external, 'external file attributes');
-  cw.u32(42, offset64 ? MAX32 : offset, 'relative offset of local header');
-  cw.set(46, p.nameBytes, 'file name');
+  cw.u32(CENTRAL.signature, SIG_CENTRAL, 'central file header signature');
+  cw.u16(CENTRAL.versionMadeBy, madeBy, 'version made by');
+  cw.u16(CENTRAL.versionNeeded, needed, 'version needed to extract');
+  cw.u16(CENTRAL.flags, p.flags, 'general purpose bit flag');
+  cw.u16(CENTRAL.method, f.method, 'compression method');
+  cw.u16(CENTRAL.time, time, 'last mod file time');
+  cw.u16(CENTRAL.date, date, 'last mod file date');
+  cw.u32(CENTRAL.crc32, f.crc, 'crc-32');
+  cw.u32(CENTRAL.compressedSize, sizes64 ? MAX32 : f.compressedSize, 'compressed size');
+  cw.u32(CENTRAL.uncompressedSize, sizes64 ? MAX32 : f.uncompressedSize, 'uncompressed size');
+  cw.u16(CENTRAL.nameLength, nameLen, 'file name length');
+  cw.u16(CENTRAL.extraLength, centralExtraLen, 'extra field length');
+  cw.u16(CENTRAL.commentLength, 0, 'file comment length');
+  cw.u16(CENTRAL.diskNumberStart, 0, 'disk number start');
+  cw.u16(CENTRAL.internalAttributes, 0, 'internal file attributes');
+  cw.u32(CENTRAL.externalAttributes, p.external, 'external file attributes');
+  cw.u32(CENTRAL.localHeaderOffset, offset64 ? MAX32 : offset, 'relative offset of local header');
+  cw.set(CENTRAL.SIZE, p.nameBytes, 'file name');
   if (centralExtraLen > 0) {
-    let x = CENTRAL_HEADER_SIZE + nameLen;
+    let x = CENTRAL.SIZE + nameLen;
     cw.u16(x, EXTRA_ZIP64, 'zip64 extra id');
     cw.u16(x + 2, centralExtraLen - 4, 'zip64 extra size');
     x += 4;
@@ -538,51 +500,34 @@ function endRecords(count: number, cdOffset: number, cdSize: number, here: numbe
   const size64 = force64 || cdSize >= MAX32;
   const offset64 = force64 || cdOffset >= MAX32;
   const zip64 = count64 || size64 || offset64;
-  const out = Buffer.alloc((zip64 ? ZIP64_EOCD_SIZE + ZIP64_LOCATOR_SIZE : 0) + EOCD_SIZE);
+  const out = Buffer.alloc((zip64 ? ZIP64_EOCD.SIZE + ZIP64_LOCATOR.SIZE : 0) + EOCD.SIZE);
   const w = new ByteWriter(out, true, true);
   let x = 0;
   if (zip64) {
-    w.u32(0, SIG_ZIP64_EOCD, 'zip64 end of central dir signature');
-    w.u64(4, BigInt(ZIP64_EOCD_SIZE - 12), 'size of zip64 end of central directory record');
-    w.u16(12, MADE_BY_UNIX | VERSION_ZIP64, 'version made by');
-    w.u16(14, VERSION_ZIP64, 'version needed to extract');
-    w.u32(16, 0, 'number of this disk');
-    w.u32(20, 0, 'number of the disk with the start of the central directory');
-    w.u64(24, BigInt(count), 'total number of entries in the central directory on this disk');
-    w.u64(32, BigInt(count), 'total number of entries in the central directory');
-    w.u64(40, BigInt(cdSize), 'size of the central directory');
-    w.u64(48, BigInt(cdOffset), 'offset of start of central directory');
-    w.u32(56, SIG_ZIP64_LOCATOR, 'zip64 end of central dir locator signature');
-    w.u32(60, 0, 'number of the disk with the start of the zip64 end of central directory');
-    w.u64(64, BigInt(here), 'relative offset of the zip64 end of central directory record');
-    w.u32(72, 1, 'total number of disks');
-    x = ZIP64_EOCD_SIZE + ZIP64_LOCATOR_SIZE;
+    const l = ZIP64_EOCD.SIZE;
+    w.u32(ZIP64_EOCD.signature, SIG_ZIP64_EOCD, 'zip64 end of central dir signature');
+    w.u64(ZIP64_EOCD.recordSize, BigInt(ZIP64_EOCD.SIZE - 12), 'size of zip64 end of central directory record');
+    w.u16(ZIP64_EOCD.versionMadeBy, MADE_BY_UNIX | VERSION_ZIP64, 'version made by');
+    w.u16(ZIP64_EOCD.versionNeeded, VERSION_ZIP64, 'version needed to extract');
+    w.u32(ZIP64_EOCD.diskNumber, 0, 'number of this disk');
+    w.u32(ZIP64_EOCD.cdDisk, 0, 'number of the disk with the start of the central directory');
+    w.u64(ZIP64_EOCD.entriesOnDisk, BigInt(count), 'total number of entries in the central directory on this disk');
+    w.u64(ZIP64_EOCD.entriesTotal, BigInt(count), 'total number of entries in the central directory');
+    w.u64(ZIP64_EOCD.cdSize, BigInt(cdSize), 'size of the central directory');
+    w.u64(ZIP64_EOCD.cdOffset, BigInt(cdOffset), 'offset of start of central directory');
+    w.u32(l + ZIP64_LOCATOR.signature, SIG_ZIP64_LOCATOR, 'zip64 end of central dir locator signature');
+    w.u32(l + ZIP64_LOCATOR.eocdDisk, 0, 'number of the disk with the start of the zip64 end of central directory');
+    w.u64(l + ZIP64_LOCATOR.eocdOffset, BigInt(here), 'relative offset of the zip64 end of central directory record');
+    w.u32(l + ZIP64_LOCATOR.diskCount, 1, 'total number of disks');
+    x = ZIP64_EOCD.SIZE + ZIP64_LOCATOR.SIZE;
   }
-  w.u32(x, SIG_EOCD, 'end of central dir signature');
-  w.u16(x + 4, 0, 'number of this disk');
-  w.u16(x + 6, 0, 'number of the disk with the start of the central directory');
-  w.u16(x + 8, count64 ? MAX16 : count, 'total number of entries in the central directory on this disk');
-  w.u16(x + 10, count64 ? MAX16 : count, 'total number of entries in the central directory');
-  w.u32(x + 12, size64 ? MAX32 : cdSize, 'size of the central directory');
-  w.u32(x + 16, offset64 ? MAX32 : cdOffset, 'offset of start of central directory');
-  w.u16(x + 20, 0, '.ZIP file comment length');
+  w.u32(x + EOCD.signature, SIG_EOCD, 'end of central dir signature');
+  w.u16(x + EOCD.diskNumber, 0, 'number of this disk');
+  w.u16(x + EOCD.cdDisk, 0, 'number of the disk with the start of the central directory');
+  w.u16(x + EOCD.entriesOnDisk, count64 ? MAX16 : count, 'total number of entries in the central directory on this disk');
+  w.u16(x + EOCD.entriesTotal, count64 ? MAX16 : count, 'total number of entries in the central directory');
+  w.u32(x + EOCD.cdSize, size64 ? MAX32 : cdSize, 'size of the central directory');
+  w.u32(x + EOCD.cdOffset, offset64 ? MAX32 : cdOffset, 'offset of start of central directory');
+  w.u16(x + EOCD.commentLength, 0, '.ZIP file comment length');
   return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Errors
-
-function writeError(path: string, err: unknown): WheelFormatError {
-  return new WheelFormatError('WHEEL_IO', `cannot write ${path}: ${detail(err)}`, { cause: err });
-}
-
-/** A foreign error message in house style (errno codes stay in capitals: "no space left on device (ENOSPC)"). */
-function detail(err: unknown): string {
-  return describeError(err);
-}
-
-/** An entry name fit for a one-line message: control characters are escaped. */
-function showName(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  return name.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

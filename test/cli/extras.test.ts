@@ -7,10 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadPolicyEntries } from '../../src/policy/load.js';
-import { inspectZip } from '../helpers/venv.js';
+import { inspectZip, SYSTEM_PYTHON } from '../helpers/venv.js';
 import { runCli, wheel } from '../helpers/cli.js';
 import { REPO } from '../helpers/corpus.js';
 import { validate } from '../helpers/json-schema.js';
+import { needs, requireFile } from '../helpers/requires.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'wheelaudit-cli-extras-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -74,7 +75,7 @@ describe('abi3', () => {
     expect(readdirSync(dir)).toEqual(['abi3ok-0.1.0-cp38-abi3-manylinux1_x86_64.manylinux_2_5_x86_64.whl']);
   });
 
-  it('repair raises the abi3 floor to the version the symbols need, in the name and in WHEEL', async () => {
+  it('repair raises the abi3 floor to the version the symbols need, in the name and in WHEEL', needs(requireFile(SYSTEM_PYTHON, 'python3.11')), async () => {
     const dir = outDir();
     const r = await runCli(['repair', '-w', dir, wheel('abi3new-0.1.0-cp38-abi3-linux_x86_64.whl')]);
     expect(r.code).toBe(0);
@@ -133,7 +134,7 @@ describe('--policy-file', () => {
     expect(readdirSync(dir)).toEqual(['symverold-0.1.0-cp311-cp311-manylinux_2_42_x86_64.whl']);
   });
 
-  it('an internal baseline that whitelists one extra library: show and repair stop grafting it', async () => {
+  it('an internal baseline that whitelists one extra library: show and repair stop grafting it', needs(requireFile(SYSTEM_PYTHON, 'python3.11')), async () => {
     const file = write('acme.json', JSON.stringify({ format: 'wheelaudit-policies/1', libc: 'glibc', policies: [{ name: 'manylinux_2_28', libraryWhitelistAdded: ['libffi.so.8'] }] }, null, 2));
     const ffi = wheel('withffi-0.1.0-cp311-cp311-linux_x86_64.whl');
     const show = await runCli(['show', '--policy-file', file, ffi]);

@@ -35,6 +35,13 @@ export interface RootSpec {
   readonly arch?: string;
 }
 
+/**
+ * The bullseye root the root tests share (glibc 2.31, Python 3.9, libgobject linking
+ * libffi.so.7). Every distinct package list is another debootstrap run (minutes on CI), so a
+ * test that needs more should add to this list rather than ask for a root of its own.
+ */
+export const BULLSEYE: RootSpec = { suite: 'bullseye', include: ['python3', 'libglib2.0-0'] };
+
 const PATH_IN_ROOT = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 let probe: Requirement | undefined;

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PolicyError } from '../../src/errors.js';
 import { comparePyVersions, loadStableAbi, parsePyVersion, parseStableAbi } from '../../src/policy/stable-abi.js';
 import { REPO } from '../helpers/corpus.js';
+import { needs, requireTool } from '../helpers/requires.js';
 
 const SCRIPT = path.join(REPO, 'policies', 'stable-abi.py');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'wheelaudit-stable-abi-'));
@@ -85,7 +86,7 @@ describe('parseStableAbi', () => {
   });
 });
 
-describe('policies/stable-abi.py (the generator)', () => {
+describe('policies/stable-abi.py (the generator)', needs(requireTool('python3', 'python3')), () => {
   const TOML = [
     '# comment',
     "[feature_macro.HAVE_FORK]",

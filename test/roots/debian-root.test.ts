@@ -6,11 +6,10 @@ import { readFileSync, existsSync, mkdtempSync, rmSync, writeFileSync, readdirSy
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyRoot, debianRoot, rootSupport, runInRoot } from '../helpers/debian-root.js';
+import { BULLSEYE, copyRoot, debianRoot, rootSupport, runInRoot } from '../helpers/debian-root.js';
 import { debRoot, debSupport } from '../helpers/deb-packages.js';
 import { needs } from '../helpers/requires.js';
 
-const BULLSEYE = { suite: 'bullseye', include: ['python3', 'libglib2.0-0'] } as const;
 
 describe('a debootstrap root (bullseye)', needs(rootSupport()), () => {
   let root = '';

@@ -15,11 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseElf } from '../../src/elf/index.js';
 import { buildWheel } from '../helpers/build-wheel.js';
 import { runCli } from '../helpers/cli.js';
-import { debianRoot, rootSupport, runInRoot } from '../helpers/debian-root.js';
+import { BULLSEYE, debianRoot, rootSupport, runInRoot } from '../helpers/debian-root.js';
 import { needs, requireFile, requireTool } from '../helpers/requires.js';
 
 const MULTIARCH = '/usr/lib/x86_64-linux-gnu';
-const BULLSEYE = { suite: 'bullseye', include: ['python3', 'libglib2.0-0'] } as const;
 
 const WAFFI_C = String.raw`
 #include <ffi.h>

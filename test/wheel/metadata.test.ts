@@ -205,3 +205,20 @@ describe('agrees with the rule run on Python email', needs(requireTool('python3'
     expect(actual).toEqual(expected);
   });
 });
+
+describe('updateWheelTags at scale (issue 7 time bomb)', () => {
+  it('retags 250,000 Tag lines, each with its own python tag, in linear time', () => {
+    const n = 250_000;
+    const text = `Wheel-Version: 1.0\n${Array.from({ length: n }, (_, i) => `Tag: cp${i}-cp${i}-linux_x86_64\n`).join('')}\n`;
+    const t0 = performance.now();
+    const meta = parseWheelMetadata(text);
+    const out = updateWheelTags(meta, ['manylinux_2_17_x86_64', 'manylinux2014_x86_64'], ['linux_x86_64'], false);
+    const ms = performance.now() - t0;
+    const tags = wheelTags(out.metadata);
+    expect(tags).toHaveLength(2 * n);
+    expect(tags[0]).toBe('cp0-cp0-manylinux_2_17_x86_64');
+    expect(tags[2 * n - 1]).toBe(`cp${n - 1}-cp${n - 1}-manylinux2014_x86_64`);
+    // It took 96 s when quadratic; linear, it is well under a second on an idle machine.
+    expect(ms).toBeLessThan(10_000);
+  });
+});

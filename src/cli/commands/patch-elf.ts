@@ -4,13 +4,13 @@
 // name and keeps that file's inode (so hard links see the change) and mode; a new --output
 // file is created atomically with the input's mode.
 import type { Command } from 'commander';
-import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, fstatSync, ftruncateSync, lstatSync, openSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fstatSync, ftruncateSync, lstatSync, openSync, readFileSync, readlinkSync, realpathSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { parseElf } from '../../elf/index.js';
 import type { ElfEditOp } from '../../elf/edit.js';
 import { describeError, ElfFormatError, IoError, UsageError } from '../../errors.js';
 import { getPatcher, type PatcherName } from '../../repair/patcher.js';
+import { writeFileAtomicSync } from '../../wheel/temp-files.js';
 import { describeFileKind, type CliContext } from '../context.js';
 
 export interface PatchElfArgs {
@@ -211,19 +211,11 @@ function writeAll(fd: number, data: Uint8Array, position: number): void {
   }
 }
 
-/** Write to a new temporary name in the same directory, then rename: the file appears whole or not at all. */
+/** The project's atomic write (wheel/temp-files.ts): the file appears whole or not at all. */
 export function writeAtomically(target: string, data: Uint8Array, mode: number): void {
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
-  let created = false;
   try {
-    // 'wx': created exclusively, never through a link planted at the temporary name.
-    writeFileSync(tmp, new Uint8Array(0), { mode, flag: 'wx' });
-    created = true;
-    writeFileSync(tmp, data);
-    chmodSync(tmp, mode);
-    renameSync(tmp, target);
+    writeFileAtomicSync(target, data, mode);
   } catch (e) {
-    if (created) rmSync(tmp, { force: true });
-    throw new IoError(`cannot write ${target}: ${describeError(e)}`, { cause: e });
+    throw new IoError(`cannot write ${target}: ${describeError(e instanceof Error && e.cause !== undefined ? e.cause : e)}`, { cause: e });
   }
 }

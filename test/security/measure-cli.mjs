@@ -1,0 +1,13 @@
+// Run the built CLI (dist/) in this process with the given arguments, then write its exit code,
+// wall time and peak RSS as JSON to the file named by WHEELAUDIT_MEASURE. Used by the hostile
+// input tests to bound time and memory of one command.
+import { writeFileSync } from 'node:fs';
+
+const t0 = performance.now();
+const { run } = await import('../../dist/cli/main.js');
+const code = await run(process.argv.slice(2));
+const out = process.env.WHEELAUDIT_MEASURE;
+if (out !== undefined) {
+  writeFileSync(out, JSON.stringify({ code, ms: performance.now() - t0, maxRssKiB: process.resourceUsage().maxRSS }));
+}
+process.exitCode = code;
