@@ -257,3 +257,29 @@ describe('the JSON schema (schemas/check.schema.json)', () => {
     expect(validate({ version: 2, error: { code: 'USAGE', message: 'm' } }, SCHEMA)).not.toEqual([]);
   });
 });
+
+describe('what repair writes passes check', () => {
+  // Grafting, in-wheel chains, musl, another architecture, an `any` wheel with an executable,
+  // libpython removed, no section headers.
+  it.each([
+    'withffi-0.1.0-cp311-cp311-linux_x86_64.whl',
+    'withxml-0.1.0-cp311-cp311-linux_x86_64.whl',
+    'chainrpath-0.1.0-cp311-cp311-linux_x86_64.whl',
+    'muslext-0.1.0-cp311-cp311-linux_x86_64.whl',
+    'minext-0.1.0-cp311-cp311-linux_aarch64.whl',
+    'ffitool-0.1.0-py3-none-any.whl',
+    'withpython-0.1.0-cp311-cp311-linux_x86_64.whl',
+    'nosect-0.1.0-cp311-cp311-linux_x86_64.whl',
+  ])('%s', async (name) => {
+    const out = scratchDir();
+    const r = await runCli(['repair', '-q', '-w', out, fixtureWheel(name)]);
+    expect(r.code, r.stderr).toBe(0);
+    const [repaired] = readdirSync(out);
+    const c = await runCli(['check', '--format', 'json', path.join(out, repaired as string)]);
+    const d = JSON.parse(c.stdout) as Doc;
+    expect(c.code, c.stdout).toBe(0);
+    expect(d.wheels[0]?.checks.length).toBeGreaterThan(0);
+    expect(d.wheels[0]?.checks.every((x) => x.status === 'pass')).toBe(true);
+    expect(validate(d, SCHEMA)).toEqual([]);
+  }, 60_000);
+});
