@@ -15,6 +15,7 @@ import { fnmatch } from './fnmatch.js';
 import type { LibraryFs } from './library-fs.js';
 import { basename } from './paths.js';
 
+/** A library candidate that could not be used, and why. */
 export interface HostFsNote {
   readonly path: string;
   readonly message: string;
@@ -80,6 +81,7 @@ function readSparse(fd: number, size: number): Uint8Array | undefined {
   return buf;
 }
 
+/** The real file system (the host, or a sysroot below it) as a {@link LibraryFs}, with answers cached for the run. */
 export class HostFs implements LibraryFs {
   private readonly elves = new Map<string, ElfSummary | undefined>();
   private readonly stats = new Map<string, 'file' | 'dir' | 'other' | 'missing'>();

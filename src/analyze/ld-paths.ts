@@ -10,17 +10,20 @@ import type { Libc } from '../policy/types.js';
 import type { LibraryFs } from './library-fs.js';
 import { dedupe, dirname, normpath } from './paths.js';
 
+/** The system part of a library search path: ld.so.conf (or musl's path file), the environment, the interpreter's directories. */
 export interface LdPathSet {
   readonly conf: readonly string[];
   readonly env: readonly string[];
   readonly interp: readonly string[];
 }
 
+/** The environment variables that add library search directories. */
 export interface LdEnvironment {
   readonly AUDITWHEEL_LD_LIBRARY_PATH?: string | undefined;
   readonly LD_LIBRARY_PATH?: string | undefined;
 }
 
+/** Where search paths are resolved: the file system, the root (a sysroot or the host) and the working directory. */
 export interface PathContext {
   readonly fs: LibraryFs;
   /** '' for the host, else a sysroot directory without a trailing slash. */

@@ -13,6 +13,7 @@ import { argLdPaths, parseLdPaths, systemLdPaths, type LdEnvironment, type LdPat
 import type { LibraryFs } from './library-fs.js';
 import { basename, dirname, isSubdir, join, normpath } from './paths.js';
 
+/** One library of a dependency tree: where it was found (if anywhere) and what it needs. */
 export interface DynamicLibrary {
   readonly soname: string;
   /** The candidate path as found in a search directory; undefined when not found. */
@@ -23,6 +24,7 @@ export interface DynamicLibrary {
   readonly needed: readonly string[];
 }
 
+/** An ELF file with its resolved dependency tree, as {@link lddtree} returns it. */
 export interface DynamicExecutable {
   readonly interpreter: string | undefined;
   readonly libc: 'glibc' | 'musl' | undefined;
@@ -37,9 +39,12 @@ export interface DynamicExecutable {
   readonly libraries: ReadonlyMap<string, DynamicLibrary>;
 }
 
+/** How important a log message is. */
 export type LogLevel = 'debug' | 'info' | 'warning';
+/** Receives the messages of a dependency-tree walk. */
 export type Logger = (level: LogLevel, message: string) => void;
 
+/** Options of {@link lddtree}: the file system, search paths and exclusions to resolve with. */
 export interface LddOptions extends PathContext {
   readonly env: LdEnvironment;
   /** --ldpaths: replaces the system search path when given. */

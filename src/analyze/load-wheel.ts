@@ -11,6 +11,7 @@ import { summarizeElf, type ElfSummary } from './elf-summary.js';
 import { basename } from './paths.js';
 import type { WheelContents } from './wheel-abi.js';
 
+/** A wheel read for analysis: its ELF facts, RECORD rows and, on request, the digests of its ELF entries. */
 export interface LoadedWheel {
   readonly path: string;
   readonly contents: WheelContents;

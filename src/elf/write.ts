@@ -23,8 +23,10 @@ import { readCString } from './strtab.js';
 import type { ElfFile } from './types.js';
 import { verifyEdit, type ExpectedDynamic } from './verify.js';
 
+/** How an edit was written: nothing to do, within the existing tables, by moving them, or into room a previous edit left. */
 export type WriteStrategy = 'unchanged' | 'in-place' | 'relocated' | 'reused';
 
+/** The edited image and how the editor made room for the change. */
 export interface ElfWriteResult {
   readonly bytes: Uint8Array;
   readonly strategy: WriteStrategy;
@@ -132,6 +134,7 @@ export interface EditOptions {
   readonly output?: Uint8Array;
 }
 
+/** Apply an edit to an ELF image and return the new bytes (the input is never modified); the output is re-parsed and checked before it is returned. */
 export function applyElfEdit(input: Uint8Array, edit: ElfEditPlan | readonly ElfEditOp[], options: EditOptions = {}): ElfWriteResult {
   const plan = isOpList(edit) ? planElfEdit(edit) : edit;
   const elf = parseElf(input);

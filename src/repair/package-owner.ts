@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 
+/** A system package that owns a file: its type, distribution, name and version (a purl). */
 export interface PackageOwner {
   readonly type: 'deb' | 'rpm' | 'apk';
   /** `ID` from os-release, e.g. `debian`: the purl namespace. */
@@ -14,11 +15,13 @@ export interface PackageOwner {
   readonly version: string;
 }
 
+/** Finds the system package that owns each library file (for the SBOM of grafted libraries). */
 export interface OwnerLookup {
   /** Owners of the files that have one, keyed by the path exactly as given. */
   lookup(paths: readonly string[]): Map<string, PackageOwner>;
 }
 
+/** Options of {@link hostOwnerLookup}. */
 export interface HostOwnerLookupOptions {
   /** os-release file to take `ID` from; default `/etc/os-release` (then `/usr/lib/os-release`), inside `root` if set. */
   readonly osRelease?: string;

@@ -19,6 +19,7 @@ import type { ElfPatcher } from './patcher.js';
 import { planRepair } from './plan.js';
 import { wheelNameOf } from '../analyze/load-wheel.js';
 
+/** Options of {@link repairWheel}; the library's `repair()` fills in defaults for every field. */
 export interface RepairOptions {
   /** 'auto' or a platform tag (any architecture and libc). */
   readonly plat: string;
@@ -45,6 +46,7 @@ export interface RepairOptions {
   readonly onLog?: (r: LogRecord) => void;
 }
 
+/** The result of repairing one wheel: where it was written, or why it is not a platform wheel. */
 export type RepairOutcome =
   | { readonly kind: 'written'; readonly outputPath: string; readonly logs: readonly LogRecord[] }
   | { readonly kind: 'pure-copied'; readonly outputPath: string; readonly logs: readonly LogRecord[] }
@@ -64,6 +66,7 @@ function refuse(file: string, plat: string, why: string): RepairError {
   return new RepairError('REPAIR_REFUSED', `cannot repair "${file}" to "${plat}" ABI because ${why}`);
 }
 
+/** Repair one wheel (the `repair` flow) with every option given explicitly; see `repair()` for the one with defaults. */
 export async function repairWheel(file: string, o: RepairOptions): Promise<RepairOutcome> {
   const logs: LogRecord[] = [];
   const emit = (...rs: readonly LogRecord[]): void => {
