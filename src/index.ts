@@ -110,13 +110,14 @@ function resolveRoot(cwd: string, sysroot: string | undefined, root: string | un
 export async function audit(wheel: string, options: AuditWheelOptions = {}): Promise<AuditOutcome> {
   const cwd = options.cwd ?? process.cwd();
   const { sysroot, ...rest } = options;
+  const root = resolveRoot(cwd, sysroot, options.root);
   return auditWheel(path.resolve(cwd, wheel), {
     disableIsaExtCheck: false,
     env: processLdEnvironment(),
-    hostFs: new HostFs(),
+    hostFs: new HostFs(root),
     ...rest,
     cwd,
-    root: resolveRoot(cwd, sysroot, options.root),
+    root,
   });
 }
 
@@ -153,7 +154,7 @@ export async function repair(wheel: string, options: RepairWheelOptions = {}): P
     env: processLdEnvironment(),
     cwd,
     root,
-    hostFs: new HostFs(),
+    hostFs: new HostFs(root),
     owners: hostOwnerLookup(root === '' ? {} : { root }),
     tool: { name: 'wheelaudit', version: version() },
   };

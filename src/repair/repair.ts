@@ -188,6 +188,9 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     strip: o.strip,
   });
   emit(...plan.logs);
+  if (plan.grafts.length > 0 && o.owners?.unknownReason !== undefined) {
+    emit({ level: 'warning', message: `the SBOM names no system package for the grafted libraries: ${o.owners.unknownReason}` });
+  }
   const res = await applyRepair(outcome.wheel, plan, {
     outDir: realpathSync(o.wheelDir),
     abis,

@@ -645,13 +645,17 @@ describe.skipIf(!canBuild)('symlinks and sysroots', () => {
     expect(tree.needed).toEqual(['libq.so', 'ld-linux-x86-64.so.2']);
   });
 
-  it('with a sysroot, a library in an --ldpaths directory outside it is still found', () => {
-    // The directory is accepted as a search directory (it exists on the host and --ldpaths
-    // entries are not re-rooted), so a library in it must be usable too.
+  it('with a sysroot, an --ldpaths directory outside it is taken inside it: the host copy is never used', () => {
+    // As if run inside the sysroot: /…/outside there does not exist, so libq.so is not found,
+    // although the host has one at that path.
     const hostDir = lt.p('outside');
     const { tree } = ldd(`${root}/bin/app2`, { root, ldpaths: hostDir });
-    expect(lib(tree, 'libq.so').path).toBe(`${hostDir}/libq.so`);
-    expect(lib(tree, 'libq.so').realpath).toBe(`${hostDir}/libq.so`);
+    expect(lib(tree, 'libq.so').path).toBeUndefined();
+    // The same directory created inside the sysroot is used.
+    lt.symlink(`root${hostDir}/libq.so`, '/opt/libq.so.1');
+    const inside = ldd(`${root}/bin/app2`, { root, ldpaths: hostDir }).tree;
+    expect(lib(inside, 'libq.so').path).toBe(`${root}${hostDir}/libq.so`);
+    expect(lib(inside, 'libq.so').realpath).toBe(`${root}/opt/libq.so.1`);
   });
 
   it('with a sysroot, AUDITWHEEL_LD_LIBRARY_PATH is taken as written (root-prefixed by the user)', () => {

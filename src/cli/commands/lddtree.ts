@@ -32,9 +32,9 @@ export function registerLddtree(program: Command, ctx: CliContext, setExit: (cod
 
 export function runLddtree(ctx: CliContext, file: string, opts: LddtreeOptions): number {
   const abs = requireFile(ctx, file);
-  const hostFs = new HostFs();
   const logs: LogRecord[] = [];
   const root = sysrootOption(ctx, opts.sysroot);
+  const hostFs = new HostFs(root);
   try {
     // Parse up front so a bad file gets its own error code and message, naming the file.
     parseElf(new Uint8Array(readFileSync(abs)));

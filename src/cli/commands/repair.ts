@@ -108,7 +108,7 @@ export async function runRepair(ctx: CliContext, files: readonly string[], f: Re
   if (sde?.clipped === true) printLogs(ctx, [{ level: 'warning', message: 'SOURCE_DATE_EPOCH is before 1980-01-01; clipping timestamps to 1980-01-01' }]);
   const root = sysrootOption(ctx, f.sysroot);
   const patcher: ElfPatcher | 'none' = patcherName === 'native' ? nativePatcher : patcherName === 'patchelf' ? patchelfPatcher() : 'none';
-  const hostFs = new HostFs();
+  const hostFs = new HostFs(root);
   const wheelDir = path.resolve(ctx.cwd, f.wheelDir);
 
   for (const file of files) {

@@ -43,7 +43,7 @@ export async function runShow(ctx: CliContext, file: string, opts: ShowOptions):
     env: ldEnvironment(ctx.env),
     cwd: ctx.cwd,
     root,
-    hostFs: new HostFs(),
+    hostFs: new HostFs(root),
   });
   printLogs(ctx, outcome.logs);
   if (outcome.kind === 'non-platform') {
