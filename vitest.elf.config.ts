@@ -8,5 +8,6 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 900_000,
     pool: 'forks',
+    reporters: ['default', './test/helpers/skip-reporter.ts'],
   },
 });
