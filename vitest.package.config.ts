@@ -12,5 +12,6 @@ export default defineConfig({
     hookTimeout: 900_000,
     pool: 'forks',
     fileParallelism: false,
+    reporters: ['default', './test/helpers/skip-reporter.ts'],
   },
 });

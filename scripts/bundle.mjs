@@ -11,7 +11,9 @@ import { rolldown } from 'rolldown';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist');
-const OUT = path.join(DIST, 'wheelaudit.mjs');
+/** `--out FILE` writes the bundle elsewhere (tests put it in a scratch directory). */
+const outAt = process.argv.indexOf('--out');
+const OUT = outAt > 0 && process.argv[outAt + 1] !== undefined ? path.resolve(process.argv[outAt + 1]) : path.join(DIST, 'wheelaudit.mjs');
 const ENTRY = path.join(ROOT, 'bin', 'wheelaudit.js');
 const PACKAGE_FILES_MODULE = path.join(DIST, 'util', 'package-files.js');
 /** Folders whose .json files the program reads at run time through readPackageFile(). */
@@ -146,7 +148,7 @@ async function main() {
   chmodSync(tmp, 0o755);
   renameSync(tmp, OUT);
   // On stderr: `npm pack --json` prints its JSON on stdout, where lifecycle scripts write too.
-  process.stderr.write(`bundle: wrote ${path.relative(ROOT, OUT)} (${(code.length / 1024).toFixed(0)} KiB; ${licences.map((l) => l.id).join(', ')})\n`);
+  process.stderr.write(`bundle: wrote ${path.relative(process.cwd(), OUT)} (${(code.length / 1024).toFixed(0)} KiB; ${licences.map((l) => l.id).join(', ')})\n`);
 }
 
 await main();

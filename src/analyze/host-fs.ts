@@ -85,6 +85,24 @@ function readSparse(fd: number, size: number): Uint8Array | undefined {
 }
 
 /** The real file system (the host, or a sysroot below it) as a {@link LibraryFs}, with answers cached for the run. */
+/**
+ * The host path to open for `path` when `root` is a sysroot: below the root, every symlink
+ * resolved inside it; elsewhere (or with root '') `path` itself. Undefined on a symlink loop.
+ */
+export function hostPathInRoot(root: string, path: string): string | undefined {
+  if (root === '' || !isSubdir(path, root)) return path;
+  const inner = resolveInRoot(root, path.slice(root.length) || '/', symlinkTarget);
+  return inner === undefined ? undefined : inner === '/' ? root : root + inner;
+}
+
+function symlinkTarget(hostPath: string): string | undefined {
+  try {
+    return lstatSync(hostPath).isSymbolicLink() ? readlinkSync(hostPath) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class HostFs implements LibraryFs {
   private readonly elves = new Map<string, ElfSummary | undefined>();
   private readonly stats = new Map<string, 'file' | 'dir' | 'other' | 'missing'>();

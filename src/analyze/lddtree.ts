@@ -12,7 +12,6 @@ import { fnmatch } from './fnmatch.js';
 import { argLdPaths, parseLdPaths, systemLdPaths, type LdEnvironment, type LdPathSet, type PathContext } from './ld-paths.js';
 import type { LibraryFs } from './library-fs.js';
 import { basename, dirname, isSubdir, join, normpath } from './paths.js';
-import { resolveInRoot } from '../util/rooted-path.js';
 
 /** One library of a dependency tree: where it was found (if anywhere) and what it needs. */
 export interface DynamicLibrary {
@@ -62,19 +61,15 @@ export const LIBPYTHON_RE = /^libpython\d+\.\d+m?.so(\.\d)*$/;
 const MAX_SYMLINKS = 40;
 
 /**
- * Resolve final-component symlinks of a (root-prefixed) path, like the reference's readlink.
- * Inside a sysroot every component is resolved there (a deviation only --sysroot has): the
- * result then holds no symlink that could lead out of the root when the file is read later.
+ * Resolve final-component symlinks of a (root-prefixed) path, like the reference's readlink,
+ * so that a sysroot run reports the paths a run inside the root would. Directory components
+ * may still be symlinks: a rooted HostFs resolves those inside the root when it reads, and
+ * repair reads grafts through hostPathInRoot, so an absolute link never leads to the host.
  */
 export function resolveFinalSymlinks(fs: LibraryFs, path: string, root: string): string {
   // Only paths inside the sysroot have their absolute link targets re-rooted; a candidate
   // outside it (the wheel's virtual mount) is resolved as it is.
   const base = root !== '' && isSubdir(path, root) ? root : '';
-  if (base !== '') {
-    const inner = resolveInRoot(root, path.slice(root.length) || '/', (p) => fs.readlink(p));
-    // A symlink loop: leave the path as it is; looking it up then finds nothing.
-    return inner === undefined ? path : normpath(root + inner);
-  }
   let p = path.slice(base.length);
   for (let i = 0; i < MAX_SYMLINKS; i++) {
     const target = fs.readlink(base + p);

@@ -124,6 +124,25 @@ export function hostOwnerLookup(options: HostOwnerLookupOptions = {}): OwnerLook
   };
 }
 
+/**
+ * `lookup` (made for `root`) taking paths as seen inside the root (`/usr/lib/…`) instead of
+ * host paths below it; results are keyed by the inside path. Paths outside the root are unknown.
+ */
+export function ownersInsideRoot(lookup: OwnerLookup, root: string): OwnerLookup {
+  return {
+    unknownReason: lookup.unknownReason,
+    lookup(paths) {
+      const found = lookup.lookup(paths.map((p) => (p.startsWith('/') ? `${root}${p}` : p)));
+      const out = new Map<string, PackageOwner>();
+      for (const p of paths) {
+        const owner = found.get(`${root}${p}`);
+        if (owner !== undefined) out.set(p, owner);
+      }
+      return out;
+    },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Tools
 

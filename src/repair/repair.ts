@@ -8,15 +8,16 @@ import { baselineArch, splitPlatformTag } from '../analyze/arch.js';
 import { auditWheel, filenameFacts } from '../analyze/audit.js';
 import type { LdEnvironment } from '../analyze/ld-paths.js';
 import type { LibraryFs } from '../analyze/library-fs.js';
-import type { LogRecord } from '../analyze/report.js';
+import type { AuditReport, LogRecord } from '../analyze/report.js';
+import { hostPathInRoot } from '../analyze/host-fs.js';
 import { IoError, UsageError, RepairError } from '../errors.js';
 import { normpath } from '../analyze/paths.js';
 import { parsePolicyName } from '../policy/load.js';
 import type { Libc, Policy } from '../policy/types.js';
 import { applyRepair, gatherSources, sameFile } from './apply.js';
-import type { OwnerLookup } from './package-owner.js';
+import { ownersInsideRoot, type OwnerLookup } from './package-owner.js';
 import type { ElfPatcher } from './patcher.js';
-import { planRepair } from './plan.js';
+import { planRepair, type GraftSource, type RepairPlan } from './plan.js';
 import { wheelNameOf } from '../analyze/load-wheel.js';
 
 /** Options of {@link repairWheel}; the library's `repair()` fills in defaults for every field. */
@@ -177,7 +178,7 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     info(`Not grafting ${ref[0]}: ${ref[1]} loads it, so the target provides it with ${ref[1]}`);
   }
   const level = /^android_(\d+)/.exec(report.wheel.includes('android_') ? (name.platformTags[0] ?? '') : '');
-  const plan = planRepair(report, gatherSources(toGraft, report), {
+  const plan = planRepair(report, o.root === '' ? gatherSources(toGraft, report) : gatherInsideRoot(toGraft, report, o.root), {
     graftPolicy,
     libSdir: o.libSdir,
     distribution: name.distribution,
@@ -191,20 +192,45 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
   if (plan.grafts.length > 0 && o.owners?.unknownReason !== undefined) {
     emit({ level: 'warning', message: `the SBOM names no system package for the grafted libraries: ${o.owners.unknownReason}` });
   }
-  const res = await applyRepair(outcome.wheel, plan, {
+  // With a sysroot the SBOM names each graft by its path inside the root, as a repair run
+  // there would (the bom-ref hashes that path).
+  const sbom = o.root === '' ? { plan, owners: o.owners } : sbomInsideRoot(plan, o.owners, o.root);
+  const res = await applyRepair(outcome.wheel, sbom.plan, {
     outDir: realpathSync(o.wheelDir),
     abis,
     updateTags: o.updateTags,
     level: o.level,
     timestamp: o.timestamp,
     patcher: o.patcher,
-    owners: o.owners,
+    owners: sbom.owners,
     tool: o.tool,
     inputPath: wheelPath,
   });
   emit(...res.logs);
   info(`\nFixed-up wheel written to ${res.outputPath}`);
   return { kind: 'written', outputPath: res.outputPath, logs };
+}
+
+/**
+ * gatherSources for libraries found in a sysroot: each is read through its path resolved
+ * inside the root (a directory symlink there never leads to the host), and keyed by the path
+ * the analysis reported.
+ */
+function gatherInsideRoot(paths: Iterable<string>, report: AuditReport, root: string): Map<string, GraftSource> {
+  const out = new Map<string, GraftSource>();
+  for (const p of paths) {
+    const host = hostPathInRoot(root, p);
+    if (host === undefined) throw new RepairError('REPAIR_IO', `cannot read library ${p}: too many levels of symbolic links inside ${root}`);
+    const source = gatherSources([host], report).get(host);
+    if (source !== undefined) out.set(p, source);
+  }
+  return out;
+}
+
+/** The plan with SBOM source paths as seen inside `root`, and an owner lookup that takes those. */
+function sbomInsideRoot(plan: RepairPlan, owners: OwnerLookup | undefined, root: string): { plan: RepairPlan; owners: OwnerLookup | undefined } {
+  const inner = (p: string): string => (p.startsWith(`${root}/`) ? p.slice(root.length) : p);
+  return { plan: { ...plan, sbomSources: plan.sbomSources.map(inner) }, owners: owners === undefined ? undefined : ownersInsideRoot(owners, root) };
 }
 
 /** Copy keeping the mtime, through a temporary name, as `shutil.copy2` would but atomically. */

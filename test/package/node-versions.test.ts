@@ -73,9 +73,12 @@ describe.each([
   ['the lowest supported Node (engines floor)', engineFloor()],
   ['the newest Node LTS', NEWEST_LTS],
 ])('under %s, %s', (_label, version) => {
-  const node = nodeBinary(version);
-  it.skipIf(!node.ok)(`${node.ok ? '' : `(skipped: ${node.reason}) `}runs show on every fixture and one repair exactly as this machine's Node does`, async () => {
-    if (!node.ok) return;
+  it("runs show on every fixture and one repair exactly as this machine's Node does", async (ctx) => {
+    const node = await nodeBinary(version);
+    if (!node.ok) {
+      ctx.skip(node.reason);
+      return;
+    }
     expect(ws.prefixInstall.code, describeRun('npm install --global --prefix', ws.prefixInstall)).toBe(0);
     for (const program of PROGRAMS) {
       const script = program.script();
