@@ -1,7 +1,7 @@
 // Attribution: turn the verdict's raw material into findings that say which file needs what,
 // through which chain of libraries, and which policies that rules out. Built once from the
 // analysis results, so explanations need no re-analysis.
-import type { Policy, PolicySet } from '../policy/types.js';
+import type { Companion, Policy, PolicySet } from '../policy/types.js';
 import type { Architecture } from './arch.js';
 import { LIBPYTHON_RE, type DynamicExecutable } from './lddtree.js';
 import { versionPrefix, type ExternalRefs, type VersionedSymbols } from './policy-check.js';
@@ -15,6 +15,16 @@ export interface FindingInputs {
   readonly externalVersioned: ReadonlyMap<string, VersionedSymbols>;
   readonly isaProblems: readonly { file: string; isa: Architecture; whitelistedIn: Policy | undefined }[];
   readonly wheelMount: string;
+}
+
+const FAMILY: Readonly<Record<PolicySet['libc'], string>> = { glibc: 'manylinux', musl: 'musllinux', android: 'Android' };
+
+/**
+ * Why a library is left out of the graft set, in one line:
+ * "libGLX.so.0: not grafted, libGL.so.1 brings it on every manylinux target (GLVND)".
+ */
+export function describeProvided(soname: string, rule: Companion): string {
+  return `${soname}: not grafted, ${rule.library} brings it on every ${FAMILY[rule.libc]} target (${rule.label})`;
 }
 
 /** The shortest chain of sonames from `tree`'s own DT_NEEDED to `target`, or undefined. */
@@ -78,15 +88,17 @@ export function buildFindings(inp: FindingInputs): Finding[] {
     findings.push({ kind: 'external-lib', soname, realpath: e.realpath, neededBy, externalFor: e.policies });
   }
 
-  const provided = new Map<string, { by: string; policies: string[] }>();
+  const provided = new Map<string, { rule: Companion; policies: string[] }>();
   for (const ref of externalRefs.values()) {
-    for (const [soname, by] of ref.provided) {
-      const e = provided.get(soname) ?? { by, policies: [] };
+    for (const [soname, rule] of ref.provided) {
+      const e = provided.get(soname) ?? { rule, policies: [] };
       e.policies.push(ref.policy.name);
       provided.set(soname, e);
     }
   }
-  for (const [soname, e] of provided) findings.push({ kind: 'provided-by-whitelisted', soname, providedBy: e.by, policies: e.policies });
+  for (const [soname, e] of provided) {
+    findings.push({ kind: 'provided-by-whitelisted', soname, providedBy: e.rule.library, rule: e.rule.label, reason: e.rule.reason, policies: e.policies });
+  }
 
   // Versioned symbols: the wheel's own, then those of libraries that would be grafted.
   const byVersion = new Map<string, { library: string; version: string; requiredBy: Set<string> }>();

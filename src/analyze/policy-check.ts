@@ -1,7 +1,7 @@
 // Judge one dependency tree, or a set of symbol versions, against the policies: which
 // libraries would have to be bundled under each policy, which blacklisted symbols are used,
 // and which policy the symbol versions allow (spec §4.6, §4.8). Pure functions.
-import type { Policy, PolicySet } from '../policy/types.js';
+import type { Companion, Policy, PolicySet } from '../policy/types.js';
 import type { ElfSummary } from './elf-summary.js';
 import { LIBPYTHON_RE, type DynamicExecutable } from './lddtree.js';
 import { isSubdir } from './paths.js';
@@ -14,11 +14,13 @@ export interface ExternalReference {
   /** library -> sorted blacklisted symbol names the file uses from it. */
   readonly blacklist: Map<string, string[]>;
   /**
-   * Libraries that would be external, but that a whitelisted library of the tree loads itself
-   * (libGLX under libGL): assumed present on the target with it, so never grafted (soname ->
-   * the whitelisted library). Grafting a second copy next to the system one crashes at import.
+   * Libraries that would be external, but that a whitelisted library the wheel loads is
+   * guaranteed to bring on every target of the policy (policies/companions.json: libGLX and
+   * libGLdispatch with libGL): never grafted, soname -> the rule. Grafting a second copy next
+   * to the system one crashes at import. Nothing else a whitelisted library happens to load
+   * on the build machine is assumed present on the target.
    */
-  readonly provided: Map<string, string>;
+  readonly provided: Map<string, Companion>;
 }
 
 /** policy name -> its external reference, in the policy set's (ascending) order. */
@@ -41,6 +43,53 @@ function filterLibs(libs: Iterable<string>, whitelist: ReadonlySet<string>, andr
 }
 
 /**
+ * The libraries `tree` needs outside the whitelist, walking through each one's own DT_NEEDED
+ * but never into a whitelisted library or one in `stop` found outside the wheel; those in
+ * `stop` that are reached are returned separately.
+ */
+function requiredLibs(
+  tree: DynamicExecutable,
+  p: Policy,
+  android: boolean,
+  stop: ReadonlyMap<string, Companion>,
+  wheelRoot: string,
+): { required: Set<string>; stopped: Set<string> } {
+  const required = new Set<string>();
+  const stopped = new Set<string>();
+  const work = filterLibs(tree.needed, p.libraryWhitelist, android);
+  while (work.length > 0) {
+    const lib = work.pop() as string;
+    if (required.has(lib) || stopped.has(lib)) continue;
+    if (stop.has(lib) && !isSubdir(tree.libraries.get(lib)?.realpath, wheelRoot)) {
+      stopped.add(lib);
+      continue;
+    }
+    required.add(lib);
+    const needed = tree.libraries.get(lib)?.needed ?? [];
+    for (const dep of filterLibs(needed, p.libraryWhitelist, android)) if (!required.has(dep)) work.push(dep);
+  }
+  return { required, stopped };
+}
+
+/**
+ * What the companion rules of `p` bring for this tree: the rules of the whitelisted libraries
+ * that the tree's own file or a library shipped with it (in the wheel or grafted) needs
+ * directly. A whitelisted library reached only through another whitelisted one does not
+ * count: the target's copy of that one may not load it.
+ */
+function broughtLibs(tree: DynamicExecutable, p: Policy, required: ReadonlySet<string>): Map<string, Companion> {
+  const brought = new Map<string, Companion>();
+  if (p.companions.size === 0) return brought;
+  const direct = new Set(tree.needed);
+  for (const lib of required) for (const n of tree.libraries.get(lib)?.needed ?? []) direct.add(n);
+  for (const [lib, rule] of p.companions) {
+    if (!direct.has(lib)) continue;
+    for (const b of rule.brings) if (!brought.has(b)) brought.set(b, rule);
+  }
+  return brought;
+}
+
+/**
  * The external references of one ELF file (its tree `tree`, its own facts `self`) under every
  * policy. Libraries resolved inside the wheel (`wheelRoot`) are walked through but are not
  * external themselves.
@@ -51,53 +100,27 @@ export function treeExternalReferences(policies: PolicySet, tree: DynamicExecuta
   for (const p of policies.policies) {
     const libs = new Map<string, string | undefined>();
     const blacklist = new Map<string, string[]>();
-    const provided = new Map<string, string>();
+    const provided = new Map<string, Companion>();
     if (p !== policies.linux) {
-      // Everything the whitelisted libraries of this tree load themselves.
-      for (const w of reachable(tree, tree.needed)) {
-        if (!p.libraryWhitelist.has(w)) continue;
-        for (const dep of reachable(tree, tree.libraries.get(w)?.needed ?? [])) {
-          if (!p.libraryWhitelist.has(dep) && !provided.has(dep)) provided.set(dep, w);
-        }
-      }
       for (const lib of [...p.blacklist.keys()].filter((l) => tree.needed.includes(l)).sort()) {
         const symbols = p.blacklist.get(lib) ?? new Set<string>();
         const hits = [...symbols].filter((s) => s === '*' || self.undefinedStrong.has(s)).sort();
         if (hits.length > 0) blacklist.set(lib, hits);
       }
-      const required = new Set<string>();
-      const work = filterLibs(tree.needed, p.libraryWhitelist, android);
-      while (work.length > 0) {
-        const lib = work.pop() as string;
-        if (required.has(lib)) continue;
-        required.add(lib);
-        const needed = tree.libraries.get(lib)?.needed ?? [];
-        for (const dep of filterLibs(needed, p.libraryWhitelist, android)) if (!required.has(dep)) work.push(dep);
-      }
+      // First which whitelisted libraries the shipped files load, then the walk again with
+      // what their companion rules bring left out (with its own dependencies).
+      const brought = broughtLibs(tree, p, requiredLibs(tree, p, android, new Map(), wheelRoot).required);
+      const { required, stopped } = requiredLibs(tree, p, android, brought, wheelRoot);
+      for (const lib of [...stopped].sort()) provided.set(lib, brought.get(lib) as Companion);
       for (const lib of [...required].sort()) {
         const realpath = tree.libraries.get(lib)?.realpath;
         if (isSubdir(realpath, wheelRoot)) continue;
-        if (provided.has(lib)) continue;
         libs.set(lib, realpath);
       }
-      for (const lib of [...provided.keys()]) if (!required.has(lib)) provided.delete(lib);
     }
     out.set(p.name, { policy: p, libs, blacklist, provided });
   }
   return out;
-}
-
-/** Every soname reachable from `start` through the tree's resolved DT_NEEDED lists. */
-function reachable(tree: DynamicExecutable, start: readonly string[]): Set<string> {
-  const seen = new Set<string>();
-  const work = [...start];
-  while (work.length > 0) {
-    const n = work.pop() as string;
-    if (seen.has(n)) continue;
-    seen.add(n);
-    for (const d of tree.libraries.get(n)?.needed ?? []) if (!seen.has(d)) work.push(d);
-  }
-  return seen;
 }
 
 /** Merge one file's references into the wheel's aggregate (later lib paths win; blacklists union). */

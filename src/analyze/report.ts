@@ -69,8 +69,13 @@ export type Finding =
   | {
       readonly kind: 'provided-by-whitelisted';
       readonly soname: string;
-      /** The whitelisted library that loads it on the target. */
+      /** The whitelisted library that brings it on every target (policies/companions.json). */
       readonly providedBy: string;
+      /** The rule's short name: 'GLVND'. */
+      readonly rule: string;
+      /** Why the guarantee holds. */
+      readonly reason: string;
+      /** The policies under which it is left out (those whitelisting `providedBy`). */
       readonly policies: readonly string[];
     }
   | { readonly kind: 'libpython-linked'; readonly elf: string; readonly soname: string }

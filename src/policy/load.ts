@@ -6,6 +6,7 @@
 import { PolicyError } from '../errors.js';
 import { assertNever, invariant } from '../util/assert.js';
 import { packageFilePath, readPackageFile } from '../util/package-files.js';
+import { checkCompanions, companionsFor, loadCompanions } from './companions.js';
 import { LINUX_POLICY, invalidAt, jsonIndex, jsonKey, parsePolicyFile } from './schema.js';
 import type { JsonPath, PolicyFile } from './schema.js';
 import { BASE_ARCHES, LIBCS } from './types.js';
@@ -230,6 +231,7 @@ export function loadPolicyEntries(libc: Libc): readonly PolicyEntry[] {
   }
   const entries = expandPolicyFile(parsePolicyFile(json, label, libc), label);
   checkPep600(entries, label);
+  checkCompanions(loadCompanions(), libc, entries.map((e) => e.libraryWhitelist), 'policies/companions.json');
   entryCache.set(libc, entries);
   return entries;
 }
@@ -267,6 +269,7 @@ function narrow(entry: PolicyEntry, libc: Libc, arch: BaseArch, naming: Naming):
     symbolVersions,
     libraryWhitelist,
     blacklist,
+    companions: companionsFor(loadCompanions(), libc, libraryWhitelist),
   });
 }
 

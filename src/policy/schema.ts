@@ -51,7 +51,7 @@ const PREFIX_RE = /^[A-Z][A-Z0-9]*$/;
 /** What follows '<PREFIX>_' in a version name: '2.17', 'LDBL_1.3', 'ABI_DT_RELR'. */
 const VERSION_TAIL_RE = /^[A-Za-z0-9][A-Za-z0-9._]*$/;
 /** Sonames and symbol names: printable, no whitespace, no path separator. */
-const SONAME_RE = /^[^\s/]+$/;
+export const SONAME_RE = /^[^\s/]+$/;
 const SYMBOL_RE = /^[^\s]+$/;
 
 /**
@@ -80,7 +80,7 @@ export function invalidAt(at: JsonPath, message: string): PolicyError {
 }
 
 /** A value of the wrong type or spelling: "expected X, found Y". */
-function expectedAt(at: JsonPath, what: string, found: unknown): PolicyError {
+export function expectedAt(at: JsonPath, what: string, found: unknown): PolicyError {
   return invalidAt(at, `expected ${what}, found ${describe(found)}`);
 }
 
@@ -103,7 +103,7 @@ function describe(v: unknown): string {
   }
 }
 
-function isLibc(v: unknown): v is Libc {
+export function isLibc(v: unknown): v is Libc {
   return typeof v === 'string' && (LIBCS as readonly string[]).includes(v);
 }
 
@@ -111,7 +111,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function asObject(v: unknown, at: JsonPath, keys?: readonly string[]): Record<string, unknown> {
+export function asObject(v: unknown, at: JsonPath, keys?: readonly string[]): Record<string, unknown> {
   if (!isPlainObject(v)) throw expectedAt(at, 'an object', v);
   if (keys !== undefined) {
     for (const k of Object.keys(v)) {
@@ -126,12 +126,12 @@ function asObject(v: unknown, at: JsonPath, keys?: readonly string[]): Record<st
   return v;
 }
 
-function field(obj: Record<string, unknown>, key: string): unknown {
+export function field(obj: Record<string, unknown>, key: string): unknown {
   return Object.hasOwn(obj, key) ? obj[key] : undefined;
 }
 
 /** An array of distinct strings, each matching `re` when given (described as `what`). */
-function asStringList(v: unknown, at: JsonPath, what: string, re?: RegExp): string[] {
+export function asStringList(v: unknown, at: JsonPath, what: string, re?: RegExp): string[] {
   if (!Array.isArray(v)) throw expectedAt(at, `an array of ${what}`, v);
   const seen = new Set<string>();
   const out: string[] = [];

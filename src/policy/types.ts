@@ -57,6 +57,24 @@ export interface Policy {
   readonly libraryWhitelist: ReadonlySet<string>;
   /** soname -> symbols an ELF must not reference from it (undefined, non-weak). */
   readonly blacklist: ReadonlyMap<string, ReadonlySet<string>>;
+  /**
+   * Whitelisted soname -> the libraries it is guaranteed to bring on every target of this
+   * policy (policies/companions.json). Only these are never grafted when it is loaded.
+   */
+  readonly companions: ReadonlyMap<string, Companion>;
+}
+
+/** A rule of policies/companions.json: `library` always loads `brings`, under those sonames. */
+export interface Companion {
+  /** The whitelisted library: 'libGL.so.1'. */
+  readonly library: string;
+  readonly libc: Libc;
+  /** What it loads itself on every target: ['libGLX.so.0', 'libGLdispatch.so.0']. */
+  readonly brings: readonly string[];
+  /** Short name for messages: 'GLVND'. */
+  readonly label: string;
+  /** Why the guarantee holds, for the documentation and verbose output. */
+  readonly reason: string;
 }
 
 /** The policies that apply to one (libc, arch), as the analyzer sees them. */

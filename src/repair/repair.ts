@@ -6,6 +6,7 @@ import { copyFileSync, mkdirSync, realpathSync, renameSync, rmSync, statSync, ut
 import path from 'node:path';
 import { baselineArch, splitPlatformTag } from '../analyze/arch.js';
 import { auditWheel, filenameFacts } from '../analyze/audit.js';
+import { describeProvided } from '../analyze/findings.js';
 import type { LdEnvironment } from '../analyze/ld-paths.js';
 import type { LibraryFs } from '../analyze/library-fs.js';
 import type { AuditReport, LogRecord } from '../analyze/report.js';
@@ -174,9 +175,7 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
   for (const refs of report.fullExternalRefs.values()) {
     for (const p of refs.get(graftPolicy)?.libs.values() ?? []) if (p !== undefined) toGraft.add(p);
   }
-  for (const ref of report.externalRefs.get(graftPolicy)?.provided ?? new Map<string, string>()) {
-    info(`Not grafting ${ref[0]}: ${ref[1]} loads it, so the target provides it with ${ref[1]}`);
-  }
+  for (const [soname, rule] of report.externalRefs.get(graftPolicy)?.provided ?? []) info(describeProvided(soname, rule));
   const level = /^android_(\d+)/.exec(report.wheel.includes('android_') ? (name.platformTags[0] ?? '') : '');
   const plan = planRepair(report, o.root === '' ? gatherSources(toGraft, report) : gatherInsideRoot(toGraft, report, o.root), {
     graftPolicy,

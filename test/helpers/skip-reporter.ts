@@ -31,6 +31,11 @@ export function skipReason(test: TestCase): { reason: string; optional: boolean 
     const n = titleNote(t.name);
     if (n !== undefined) return { reason: n, optional: n.startsWith(OPTIONAL_ORACLE) };
   }
+  // Tests left unrun because a hook of their suite or file failed (the run fails anyway).
+  for (let t: TestSuite | TestModule = test.parent; ; t = t.parent) {
+    if (t.state() === 'failed') return { reason: 'not run: a hook of its suite or file failed', optional: false };
+    if (t.type === 'module') break;
+  }
   return undefined;
 }
 

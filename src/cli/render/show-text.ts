@@ -1,6 +1,7 @@
 // The `show` text report, paragraph for paragraph as auditwheel 6.8.1 prints it (spec §7.1),
 // except that version sets are sorted so the output is stable.
 import type { ChalkInstance } from 'chalk';
+import { describeProvided } from '../../analyze/findings.js';
 import type { AuditReport } from '../../analyze/report.js';
 import { pyJsonDumps } from './pyjson.js';
 import { paragraph } from './wrap.js';
@@ -52,6 +53,12 @@ export function renderShowText(r: AuditReport, verbose: boolean, c: ChalkInstanc
   } else {
     p('The following external shared libraries are required by the wheel:');
     out += `${pyJsonDumps(Object.fromEntries(libs.map(([k, v]) => [k, v ?? null])))}\n`;
+  }
+  // Our addition, verbose only: which libraries a companion rule keeps out of that list.
+  const provided = lowest === undefined ? [] : [...lowest.provided].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (verbose && provided.length > 0) {
+    p('These libraries are not external, because a whitelisted library brings them (policies/companions.json):');
+    for (const [soname, rule] of provided) p(describeProvided(soname, rule));
   }
   for (const pol of policies.policies) {
     if (pol.priority <= r.overall.priority) continue;
