@@ -5,11 +5,15 @@ import { stat } from 'node:fs/promises';
 import { constants as bufferConstants } from 'node:buffer';
 import { PassThrough, Transform } from 'node:stream';
 import type { Readable, TransformCallback } from 'node:stream';
-import { crc32 } from 'node:zlib';
+import * as zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile, ZipFileOptions } from 'yauzl';
 import { InternalError, IoError, WheelFormatError, isWheelauditError } from '../errors.js';
 import type { WheelauditError } from '../errors.js';
+import { crc32Portable } from './zip-write.js';
+
+// zlib.crc32 arrived in Node 20.15; older Node takes the portable one (same results).
+const crc32: (data: Uint8Array, value?: number) => number = typeof zlib.crc32 === 'function' ? (d, v) => zlib.crc32(d, v) : crc32Portable;
 
 /** One central-directory record, with the raw header fields a writer needs to copy it. */
 export interface WheelEntry {

@@ -213,9 +213,12 @@ describe('repair in and against a bullseye build root', needs(rootSupport()), ()
     }
   });
 
-  it("item 4: the host's own libyaml is newer and different, and is never the one grafted", () => {
+  it("item 4: the host's own libyaml is newer and different, and is never the one grafted", (ctx) => {
     const hostYaml = `${LIBDIR}/libyaml-0.so.2`;
-    if (!existsSync(hostYaml)) return; // nothing on the host to confuse it with
+    if (!existsSync(hostYaml)) {
+      ctx.skip(`needs a host libyaml to tell apart from the root's (${hostYaml}, Debian package libyaml-0-2)`);
+      return;
+    }
     const hostReal = host('readlink', ['-f', hostYaml]).stdout.trim();
     expect(hostReal).not.toBe(rootYaml);
     const plain = host(process.execPath, [path.join(REPO, 'bin', 'wheelaudit.js'), 'show', '--json', built]);
