@@ -38,7 +38,7 @@ export { applyElfEdit, type EditOptions, type ElfWriteResult, type WriteStrategy
 export { planElfEdit, type ElfEditOp, type ElfEditPlan, type RpathTag } from './elf/edit.js';
 export { stripElf, type StripResult } from './elf/strip.js';
 export { loadPolicySet, knownPlatformTags, type KnownTag } from './policy/load.js';
-export type { Libc, BaseArch, Policy, PolicySet } from './policy/types.js';
+export type { Libc, BaseArch, Companion, Policy, PolicySet } from './policy/types.js';
 export { parseWheelName, type WheelName } from './wheel/name.js';
 export type { RecordRow } from './wheel/record.js';
 export { auditWheel, type AuditOptions, type AuditOutcome } from './analyze/audit.js';

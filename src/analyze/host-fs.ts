@@ -84,7 +84,6 @@ function readSparse(fd: number, size: number): Uint8Array | undefined {
   return buf;
 }
 
-/** The real file system (the host, or a sysroot below it) as a {@link LibraryFs}, with answers cached for the run. */
 /**
  * The host path to open for `path` when `root` is a sysroot: below the root, every symlink
  * resolved inside it; elsewhere (or with root '') `path` itself. Undefined on a symlink loop.
@@ -103,6 +102,7 @@ function symlinkTarget(hostPath: string): string | undefined {
   }
 }
 
+/** The real file system (the host, or a sysroot below it) as a {@link LibraryFs}, with answers cached for the run. */
 export class HostFs implements LibraryFs {
   private readonly elves = new Map<string, ElfSummary | undefined>();
   private readonly stats = new Map<string, 'file' | 'dir' | 'other' | 'missing'>();
