@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'ANALYZE_PURELIB'
   | 'ANALYZE_MULTI_ARCH'
   | 'ANALYZE_UNKNOWN_ARCH'
+  | 'ANALYZE_WRONG_ARCH'
   | 'ANALYZE_LIBC'
   | 'ANALYZE_BAD_PATH'
   // repair
@@ -106,6 +107,34 @@ export class IoError extends WheelauditError {
   constructor(message: string, options: ErrorOptions = {}) {
     super('IO', message, options);
   }
+}
+
+/**
+ * A foreign error (a Node system error, a library's Error) as text fit for one of our
+ * messages: lower-case start, no final period, and errno codes kept in capitals after the
+ * description: "no space left on device (ENOSPC)", never "eNOSPC: no space left on device, write".
+ */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)) {
+      // Node's text is "CODE: description, syscall 'path'": keep the description only.
+      const m = new RegExp(`^${code}: ([^,]*)`).exec(err.message);
+      const what = (m?.[1] ?? err.message).trim().replace(/\.+$/, '');
+      return `${what} (${code})`;
+    }
+  }
+  const text = (err instanceof Error ? err.message : String(err)).trim().replace(/\.+$/, '');
+  // A leading all-capitals word is a code or an acronym: keep it as written.
+  if (/^[A-Z][A-Z0-9_]+\b/.test(text)) return text;
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+/** A Node system error (errno code and system call), e.g. from fs: an I/O failure, not a bug. */
+export function isSystemError(e: unknown): e is Error & { code: string; syscall: string; path?: string } {
+  if (!(e instanceof Error)) return false;
+  const r = e as { code?: unknown; syscall?: unknown };
+  return typeof r.code === 'string' && /^E[A-Z0-9]+$/.test(r.code) && typeof r.syscall === 'string';
 }
 
 /** A broken invariant inside wheelaudit: always a bug. */

@@ -2,6 +2,8 @@
 // filename where it says them, read the wheel, analyse it, and report either a verdict or
 // why the wheel is not a platform wheel. The musl policy comes from the wheel's own
 // musllinux tag (the oldest one it claims), never from the host.
+import type { ErrorCode } from '../errors.js';
+import type { ProgressSink } from '../util/progress.js';
 import { parsePolicyName } from '../policy/load.js';
 import type { BaseArch, Libc } from '../policy/types.js';
 import { wheelPlatforms, type WheelName } from '../wheel/name.js';
@@ -27,8 +29,17 @@ export interface AuditOptions {
   readonly cwd: string;
   readonly root: string;
   readonly hostFs: LibraryFs;
+  /**
+   * Learn the libc and architecture from the ELF files only, never from the filename (check:
+   * a wheel named for one libc or architecture must not hide ELF files of another).
+   */
+  readonly fromContents?: boolean;
+  /** The libc to assume when neither the filename nor any ELF file says (the target's). */
+  readonly fallbackLibc?: Libc | undefined;
   /** Hash the ELF entries while they are read (repair reuses the digests for RECORD). */
   readonly digests?: boolean;
+  /** Told as the wheel's ELF entries are read. */
+  readonly onProgress?: ProgressSink | undefined;
 }
 
 /** The result of auditing one wheel: a report for a platform wheel, or why the wheel is not one. */
@@ -40,6 +51,10 @@ export type AuditOutcome =
       /** Every platform tag is `any`. */
       readonly pure: boolean;
       readonly message: string;
+      /** ANALYZE_NON_PLATFORM (no ELF file), or ANALYZE_WRONG_ARCH (ELF files of another architecture only). */
+      readonly code: ErrorCode;
+      /** ELF files ignored for their architecture. */
+      readonly invalidMachine: readonly string[];
       readonly logs: readonly LogRecord[];
     };
 
@@ -77,15 +92,17 @@ export function filenameFacts(name: WheelName): FilenameFacts {
 
 /** Audit one wheel file (the `show` flow) with every option given explicitly; see `audit()` for the one with defaults. */
 export async function auditWheel(path: string, options: AuditOptions): Promise<AuditOutcome> {
-  const wheel = await loadWheel(path, { digests: options.digests === true });
+  const wheel = await loadWheel(path, { digests: options.digests === true, onProgress: options.onProgress });
   const facts = filenameFacts(wheel.contents.name);
-  const logs: LogRecord[] = [...facts.logs];
-  const libc = options.libc ?? facts.libc;
+  // What the filename fails to say does not matter when the ELF files decide.
+  const logs: LogRecord[] = options.fromContents === true ? [] : [...facts.logs];
+  const trustName = options.fromContents !== true;
+  const libc = options.libc ?? (trustName ? facts.libc : undefined);
   const musl = options.musl ?? (libc === 'musl' ? muslPolicyOfWheel(wheel.contents.name) : undefined);
   try {
     const report = analyzeWheelAbi(wheel.contents, {
       libc,
-      arch: options.arch ?? facts.arch,
+      arch: options.arch ?? (trustName ? facts.arch : undefined),
       musl,
       exclude: options.exclude ?? [],
       disableIsaExtCheck: options.disableIsaExtCheck,
@@ -96,13 +113,14 @@ export async function auditWheel(path: string, options: AuditOptions): Promise<A
       cwd: options.cwd,
       root: options.root,
       hostFs: options.hostFs,
+      fallbackLibc: options.fallbackLibc,
     });
     logs.push(...report.logs);
     return { kind: 'platform', report, wheel, logs };
   } catch (e) {
     if (e instanceof NonPlatformWheelError) {
-      logs.push(...e.logs, { level: 'info', message: e.message });
-      return { kind: 'non-platform', wheelName: wheel.contents.name.filename, pure: facts.pure, message: e.message, logs };
+      logs.push(...e.logs);
+      return { kind: 'non-platform', wheelName: wheel.contents.name.filename, pure: facts.pure, message: e.message, code: e.code, invalidMachine: e.invalidMachine, logs };
     }
     throw e;
   }

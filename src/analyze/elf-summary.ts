@@ -18,10 +18,21 @@ export interface ElfSummary {
   readonly versionRequirements: readonly (readonly [string, string])[];
   /** Names of undefined, non-weak dynamic symbols (what the blacklist is matched against). */
   readonly undefinedStrong: ReadonlySet<string>;
+  /**
+   * The undefined dynamic symbols bound to each needed version, keyed by
+   * {@link versionedImportKey}(file, version): which names make a version requirement (so a
+   * refusal can say `arc4random@GLIBC_2.36`). Absent when symbols were not read.
+   */
+  readonly versionedImports?: ReadonlyMap<string, readonly string[]>;
   /** 3 for PyInit_<mod>, 2 for init<mod> or _cffi_pypyinit_<mod>; undefined when not an extension. */
   readonly pythonExtension: 2 | 3 | undefined;
   readonly usesPyFPE: boolean;
   readonly usesUcs2: boolean;
+}
+
+/** The key of {@link ElfSummary.versionedImports}: a Verneed file and one of its version names. */
+export function versionedImportKey(file: string, version: string): string {
+  return `${file}\u0000${version}`;
 }
 
 export function isLoaderName(name: string): boolean {
@@ -59,6 +70,7 @@ export function summarizeElf(elf: ElfFile, fileName: string, options: SummaryOpt
   let usesPyFPE = false;
   let ucs2 = false;
   const undefinedStrong = new Set<string>();
+  const versionedImports = new Map<string, string[]>();
   if (options.symbols !== false) {
     elf.scanDynamicSymbols((s) => {
       const bind = s.st_info >> 4;
@@ -67,6 +79,13 @@ export function summarizeElf(elf: ElfFile, fileName: string, options: SummaryOpt
         // Only undefined names are decoded: they are few even in very large libraries.
         const name = elf.dynamicString(s.st_name);
         if (bind !== STB_WEAK && name !== '') undefinedStrong.add(name);
+        const v = name === '' ? undefined : elf.symbolVersion(s.index);
+        if (v?.file !== undefined && v.name !== undefined) {
+          const key = versionedImportKey(v.file, v.name);
+          const names = versionedImports.get(key);
+          if (names === undefined) versionedImports.set(key, [name]);
+          else names.push(name);
+        }
         if (PYFPE.has(name) && (type === STT_FUNC || type === STT_NOTYPE)) usesPyFPE = true;
         if (type === STT_FUNC && name.includes('PyUnicodeUCS2_')) ucs2 = true;
       } else if (pythonExtension === undefined && type === STT_FUNC) {
@@ -89,6 +108,7 @@ export function summarizeElf(elf: ElfFile, fileName: string, options: SummaryOpt
     runpath: dyn?.runpath,
     versionRequirements,
     undefinedStrong,
+    ...(options.symbols !== false ? { versionedImports } : {}),
     pythonExtension,
     usesPyFPE,
     usesUcs2: pythonExtension === 2 && ucs2,

@@ -24,34 +24,54 @@ const FAMILY: Readonly<Record<PolicySet['libc'], string>> = { glibc: 'manylinux'
  * "libGLX.so.0: not grafted, libGL.so.1 brings it on every manylinux target (GLVND)".
  */
 export function describeProvided(soname: string, rule: Companion): string {
-  return `${soname}: not grafted, ${rule.library} brings it on every ${FAMILY[rule.libc]} target (${rule.label})`;
+  return `${soname}: not grafted, ${providedReason(rule)}`;
+}
+
+/** "libGL.so.1 brings it on every manylinux target (GLVND)". */
+export function providedReason(rule: Companion): string {
+  return `${rule.library} brings it on every ${FAMILY[rule.libc]} target (${rule.label})`;
+}
+
+/**
+ * Shortest chains from `tree`'s own DT_NEEDED to every soname it reaches: one breadth-first
+ * walk over the tree (linear in its edges), then each chain is read back through the parent
+ * links. A wheel file with 10,000 DT_NEEDED entries costs one walk, not one per library.
+ */
+export class ChainIndex {
+  private readonly parent = new Map<string, string | undefined>();
+
+  constructor(tree: DynamicExecutable) {
+    const queue: string[] = [];
+    for (const n of tree.needed) {
+      if (!this.parent.has(n)) {
+        this.parent.set(n, undefined);
+        queue.push(n);
+      }
+    }
+    // An index instead of shift(): shift() is linear, which made the walk quadratic.
+    for (let i = 0; i < queue.length; i++) {
+      const cur = queue[i] as string;
+      for (const n of tree.libraries.get(cur)?.needed ?? []) {
+        if (!this.parent.has(n)) {
+          this.parent.set(n, cur);
+          queue.push(n);
+        }
+      }
+    }
+  }
+
+  /** The sonames from a DT_NEEDED entry of the tree's file down to `target`, or undefined. */
+  chainTo(target: string): string[] | undefined {
+    if (!this.parent.has(target)) return undefined;
+    const chain: string[] = [];
+    for (let c: string | undefined = target; c !== undefined; c = this.parent.get(c)) chain.push(c);
+    return chain.reverse();
+  }
 }
 
 /** The shortest chain of sonames from `tree`'s own DT_NEEDED to `target`, or undefined. */
 export function chainTo(tree: DynamicExecutable, target: string): string[] | undefined {
-  const prev = new Map<string, string | undefined>();
-  const queue: string[] = [];
-  for (const n of tree.needed) {
-    if (!prev.has(n)) {
-      prev.set(n, undefined);
-      queue.push(n);
-    }
-  }
-  while (queue.length > 0) {
-    const cur = queue.shift() as string;
-    if (cur === target) {
-      const chain: string[] = [];
-      for (let c: string | undefined = cur; c !== undefined; c = prev.get(c)) chain.unshift(c);
-      return chain;
-    }
-    for (const n of tree.libraries.get(cur)?.needed ?? []) {
-      if (!prev.has(n)) {
-        prev.set(n, cur);
-        queue.push(n);
-      }
-    }
-  }
-  return undefined;
+  return new ChainIndex(tree).chainTo(target);
 }
 
 function rulesOut(policies: PolicySet, version: string): string[] {
@@ -78,12 +98,12 @@ export function buildFindings(inp: FindingInputs): Finding[] {
       external.set(soname, e);
     }
   }
+  const indexes = external.size === 0 ? [] : elves.filter((elf) => elf.topLevel).map((elf) => ({ elf: elf.path, index: new ChainIndex(elf.tree) }));
   for (const [soname, e] of [...external].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const neededBy: DependencyChain[] = [];
-    for (const elf of elves) {
-      if (!elf.topLevel) continue;
-      const chain = chainTo(elf.tree, soname);
-      if (chain !== undefined) neededBy.push({ elf: elf.path, chain });
+    for (const { elf, index } of indexes) {
+      const chain = index.chainTo(soname);
+      if (chain !== undefined) neededBy.push({ elf, chain });
     }
     findings.push({ kind: 'external-lib', soname, realpath: e.realpath, neededBy, externalFor: e.policies });
   }

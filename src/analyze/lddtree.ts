@@ -50,9 +50,25 @@ export interface LddOptions extends PathContext {
   /** --ldpaths: replaces the system search path when given. */
   readonly ldpaths: string | undefined;
   readonly exclude: readonly string[];
+  /** When given, every exclude pattern that matched is recorded with what it matched. */
+  readonly excludeHits?: Map<string, Set<string>>;
   readonly log: Logger;
   /** System search paths per libc, shared across the files of one run. */
   readonly systemCache?: Map<string, LdPathSet>;
+}
+
+/** Whether an exclude pattern matches `name` (recording every pattern that does). */
+function excludedBy(opts: LddOptions, name: string): boolean {
+  let hit = false;
+  for (const e of opts.exclude) {
+    if (!fnmatch(name, e)) continue;
+    hit = true;
+    if (opts.excludeHits === undefined) break;
+    let set = opts.excludeHits.get(e);
+    if (set === undefined) opts.excludeHits.set(e, (set = new Set()));
+    set.add(name);
+  }
+  return hit;
 }
 
 /** libpython as auditwheel's regex recognises it (the unescaped '.' before "so" is kept on purpose). */
@@ -183,18 +199,18 @@ function walk(
   const excluded = new Set<string>();
   for (const soname of sum.needed) {
     if (libraries.has(soname) || excluded.has(soname)) continue;
-    if (opts.exclude.some((e) => fnmatch(soname, e))) {
+    if (excludedBy(opts, soname)) {
       opts.log('info', `Excluding ${soname}`);
       excluded.add(soname);
       continue;
     }
     if (LIBPYTHON_RE.test(soname)) {
-      opts.log('info', `Skip ${soname} resolution`);
+      opts.log('debug', `Skip ${soname} resolution`);
       libraries.set(soname, { soname, path: undefined, realpath: undefined, platform: undefined, needed: [] });
       continue;
     }
     const found = findLib(opts, sum.platform, soname, searchDirs);
-    if (found !== undefined && opts.exclude.some((e) => fnmatch(found.realpath, e))) {
+    if (found !== undefined && excludedBy(opts, found.realpath)) {
       opts.log('info', `Excluding ${found.realpath}`);
       excluded.add(soname);
       continue;

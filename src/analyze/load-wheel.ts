@@ -7,6 +7,7 @@ import { parseWheelName, type WheelName } from '../wheel/name.js';
 import { parseRecord, type RecordRow } from '../wheel/record.js';
 import { findDistInfo, openWheelZip, type WheelEntry, type WheelZip } from '../wheel/zip-read.js';
 import { recordDigest } from '../util/hash.js';
+import type { ProgressSink } from '../util/progress.js';
 import { summarizeElf, type ElfSummary } from './elf-summary.js';
 import { basename } from './paths.js';
 import type { WheelContents } from './wheel-abi.js';
@@ -24,6 +25,8 @@ export interface LoadedWheel {
 export interface LoadOptions {
   /** Also hash every ELF entry while it is inflated anyway (repair needs the digests). */
   readonly digests?: boolean;
+  /** Told after each ELF entry is read (phase 'reading'). */
+  readonly onProgress?: ProgressSink | undefined;
 }
 
 function decode(bytes: Uint8Array): string {
@@ -74,11 +77,16 @@ export async function readContents(path: string, name: WheelName, zip: WheelZip,
   }
   const largest = candidates.reduce((m, e) => Math.max(m, e.uncompressedSize), 0);
   const scratch = largest > 0 ? new Uint8Array(largest) : undefined;
-  for (const entry of candidates) {
+  const totalBytes = candidates.reduce((n, e) => n + e.uncompressedSize, 0);
+  let bytesRead = 0;
+  options.onProgress?.({ phase: 'reading', done: 0, total: candidates.length, bytes: 0, totalBytes });
+  for (const [i, entry] of candidates.entries()) {
     try {
       const bytes = await zip.readEntryInto(entry, scratch);
       if (options.digests === true) digests.set(entry.name, { hash: recordDigest(bytes), size: bytes.length });
       elves.set(entry.name, summarizeElf(parseElf(bytes), entry.name));
+      bytesRead += bytes.length;
+      options.onProgress?.({ phase: 'reading', done: i + 1, total: candidates.length, bytes: bytesRead, totalBytes });
     } catch (e) {
       if (isWheelauditError(e)) throw withEntry(name.filename, entry.name, e);
       throw e;

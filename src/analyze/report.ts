@@ -104,6 +104,8 @@ export interface AuditReport {
   /** Per accepted ELF (entry name), per policy name: what repair grafts. */
   readonly fullExternalRefs: ReadonlyMap<string, ExternalRefs>;
   readonly elves: readonly WheelElf[];
+  /** Each --exclude pattern, in the order given, with the sonames and paths it matched (maybe none). */
+  readonly excluded?: ReadonlyMap<string, readonly string[]>;
   readonly findings: readonly Finding[];
   readonly logs: readonly LogRecord[];
 }

@@ -57,6 +57,8 @@ export interface AnalyzeOptions {
   /** '' for the host, else the sysroot that host libraries are looked up in. */
   readonly root: string;
   readonly hostFs: LibraryFs;
+  /** The libc to assume when no ELF file says (the target's, e.g. --plat's); else the host's. */
+  readonly fallbackLibc?: Libc | undefined;
 }
 
 export const NOT_PLATFORM_MESSAGE =
@@ -71,8 +73,8 @@ export class NonPlatformWheelError extends AnalyzeError {
     const message =
       arch === undefined || libraries.length === 0
         ? NOT_PLATFORM_MESSAGE
-        : `Invalid binary wheel: no ELF executable or shared library file (including compiled Python C extension) with a '${arch}' architecture found. The following ELF files were found:\n\t${libraries.join('\n\t')}\n`;
-    super('ANALYZE_NON_PLATFORM', message);
+        : `Invalid binary wheel: no ELF executable or shared library file (including compiled Python C extension) with a '${arch}' architecture found; the ELF files found are for other architectures: ${libraries.join(', ')}`;
+    super(arch === undefined || libraries.length === 0 ? 'ANALYZE_NON_PLATFORM' : 'ANALYZE_WRONG_ARCH', message);
     this.invalidMachine = libraries;
     this.logs = logs;
   }
@@ -157,6 +159,7 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
   const wheelFs = new WheelFs(contents.entryNames, contents.elves);
   const fs = new OverlayFs(wheelFs, options.hostFs);
   const systemCache = new Map<string, LdPathSet>();
+  const excludeHits = new Map<string, Set<string>>();
   const lddOptions = {
     fs,
     root: options.root,
@@ -164,6 +167,7 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
     env: options.env,
     ldpaths,
     exclude: options.exclude,
+    excludeHits,
     log,
     systemCache,
   };
@@ -202,7 +206,7 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
       continue;
     }
     if (arch === undefined) {
-      log('info', `setting architecture to ${elfArch}`);
+      log('debug', `setting architecture to ${elfArch}`);
       arch = elfArch;
     } else if (elfArch !== arch) {
       invalidMachine.push(soName);
@@ -211,7 +215,7 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
     }
     if (tree.libc !== undefined) {
       if (libc === undefined) {
-        log('info', `setting libc to ${tree.libc}`);
+        log('debug', `setting libc to ${tree.libc}`);
         libc = tree.libc;
       } else if (libc !== tree.libc) {
         log('warning', `ignoring: ${soName} with ${tree.libc} libc`);
@@ -252,7 +256,7 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
   for (const t of [...extTrees.values(), ...nonpyTrees.values()]) for (const n of t.needed) neededLibs.add(n);
 
   if (policies === undefined) {
-    libc = hostLibc(options.hostFs, options.root);
+    libc = options.fallbackLibc ?? hostLibc(options.hostFs, options.root);
     log('warning', `couldn't detect wheel libc, defaulting to ${libc}`);
     policies = selectPolicies(libc, arch, contents.name, options.musl);
   }
@@ -358,6 +362,7 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
     externalRefs,
     fullExternalRefs,
     elves,
+    excluded: new Map(options.exclude.map((e) => [e, [...(excludeHits.get(e) ?? [])].sort()])),
     findings: buildFindings({ policies: pset, elves, externalRefs, externalVersioned, isaProblems, wheelMount: wheelFs.mount }),
     logs,
   };

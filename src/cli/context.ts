@@ -1,46 +1,94 @@
 // What a command needs from the process, gathered in one place so commands stay testable:
-// output streams, colour decisions, environment and working directory.
+// output streams, colour and progress decisions, verbosity, environment and working directory.
 import { Chalk, type ChalkInstance } from 'chalk';
-import { statSync } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { LogRecord } from '../analyze/report.js';
-import { UsageError } from '../errors.js';
+import { describeError, isSystemError, isWheelauditError, UsageError } from '../errors.js';
+import type { ProgressSink } from '../util/progress.js';
+import { ProgressLine } from './progress.js';
 
 export interface CliContext {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
-  /** Colour for stdout and stderr: only on a TTY, never with NO_COLOR set. */
+  /** Colour for stdout and stderr (see {@link useColor}). */
   readonly cOut: ChalkInstance;
   readonly cErr: ChalkInstance;
   verbose: number;
+  /** -q/--quiet: nothing on stderr but errors, no progress, no summary. */
+  quiet?: boolean;
+  /** The progress line, when stderr is a terminal; undefined means never draw progress. */
+  readonly progress?: ProgressLine | undefined;
 }
 
-export function useColor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): boolean {
+/**
+ * Colour for one stream, as the conventions say (no-color.org, force-color.org): NO_COLOR
+ * (non-empty) turns it off and wins; FORCE_COLOR turns it on even in a pipe (FORCE_COLOR=0
+ * or false turns it off); otherwise only a terminal that is not TERM=dumb gets colour.
+ */
+export function useColor(stream: { readonly isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
   if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return false;
-  return stream.isTTY === true;
+  const force = env['FORCE_COLOR'];
+  if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
+  return stream.isTTY === true && env['TERM'] !== 'dumb';
 }
 
 export function processContext(): CliContext {
+  // Progress goes to stderr only on a terminal; it is erased before anything else is written.
+  const progress = process.stderr.isTTY === true ? new ProgressLine((t) => process.stderr.write(t)) : undefined;
   return {
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
+    out: (t) => {
+      progress?.clear();
+      process.stdout.write(t);
+    },
+    err: (t) => {
+      progress?.clear();
+      process.stderr.write(t);
+    },
     env: process.env,
     cwd: process.cwd(),
     cOut: new Chalk({ level: useColor(process.stdout, process.env) ? 1 : 0 }),
     cErr: new Chalk({ level: useColor(process.stderr, process.env) ? 1 : 0 }),
     verbose: 0,
+    quiet: false,
+    progress,
   };
 }
 
-/** Print analysis log records on stderr: warnings always, info by default, debug with -v. */
+/** The progress callback for a piece of work on an input of `size` bytes, or undefined. */
+export function progressFor(ctx: CliContext, size: number): ProgressSink | undefined {
+  if (ctx.quiet === true || ctx.progress === undefined) return undefined;
+  ctx.progress.begin(size);
+  return ctx.progress.sink;
+}
+
+/**
+ * Print analysis log records on stderr: warnings and info by default, debug with -v,
+ * nothing under -q (errors are thrown, not logged).
+ */
 export function printLogs(ctx: CliContext, logs: readonly LogRecord[]): void {
+  if (ctx.quiet === true) return;
   for (const r of logs) {
     if (r.level === 'debug' && ctx.verbose < 1) continue;
     const tag = r.level === 'warning' ? ctx.cErr.yellow('warning: ') : r.level === 'debug' ? ctx.cErr.dim('debug: ') : '';
     ctx.err(`wheelaudit: ${tag}${r.message}\n`);
   }
+}
+
+/** One error line, as the top-level catch prints it, for failures that are outcomes, not throws. */
+export function printError(ctx: CliContext, code: string, message: string, hint?: string, details: readonly string[] = []): void {
+  ctx.err(`wheelaudit: ${ctx.cErr.red(`error[${code}]`)}: ${message}\n`);
+  for (const d of details) ctx.err(`  - ${d}\n`);
+  if (hint !== undefined) ctx.err(`  ${ctx.cErr.bold('hint:')} ${hint}\n`);
+}
+
+/** The message of anything thrown, for machine output (JSON error fields). */
+export function errorText(e: unknown): string {
+  if (isWheelauditError(e)) return e.message;
+  if (isSystemError(e)) return `${e.path ?? e.syscall}: ${describeError(e)}`;
+  return `internal error (this is a bug): ${e instanceof Error ? e.message : String(e)}`;
 }
 
 /** The environment variables library lookup reads. */
@@ -62,15 +110,31 @@ export function sysrootOption(ctx: CliContext, value: string | undefined): strin
   return abs;
 }
 
-/** The reference's check before anything else: the wheel argument must be a regular file. */
-export function requireFile(ctx: CliContext, file: string): string {
+/** What a path that is not a regular file is, in words ("a directory", "a FIFO (named pipe)"). */
+export function describeFileKind(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * The reference's check before anything else: the argument must be a regular file. A missing
+ * path keeps the reference's wording; anything else says what it is (never opened: a FIFO
+ * would block).
+ */
+export function requireFile(ctx: CliContext, file: string, what = 'a wheel file'): string {
   const abs = path.resolve(ctx.cwd, file);
-  let ok = false;
+  let st: Stats;
   try {
-    ok = statSync(abs).isFile();
-  } catch {
-    ok = false;
+    st = statSync(abs);
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new UsageError(`cannot access ${file}. No such file`);
+    throw new UsageError(`cannot access ${file}: ${describeError(e)}`);
   }
-  if (!ok) throw new UsageError(`cannot access ${file}. No such file`);
+  if (!st.isFile()) throw new UsageError(`cannot access ${file}: it is ${describeFileKind(st)}, expected ${what}`);
   return abs;
 }

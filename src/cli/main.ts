@@ -3,20 +3,18 @@
 // non-platform wheel or a failure, 2 a usage error or a refusal, 70 a wheelaudit bug.
 import { Command, CommanderError } from 'commander';
 import { knownPlatformTags } from '../policy/load.js';
-import { isWheelauditError, WheelauditError } from '../errors.js';
+import { registerCheck } from './commands/check.js';
 import { registerLddtree } from './commands/lddtree.js';
 import { registerPatchElf } from './commands/patch-elf.js';
 import { registerRepair } from './commands/repair.js';
 import { registerShow } from './commands/show.js';
 import { processContext, type CliContext } from './context.js';
+import { EXIT_BUG, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, reportError } from './exit.js';
 import { packageVersion } from './version.js';
 
 export { packageVersion };
 
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
-export const EXIT_BUG = 70;
+export { EXIT_BUG, EXIT_FAILURE, EXIT_OK, EXIT_USAGE };
 
 /** Every platform tag wheelaudit knows, grouped by architecture, for --help. */
 export function platformTagsHelp(): string {
@@ -31,19 +29,13 @@ export function platformTagsHelp(): string {
   return out;
 }
 
-/** Codes of errors that are the user's input, reported like usage errors (exit 2). */
-const USAGE_CODES = new Set(['USAGE', 'WHEEL_BAD_NAME', 'REPAIR_REFUSED']);
-
-function exitCodeFor(e: WheelauditError): number {
-  return USAGE_CODES.has(e.code) ? EXIT_USAGE : EXIT_FAILURE;
-}
-
 export function buildProgram(ctx: CliContext, setExit: (code: number) => void): Command {
   const program = new Command('wheelaudit');
   program
     .description('Audit and repair Linux Python wheels for the manylinux, musllinux and Android platform tags.')
     .version(`wheelaudit ${packageVersion()}`, '-V, --version', 'print the version and exit')
     .option('-v, --verbose', 'more output (repeatable)', (_v: string, prev: number) => prev + 1, 0)
+    .option('-q, --quiet', 'print nothing on stderr but errors (no progress, no summary)')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => ctx.out(s),
@@ -54,9 +46,11 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .hook('preAction', (cmd) => {
       const v: unknown = cmd.opts()['verbose'];
       if (typeof v === 'number') ctx.verbose += v;
+      if (cmd.opts()['quiet'] === true) ctx.quiet = true;
     });
   registerShow(program, ctx, setExit);
   registerRepair(program, ctx, setExit);
+  registerCheck(program, ctx, setExit);
   registerLddtree(program, ctx, setExit);
   registerPatchElf(program, ctx, setExit);
   for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: (s) => ctx.out(s), writeErr: () => undefined });
@@ -90,16 +84,7 @@ export async function run(argv: readonly string[], ctx: CliContext = processCont
       ctx.err(`wheelaudit: ${ctx.cErr.red('error[USAGE]')}: ${msg}\n  hint: ${hint}\n`);
       return EXIT_USAGE;
     }
-    if (isWheelauditError(e)) {
-      ctx.err(`wheelaudit: ${ctx.cErr.red(`error[${e.code}]`)}: ${e.message}\n`);
-      if (e.hint !== undefined) ctx.err(`  hint: ${e.hint}\n`);
-      return exitCodeFor(e);
-    }
-    const err = e instanceof Error ? e : new Error(String(e));
-    ctx.err(
-      `wheelaudit: internal error (this is a bug, please report it): ${err.message}\n${err.stack ?? ''}\n` +
-        `wheelaudit ${packageVersion()}, node ${process.version}, ${process.platform}-${process.arch}\n`,
-    );
-    return EXIT_BUG;
+    return reportError(ctx, e);
   }
 }
+

@@ -8,7 +8,7 @@ import type { LoadedWheel } from '../analyze/load-wheel.js';
 import { parseElf } from '../elf/index.js';
 import { stripElf } from '../elf/strip.js';
 import type { AuditReport, LogRecord } from '../analyze/report.js';
-import { RepairError } from '../errors.js';
+import { describeError, InternalError, RepairError } from '../errors.js';
 import { parseWheelMetadata, serializeWheelMetadata, updateWheelTags } from '../wheel/metadata.js';
 import { wheelPlatforms, withPlatformTags } from '../wheel/name.js';
 import { recordRowFor, serializeRecord, type RecordRow } from '../wheel/record.js';
@@ -20,6 +20,7 @@ import type { ElfPatcher } from './patcher.js';
 import type { GraftSource, RepairPlan } from './plan.js';
 import { buildSbom } from './sbom.js';
 import { urlsafeB64NoPad } from '../util/hash.js';
+import type { ProgressSink } from '../util/progress.js';
 
 export interface ApplyOptions {
   readonly outDir: string;
@@ -32,6 +33,8 @@ export interface ApplyOptions {
   readonly tool: { readonly name: string; readonly version: string };
   /** The input wheel: the output must never replace it. */
   readonly inputPath: string;
+  /** Told as ELF files are patched and as the output is written. */
+  readonly onProgress?: ProgressSink | undefined;
 }
 
 export interface ApplyResult {
@@ -74,7 +77,7 @@ function readInto(p: string, scratch: Uint8Array): Uint8Array {
     }
     return scratch.subarray(0, n);
   } catch (e) {
-    throw new RepairError('REPAIR_IO', `cannot read library ${p}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new RepairError('REPAIR_IO', `cannot read library ${p}: ${describeError(e)}`, { cause: e });
   } finally {
     closeSync(fd);
   }
@@ -237,6 +240,13 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
     // a fresh copy (a result that still views the buffer is copied before the next read).
     const graftSizes = plan.grafts.map((g) => statSync(g.source.realpath).size);
     const graftScratch = new Uint8Array(graftSizes.reduce((m, n) => Math.max(m, n), 0));
+    const toPatch = plan.grafts.length + plan.elves.filter((e) => e.ops.length > 0 || stripSet.has(e.newEntry)).length;
+    let patched = 0;
+    let patchedBytes = 0;
+    const patchedOne = (n: number): void => {
+      patchedBytes += n;
+      o.onProgress?.({ phase: 'patching', done: ++patched, total: toPatch, bytes: patchedBytes });
+    };
     for (const g of plan.grafts) {
       const input = readInto(g.source.realpath, graftScratch);
       let bytes = input;
@@ -247,10 +257,12 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
       let out = patch(bytes, g.ops, g.entry);
       if (out.buffer === graftScratch.buffer) out = out.slice();
       changed.set(g.entry, big(g.entry, out, REGULAR | ((g.source.mode & 0o777) | 0o200)));
+      patchedOne(out.length);
     }
     for (const e of plan.elves) {
       const entry = zip.entry(e.entry);
-      if (entry === undefined) throw new RepairError('REPAIR_IO', `${name.filename}: entry ${e.entry} is missing`);
+      // The analysis read this entry from the same file: its absence is a bug, not bad input.
+      if (entry === undefined) throw new InternalError(`${name.filename}: entry ${e.entry} is missing`);
       const strip = stripSet.has(e.newEntry);
       if (!strip && e.ops.length === 0) continue;
       let bytes = await zip.readEntry(entry);
@@ -259,7 +271,9 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
         bytes = stripElf(bytes).bytes;
       }
       const mode = fileMode(entry);
-      changed.set(e.newEntry, big(e.newEntry, patch(bytes, e.ops, e.entry), mode));
+      const out = patch(bytes, e.ops, e.entry);
+      changed.set(e.newEntry, big(e.newEntry, out, mode));
+      patchedOne(out.length);
       if (e.shim !== undefined) changed.set(e.entry, small(new TextEncoder().encode(e.shim), mode));
     }
 
@@ -327,7 +341,7 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
     if (sameFile(outputPath, o.inputPath)) {
       throw new RepairError('REPAIR_REFUSED', `the repaired wheel would replace the input ${o.inputPath}`, { hint: 'write it elsewhere with -w DIR' });
     }
-    await writeZip(outputPath, items, { level: o.level, timestamp: o.timestamp ?? newestEntryTime(zip.entries) });
+    await writeZip(outputPath, items, { level: o.level, timestamp: o.timestamp ?? newestEntryTime(zip.entries), onProgress: o.onProgress });
     return { outputPath, filename, logs };
   } finally {
     await zip.close();

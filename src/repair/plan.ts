@@ -9,7 +9,7 @@ import { basename, dirname, installedPath, isSubdir, normpath, relative } from '
 export { installedPath };
 import type { AuditReport, LogRecord } from '../analyze/report.js';
 import type { ElfEditOp } from '../elf/edit.js';
-import { RepairError } from '../errors.js';
+import { InternalError, RepairError } from '../errors.js';
 
 /** What apply.ts learned about a library to graft, by its resolved host path. */
 export interface GraftSource {
@@ -195,7 +195,7 @@ export function planRepair(report: AuditReport, sources: ReadonlyMap<string, Gra
         });
       }
       const source = sources.get(src);
-      if (source === undefined) throw new RepairError('REPAIR_IO', `internal: no facts gathered for ${src}`);
+      if (source === undefined) throw new InternalError(`no facts gathered for ${src}`);
       sbomSources.push(src);
       const newName = graftedName(basename(src), source.h8);
       const graftEntry = `${libDir}/${newName}`;

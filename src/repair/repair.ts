@@ -11,7 +11,8 @@ import type { LdEnvironment } from '../analyze/ld-paths.js';
 import type { LibraryFs } from '../analyze/library-fs.js';
 import type { AuditReport, LogRecord } from '../analyze/report.js';
 import { hostPathInRoot } from '../analyze/host-fs.js';
-import { IoError, UsageError, RepairError } from '../errors.js';
+import { blockersFor, platformMismatch, type Blocker } from '../analyze/blockers.js';
+import { describeError, IoError, UsageError, RepairError, type ErrorCode } from '../errors.js';
 import { normpath } from '../analyze/paths.js';
 import { parsePolicyName } from '../policy/load.js';
 import type { Libc, Policy } from '../policy/types.js';
@@ -19,6 +20,9 @@ import { applyRepair, gatherSources, sameFile } from './apply.js';
 import { ownersInsideRoot, type OwnerLookup } from './package-owner.js';
 import type { ElfPatcher } from './patcher.js';
 import { planRepair, type GraftSource, type RepairPlan } from './plan.js';
+import { RefusalError } from './refusal.js';
+import { summarizeRepair, type RepairSummary } from './summary.js';
+import type { ProgressSink } from '../util/progress.js';
 import { wheelNameOf } from '../analyze/load-wheel.js';
 
 /** Options of {@link repairWheel}; the library's `repair()` fills in defaults for every field. */
@@ -46,13 +50,15 @@ export interface RepairOptions {
   readonly tool: { readonly name: string; readonly version: string };
   /** Called for every log record as it happens (so progress shows before a refusal). */
   readonly onLog?: (r: LogRecord) => void;
+  /** Told as the wheel is read, patched and written. */
+  readonly onProgress?: ProgressSink | undefined;
 }
 
 /** The result of repairing one wheel: where it was written, or why it is not a platform wheel. */
 export type RepairOutcome =
-  | { readonly kind: 'written'; readonly outputPath: string; readonly logs: readonly LogRecord[] }
+  | { readonly kind: 'written'; readonly outputPath: string; readonly summary: RepairSummary; readonly logs: readonly LogRecord[] }
   | { readonly kind: 'pure-copied'; readonly outputPath: string; readonly logs: readonly LogRecord[] }
-  | { readonly kind: 'non-platform'; readonly message: string; readonly logs: readonly LogRecord[] };
+  | { readonly kind: 'non-platform'; readonly code: ErrorCode; readonly message: string; readonly logs: readonly LogRecord[] };
 
 const LIBC_NAME: Record<Libc, string> = { glibc: 'GLIBC', musl: 'MUSL', android: 'ANDROID' };
 
@@ -64,8 +70,27 @@ export function parsePlat(plat: string): { base: string; arch: string | undefine
   return { base, arch: arch === undefined ? undefined : baselineArch(arch), libc: parsed?.libc };
 }
 
-function refuse(file: string, plat: string, why: string): RepairError {
-  return new RepairError('REPAIR_REFUSED', `cannot repair "${file}" to "${plat}" ABI because ${why}`);
+function refuse(file: string, plat: string, why: string, blockers: readonly Blocker[]): RefusalError {
+  return new RefusalError('REPAIR_REFUSED', `cannot repair "${file}" to "${plat}" ABI because ${why}`, plat, blockers);
+}
+
+/** The reason repair refuses `target` in the reference's order and words, or undefined. */
+function refusalReason(report: AuditReport, target: Policy): string | undefined {
+  if (target.priority > report.sym.priority) return "of the presence of too-recent versioned symbols. You'll need to compile the wheel on an older toolchain.";
+  if (target.priority > report.ucs.priority) return "it was compiled against a UCS2 build of Python. You'll need to compile the wheel against a wide-unicode build of Python.";
+  if (target.priority > report.blacklist.priority) return 'it depends on black-listed symbols.';
+  if (target.priority > report.machine.priority) return 'it depends on unsupported ISA extensions.';
+  // auditwheel skips this check and labels such wheels manylinux; we refuse (PEP 513).
+  if (target.priority > report.pyfpe.priority) return 'it uses the PyFPE_jbuf function, which no manylinux/musllinux tag allows.';
+  return undefined;
+}
+
+function mismatch(name: string, plat: string, what: 'architecture' | 'libc', wheel: string, target: string, blocker: Blocker): RefusalError {
+  const message =
+    what === 'architecture'
+      ? `can't repair wheel ${name} with ${wheel} architecture to a wheel targeting ${target}`
+      : `can't repair wheel ${name} with ${wheel} libc to a wheel targeting ${target}`;
+  return new RefusalError('REPAIR_REFUSED', message, plat, [blocker]);
 }
 
 /** Repair one wheel (the `repair` flow) with every option given explicitly; see `repair()` for the one with defaults. */
@@ -84,26 +109,18 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
   const facts = filenameFacts(name);
   emit(...facts.logs);
   if (facts.arch !== undefined && plat.arch !== undefined && facts.arch !== plat.arch) {
-    throw new RepairError('REPAIR_REFUSED', `can't repair wheel ${name.filename} with ${facts.arch} architecture to a wheel targeting ${plat.arch}`);
+    throw mismatch(name.filename, o.plat, 'architecture', facts.arch, plat.arch, { kind: 'arch-mismatch', wheelArch: facts.arch, targetArch: plat.arch, files: [] });
   }
-  let libc = facts.libc;
-  if (plat.libc !== undefined) {
-    if (libc === undefined) libc = plat.libc;
-    if (libc !== plat.libc) {
-      throw new RepairError('REPAIR_REFUSED', `can't repair wheel ${name.filename} with ${LIBC_NAME[libc]} libc to a wheel targeting ${LIBC_NAME[plat.libc]}`);
-    }
+  const libc = facts.libc;
+  if (plat.libc !== undefined && libc !== undefined && libc !== plat.libc) {
+    throw mismatch(name.filename, o.plat, 'libc', LIBC_NAME[libc], LIBC_NAME[plat.libc], { kind: 'libc-mismatch', wheelLibc: libc, targetLibc: plat.libc });
   }
   const libDir = normpath(`${name.distribution}${o.libSdir}`);
   if (libDir === '.' || libDir.startsWith('/') || libDir === '..' || libDir.startsWith('../')) {
     throw new UsageError(`-L ${o.libSdir}: the library folder '${libDir}' would not be inside the wheel`);
   }
   info(`Repairing ${name.filename}`);
-  try {
-    mkdirSync(o.wheelDir, { recursive: true });
-    if (!statSync(o.wheelDir).isDirectory()) throw new Error('not a directory');
-  } catch (e) {
-    throw new IoError(`cannot use ${o.wheelDir} as the output directory: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
+  prepareOutputDir(o.wheelDir);
 
   const outcome = await auditWheel(wheelPath, {
     disableIsaExtCheck: o.disableIsaExtCheck,
@@ -111,30 +128,46 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     exclude: o.exclude,
     allowGraft: true,
     requestedPolicyBaseName: plat.base,
+    // The ELF files say which libc and architecture the wheel has; --plat only fills in a
+    // libc none of them names, and a difference is refused below as exactly that.
     libc,
-    arch: (facts.arch ?? plat.arch) as Policy['arch'] | undefined,
+    fallbackLibc: plat.libc,
+    arch: facts.arch,
     musl: plat.libc === 'musl' ? plat.base : undefined,
     env: o.env,
     cwd: o.cwd,
     root: o.root,
     hostFs: o.hostFs,
     digests: true,
+    onProgress: o.onProgress,
   });
   // The filename facts were logged already.
   emit(...outcome.logs.slice(facts.logs.length));
   if (outcome.kind === 'non-platform') {
     if (facts.pure && o.allowPurePythonWheel) {
+      info(outcome.message);
       const dest = path.join(o.wheelDir, name.filename);
       if (!sameFile(dest, wheelPath)) {
         copyAtomically(wheelPath, dest);
       }
       return { kind: 'pure-copied', outputPath: dest, logs };
     }
-    return { kind: 'non-platform', message: outcome.message, logs };
+    return { kind: 'non-platform', code: outcome.code, message: outcome.message, logs };
   }
 
   const report = outcome.report;
   const policies = report.policies;
+  for (const [pattern, hits] of report.excluded ?? []) {
+    if (hits.length === 0) {
+      // A pattern matches a whole soname or path; a bare prefix is the usual mistake.
+      const prefix = /[*?[]/.test(pattern) ? '' : `; did you mean '${pattern}*'?`;
+      emit({ level: 'warning', message: `--exclude ${pattern} matched no library in the wheel's dependency trees${prefix}` });
+    }
+  }
+  for (const b of platformMismatch(report, { libc: plat.libc, arch: plat.arch })) {
+    if (b.kind === 'arch-mismatch') throw mismatch(name.filename, o.plat, 'architecture', b.wheelArch, b.targetArch, b);
+    if (b.kind === 'libc-mismatch') throw mismatch(name.filename, o.plat, 'libc', LIBC_NAME[b.wheelLibc], LIBC_NAME[b.targetLibc], b);
+  }
   let target: Policy;
   let platName: string;
   if (plat.base === 'auto') {
@@ -153,16 +186,8 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     }
     target = found;
   }
-  if (target.priority > report.sym.priority) {
-    throw refuse(file, platName, "of the presence of too-recent versioned symbols. You'll need to compile the wheel on an older toolchain.");
-  }
-  if (target.priority > report.ucs.priority) {
-    throw refuse(file, platName, "it was compiled against a UCS2 build of Python. You'll need to compile the wheel against a wide-unicode build of Python.");
-  }
-  if (target.priority > report.blacklist.priority) throw refuse(file, platName, 'it depends on black-listed symbols.');
-  if (target.priority > report.machine.priority) throw refuse(file, platName, 'it depends on unsupported ISA extensions.');
-  // auditwheel skips this check and labels such wheels manylinux; we refuse (PEP 513).
-  if (target.priority > report.pyfpe.priority) throw refuse(file, platName, 'it uses the PyFPE_jbuf function, which no manylinux/musllinux tag allows.');
+  const why = refusalReason(report, target);
+  if (why !== undefined) throw refuse(file, platName, why, blockersFor(report, target, 'repair'));
 
   let abis = [target.name, ...target.aliases];
   if (!o.onlyPlat && target.priority < report.overall.priority) {
@@ -176,6 +201,7 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     for (const p of refs.get(graftPolicy)?.libs.values() ?? []) if (p !== undefined) toGraft.add(p);
   }
   for (const [soname, rule] of report.externalRefs.get(graftPolicy)?.provided ?? []) info(describeProvided(soname, rule));
+  throwIfMissing(report, graftPolicy, platName);
   const level = /^android_(\d+)/.exec(report.wheel.includes('android_') ? (name.platformTags[0] ?? '') : '');
   const plan = planRepair(report, o.root === '' ? gatherSources(toGraft, report) : gatherInsideRoot(toGraft, report, o.root), {
     graftPolicy,
@@ -204,10 +230,51 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     owners: sbom.owners,
     tool: o.tool,
     inputPath: wheelPath,
+    onProgress: o.onProgress,
   });
   emit(...res.logs);
-  info(`\nFixed-up wheel written to ${res.outputPath}`);
-  return { kind: 'written', outputPath: res.outputPath, logs };
+  // The caller prints the "Fixed-up wheel written to" line (CI scripts grep for it).
+  const summary = summarizeRepair(report, plan, graftPolicy, (p) => statSync(p).size);
+  return { kind: 'written', outputPath: res.outputPath, summary, logs };
+}
+
+/**
+ * A library repair must graft but cannot find: refuse before planning, naming every such
+ * library and the chain that needs it (the planner would stop at the first, without one).
+ */
+function throwIfMissing(report: AuditReport, graftPolicy: string, platName: string): void {
+  const policy = report.policies.find(graftPolicy);
+  if (policy === undefined) return;
+  const missing = blockersFor(report, policy, 'repair').filter((b) => b.kind === 'library-not-found');
+  const first = missing[0];
+  if (first === undefined) return;
+  throw new RefusalError('REPAIR_LIB_NOT_FOUND', `Cannot repair wheel, because required library "${first.soname}" could not be located`, platName, missing, {
+    hint: report.policies.libc === 'android' ? 'point --ldpaths or AUDITWHEEL_LD_LIBRARY_PATH at it, or skip it with --exclude' : 'add its directory to LD_LIBRARY_PATH or --ldpaths, or skip it with --exclude',
+  });
+}
+
+/** Create the output directory; say plainly when it, or a folder on its way, is a file. */
+function prepareOutputDir(dir: string): void {
+  for (let p = dir; ; p = path.dirname(p)) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      if (path.dirname(p) === p) break;
+      continue;
+    }
+    if (!st.isDirectory()) {
+      const what = st.isFile() ? 'a file' : 'not a directory';
+      const where = p === dir ? `${dir} is ${what}` : `${p} (on the way to ${dir}) is ${what}`;
+      throw new IoError(`cannot use ${dir} as the output directory: ${where}`, { hint: 'pass -w with a directory (it is created when missing)' });
+    }
+    break;
+  }
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new IoError(`cannot create the output directory ${dir}: ${describeError(e)}`, { cause: e });
+  }
 }
 
 /**
@@ -247,6 +314,6 @@ function renameAtomic(tmp: string, to: string): void {
     renameSync(tmp, to);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw new RepairError('REPAIR_IO', `cannot write ${to}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new RepairError('REPAIR_IO', `cannot write ${to}: ${describeError(e)}`, { cause: e });
   }
 }

@@ -8,7 +8,7 @@ import type { Readable, TransformCallback } from 'node:stream';
 import * as zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile, ZipFileOptions } from 'yauzl';
-import { InternalError, IoError, WheelFormatError, isWheelauditError } from '../errors.js';
+import { describeError, InternalError, IoError, WheelFormatError, isWheelauditError } from '../errors.js';
 import type { WheelauditError } from '../errors.js';
 import { crc32Portable } from './zip-write.js';
 
@@ -654,11 +654,9 @@ function asWheelauditError(err: unknown, wrap: () => WheelauditError): Wheelaudi
   return wrap();
 }
 
-/** A foreign error message in house style: lower-case start, no final period. */
+/** A foreign error message in house style (errno codes stay in capitals: "no space left on device (ENOSPC)"). */
 function detail(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  const trimmed = text.trim().replace(/\.+$/, '');
-  return trimmed.charAt(0).toLowerCase() + trimmed.slice(1);
+  return describeError(err);
 }
 
 function hex32(n: number): string {

@@ -9,8 +9,9 @@ import type { FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import * as zlib from 'node:zlib';
-import { InternalError, WheelFormatError, isWheelauditError } from '../errors.js';
+import { describeError, InternalError, WheelFormatError, isWheelauditError } from '../errors.js';
 import { ByteWriter } from '../util/bytes.js';
+import type { ProgressSink } from '../util/progress.js';
 import type { WheelEntry, WheelZip } from './zip-read.js';
 
 /** Where an entry's bytes come from. */
@@ -56,6 +57,8 @@ export interface ZipWriteOptions {
    * the values would fit in 32 bits, so the zip64 path is exercised without 4 GiB of data.
    */
   forceZip64?: boolean;
+  /** Told after each entry is written (phase 'writing'; bytes: output bytes so far). */
+  onProgress?: ProgressSink | undefined;
 }
 
 // Record signatures (APPNOTE 4.3.7, 4.3.12, 4.3.14, 4.3.15, 4.3.16).
@@ -308,6 +311,7 @@ export async function writeZip(
         }
         central.push(h.central);
       }
+      opts.onProgress?.({ phase: 'writing', done: i + 1, total: prepared.length, bytes: sink.position });
     }
 
     const cdOffset = sink.position;
@@ -572,11 +576,9 @@ function writeError(path: string, err: unknown): WheelFormatError {
   return new WheelFormatError('WHEEL_IO', `cannot write ${path}: ${detail(err)}`, { cause: err });
 }
 
-/** A foreign error message in house style: lower-case start, no final period. */
+/** A foreign error message in house style (errno codes stay in capitals: "no space left on device (ENOSPC)"). */
 function detail(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  const trimmed = text.trim().replace(/\.+$/, '');
-  return trimmed.charAt(0).toLowerCase() + trimmed.slice(1);
+  return describeError(err);
 }
 
 /** An entry name fit for a one-line message: control characters are escaped. */

@@ -1,10 +1,11 @@
 // HostFs with a sysroot: every question about a path below the root is answered inside the
 // root, so an absolute symlink there never reaches the host's file of the same name.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HostFs } from '../../src/analyze/host-fs.js';
+import { REPO } from '../helpers/corpus.js';
 
 let tmp: string;
 let root: string;
@@ -62,5 +63,16 @@ describe('HostFs with a sysroot', () => {
     const fs = new HostFs(root);
     expect(fs.exists(`${root}/loop1/x`)).toBe(false);
     expect(fs.loadElf(`${root}/loop1`)).toBeUndefined();
+  });
+});
+
+describe('HostFs construction in the program', () => {
+  // A HostFs made without its root reads a sysroot's absolute symlinks on the host: every
+  // command that takes --sysroot must pass it.
+  it('every src module constructs HostFs with the root it runs against', () => {
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+    const bare = files(path.join(REPO, 'src')).filter((f) => /new HostFs\(\s*\)/.test(readFileSync(f, 'utf8')));
+    expect(bare.map((f) => path.relative(REPO, f))).toEqual([]);
   });
 });

@@ -509,7 +509,7 @@ describe.skipIf(!canBuild)('exclusion and libpython', () => {
       'libxdep.so',
       'libpython3.11.so.1.0',
     ]);
-    expect(logs).toEqual([['info', 'Skip libpython3.11.so.1.0 resolution']]);
+    expect(logs).toEqual([['debug', 'Skip libpython3.11.so.1.0 resolution']]);
     expect(lib(tree, 'libpython3.11.so.1.0')).toEqual({
       soname: 'libpython3.11.so.1.0',
       path: undefined,
@@ -524,7 +524,7 @@ describe.skipIf(!canBuild)('exclusion and libpython', () => {
     const { tree, logs } = run(['libb*']);
     expect(logs).toEqual([
       ['info', 'Excluding libb.so'],
-      ['info', 'Skip libpython3.11.so.1.0 resolution'],
+      ['debug', 'Skip libpython3.11.so.1.0 resolution'],
     ]);
     expect(tree.libraries.has('libb.so')).toBe(false);
     expect(tree.libraries.has('libonlyb.so')).toBe(false);

@@ -69,10 +69,10 @@ describe('wheelaudit show', () => {
     expect(r.stderr).toBe('wheelaudit: error[USAGE]: cannot access nope.whl. No such file\n');
   });
 
-  it('a directory is not a wheel: exit 2', async () => {
+  it('a directory is not a wheel: exit 2, and the message says it is a directory', async () => {
     const r = await runCli(['show', FIXTURES]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('No such file');
+    expect(r.stderr).toBe(`wheelaudit: error[USAGE]: cannot access ${FIXTURES}: it is a directory, expected a wheel file\n`);
   });
 
   it('an invalid wheel filename is a clean usage error, not a crash', async () => {

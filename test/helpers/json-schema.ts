@@ -1,5 +1,5 @@
 // A minimal JSON Schema (draft 2020-12) checker for the subset show-schema.json uses:
-// $ref to #/$defs, oneOf, type, const, properties, required, additionalProperties, items.
+// $ref to #/$defs, oneOf, type, const, enum, properties, required, additionalProperties, items.
 // Returns a list of problems; empty means valid.
 
 type Schema = Record<string, unknown>;
@@ -27,6 +27,8 @@ export function validate(value: unknown, schema: Schema, root: Schema = schema, 
   }
   const errs: string[] = [];
   if ('const' in schema && JSON.stringify(schema['const']) !== JSON.stringify(value)) errs.push(`${at}: expected const ${JSON.stringify(schema['const'])}`);
+  const en = schema['enum'];
+  if (Array.isArray(en) && !en.some((e) => JSON.stringify(e) === JSON.stringify(value))) errs.push(`${at}: ${JSON.stringify(value)} is not one of ${JSON.stringify(en)}`);
   const t = schema['type'];
   if (t !== undefined) {
     const types = Array.isArray(t) ? (t as string[]) : [t as string];

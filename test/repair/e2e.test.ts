@@ -3,16 +3,21 @@
 // `show --json` on the result, GNU readelf on the grafted files — and finally pip-installed
 // into a fresh Debian venv and imported with the host's copies of the grafted libraries hidden
 // (test/helpers/isolate.ts), so a passing import proves the grafted copies are what loads.
+// Every repair runs twice over: with the native editor and with `--patcher patchelf`, using
+// Debian trixie's patchelf 0.18.0 unpacked from its .debs and started through trixie's own
+// loader (test/helpers/patchelf-deb.ts); bookworm's 0.14.3, fetched the same way, is refused.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, wheel, type CliResult } from '../helpers/cli.js';
+import { runCli, spawnCli, wheel, type CliResult } from '../helpers/cli.js';
 import { REPO } from '../helpers/corpus.js';
 import { isolationSupport, runIsolated, systemLibrary } from '../helpers/isolate.js';
 import { readelfDynamic } from '../helpers/readelf.js';
+import { debianPatchelf, patchelfDebSupport } from '../helpers/patchelf-deb.js';
+import { fromSupport, MET, needs, requireAll, requireFile, requireTool, unmet, type Requirement } from '../helpers/requires.js';
 import { freshVenv, inspectZip, removeVenvs, venvSupport, type PyZipInspection, type Venv } from '../helpers/venv.js';
 
 // An odd SOURCE_DATE_EPOCH: DOS time has 2-second resolution, so 1700000000 is stored.
@@ -192,19 +197,33 @@ const CASES: Record<string, Case> = {
   },
 };
 
-// Two repair calls, each with several wheels: plain, and --strip. demo (five grafts) is repaired
-// plain and withxml (the ICU chain) stripped, which keeps the 30 MB libicudata to two copies.
+// Three repair calls, each with several wheels: plain, --strip, and plain with the patchelf
+// backend. demo (five grafts) is repaired plain and withxml (the ICU chain) stripped, which
+// keeps the 30 MB libicudata to three copies.
+const PLAIN_KEYS = ['withffi', 'ffitool', 'chainrpath', 'withpython', 'platffi', 'demo'] as const;
 const VARIANTS = {
-  plain: { flags: [] as string[], keys: ['withffi', 'ffitool', 'chainrpath', 'withpython', 'platffi', 'demo'] },
+  plain: { flags: [] as string[], keys: PLAIN_KEYS },
   strip: { flags: ['--strip'], keys: ['withffi', 'ffitool', 'chainrpath', 'withpython', 'withxml'] },
+  patchelf: { flags: ['--patcher', 'patchelf'], keys: PLAIN_KEYS },
 } as const;
 type Variant = keyof typeof VARIANTS;
+const VARIANT_NAMES = Object.keys(VARIANTS) as Variant[];
 
 const ALL_GRAFTED_SONAMES = ['libffi.so.8', 'libxml2.so.2', 'libicuuc.so.72', 'libicudata.so.72', 'liblzma.so.5'];
 
+// What this file needs from the machine: Python (the zipfile oracle, building platffi),
+// Info-ZIP unzip, GNU readelf, and the Debian libraries the fixture wheels graft.
+const PYTHON = requireFile('/usr/bin/python3', 'python3');
+const TOOLS = requireAll(PYTHON, requireTool('unzip', 'unzip'), requireTool('readelf', 'binutils'));
+const HOST = requireAll(
+  TOOLS,
+  ...ALL_GRAFTED_SONAMES.map((s) => (systemLibrary(s) === undefined ? unmet(`needs ${s} on the host (Debian packages libffi8 libxml2 libicu72 liblzma5)`) : MET)),
+);
+const PATCHELF = patchelfDebSupport();
+const variantNeeds = (v: Variant): Requirement => (v === 'patchelf' ? requireAll(HOST, PATCHELF) : HOST);
+
 const venvOk = venvSupport();
 const isoOk = isolationSupport();
-const skipNote = (s: { ok: true } | { ok: false; reason: string }): string => (s.ok ? '' : ` [skipped: ${s.reason}]`);
 
 let tmp: string;
 
@@ -236,8 +255,10 @@ with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
     add("platffi-0.1.0.dist-info/RECORD", ("\n".join(rows) + "\n").encode(), 0o644)
 `;
 
-const outDir: Record<Variant, string> = { plain: '', strip: '' };
-const runs: Record<Variant, CliResult | undefined> = { plain: undefined, strip: undefined };
+const outDir: Record<Variant, string> = { plain: '', strip: '', patchelf: '' };
+const runs: Record<Variant, CliResult | undefined> = { plain: undefined, strip: undefined, patchelf: undefined };
+/** The unpacked patchelf builds: trixie's (used) and bookworm's (refused). */
+const patchelfDirs = { trixie: '', bookworm: '' };
 const inputHashesBefore = new Map<string, string>();
 const inspections = new Map<string, PyZipInspection>();
 const extracted = new Map<string, string>();
@@ -272,15 +293,25 @@ function unpacked(v: Variant, key: string): string {
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'wheelaudit-e2e-'));
   mkdirSync(path.join(tmp, 'built'));
+  if (!HOST.ok) return;
   const b = sh('/usr/bin/python3', ['-c', BUILD_PLATFFI, wheel('withffi-0.1.0-cp311-cp311-linux_x86_64.whl'), inputPath(CASES['platffi'] as Case)]);
   if (b.code !== 0) throw new Error(`building platffi: ${b.stderr}`);
   for (const c of Object.values(CASES)) inputHashesBefore.set(c.input, fileSha(inputPath(c)));
-  for (const v of Object.keys(VARIANTS) as Variant[]) {
+  if (PATCHELF.ok) {
+    const [trixie, bookworm] = await Promise.all([debianPatchelf('trixie'), debianPatchelf('bookworm')]);
+    expect(trixie.version).toBe('0.18.0');
+    expect(bookworm.version).toBe('0.14.3');
+    patchelfDirs.trixie = trixie.dir;
+    patchelfDirs.bookworm = bookworm.dir;
+  }
+  for (const v of VARIANT_NAMES) {
+    if (!variantNeeds(v).ok) continue;
     outDir[v] = path.join(tmp, v, 'wheelhouse');
     const { flags, keys } = VARIANTS[v];
-    runs[v] = await runCli(['repair', ...flags, '-w', outDir[v], ...keys.map((k) => inputPath(CASES[k] as Case))], {
-      env: { SOURCE_DATE_EPOCH: String(SDE) },
-    });
+    const args = ['repair', ...flags, '-w', outDir[v], ...keys.map((k) => inputPath(CASES[k] as Case))];
+    const env = { SOURCE_DATE_EPOCH: String(SDE) };
+    // patchelf is looked up on the PATH of the process: run the real command with the unpacked one first.
+    runs[v] = v === 'patchelf' ? spawnCli(args, { env: { ...env, PATH: `${patchelfDirs.trixie}:/usr/bin:/bin` } }) : await runCli(args, { env });
   }
 }, 600_000);
 
@@ -289,8 +320,8 @@ afterAll(() => {
   if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
 });
 
-describe('repair of the bundled wheels, several per call', () => {
-  it.each(Object.keys(VARIANTS) as Variant[])('%s: exits 0 and writes exactly the expected files', (v) => {
+describe('repair of the bundled wheels, several per call', needs(HOST), () => {
+  for (const v of VARIANT_NAMES) it(`${v}: exits 0 and writes exactly the expected files`, needs(variantNeeds(v)), () => {
     const r = runs[v] as CliResult;
     expect(r.stderr).not.toMatch(/error\[|internal error/);
     expect(r.code).toBe(0);
@@ -321,9 +352,19 @@ describe('repair of the bundled wheels, several per call', () => {
   });
 });
 
-const OUTPUTS: [Variant, string][] = (Object.keys(VARIANTS) as Variant[]).flatMap((v) => VARIANTS[v].keys.map((k): [Variant, string] => [v, k]));
+describe('--patcher patchelf keeps its version floor (>= 0.14.5)', needs(HOST, PATCHELF), () => {
+  it('Debian bookworm’s patchelf 0.14.3 is refused before anything is written (one error line, exit 1)', () => {
+    const d = path.join(tmp, 'old-patchelf');
+    const r = spawnCli(['repair', '--patcher', 'patchelf', '-w', d, wheel(CASES['withffi']?.input as string)], { env: { PATH: `${patchelfDirs.bookworm}:/usr/bin:/bin` } });
+    expect(r.stderr).toMatch(/^wheelaudit: error\[REPAIR_PATCHER\]: patchelf 0\.14\.3 found; --patcher patchelf requires patchelf >= 0\.14\.5$/m);
+    expect(r.code).toBe(1);
+    expect(existsSync(d)).toBe(false);
+  });
+});
 
-describe.each(OUTPUTS)('%s %s', (v, key) => {
+const OUTPUTS: [Variant, string][] = VARIANT_NAMES.flatMap((v) => VARIANTS[v].keys.map((k): [Variant, string] => [v, k]));
+
+for (const [v, key] of OUTPUTS) describe(`${v} ${key}`, needs(variantNeeds(v)), () => {
   const c = CASES[key] as Case;
   const distInfo = `${c.input.split('-').slice(0, 2).join('-')}.dist-info`;
 
@@ -460,7 +501,7 @@ describe.each(OUTPUTS)('%s %s', (v, key) => {
 });
 
 describe('ELF scripts behind a shim (spec §6.7)', () => {
-  it.each(Object.keys(VARIANTS) as Variant[])('%s: the shim is `#!python` text with the moved binary\'s mode; WHEEL says Platlib once', (v) => {
+  for (const v of VARIANT_NAMES) it(`${v}: the shim is \`#!python\` text with the moved binary's mode; WHEEL says Platlib once`, needs(variantNeeds(v)), () => {
     const d = unpacked(v, 'ffitool');
     const shim = readFileSync(path.join(d, 'ffitool-0.1.0.data/scripts/ffitool'), 'utf8');
     expect(shim.startsWith('#!python\n')).toBe(true);
@@ -482,9 +523,8 @@ describe('ELF scripts behind a shim (spec §6.7)', () => {
   });
 });
 
-describe('SBOM (spec §6.12)', () => {
-  const dpkg = sh('sh', ['-c', 'command -v dpkg']).code === 0;
-  it.skipIf(!dpkg)(`demo: names the wheel purl with the output filename and a deb component per grafted library${dpkg ? '' : ' [skipped: no dpkg]'}`, () => {
+describe('SBOM (spec §6.12)', needs(HOST), () => {
+  it('demo: names the wheel purl with the output filename and a deb component per grafted library', needs(requireTool('dpkg', 'dpkg')), () => {
     const d = unpacked('plain', 'demo');
     const text = readFileSync(path.join(d, 'demo-0.1.0.dist-info/sboms/auditwheel.cdx.json'), 'utf8');
     expect(text.endsWith('}')).toBe(true);
@@ -502,7 +542,7 @@ describe('SBOM (spec §6.12)', () => {
   });
 });
 
-describe('reproducibility (spec §6.14, our deviation: no "now")', () => {
+describe('reproducibility (spec §6.14, our deviation: no "now")', needs(HOST), () => {
   it('repairing again with the same SOURCE_DATE_EPOCH gives byte-identical wheels', async () => {
     const again = path.join(tmp, 'again');
     const r = await runCli(['repair', '-w', again, wheel(CASES['withffi']?.input as string), wheel(CASES['ffitool']?.input as string)], {
@@ -566,10 +606,9 @@ print(json.dumps(out))
     if (r.code !== 0) throw new Error(`import run failed (${r.code}): ${r.stderr}`);
     return JSON.parse(r.stdout) as Record<string, number | string>;
   };
-  const runnable = venvOk.ok && isoOk.ok;
-  const note = skipNote(venvOk) + skipNote(isoOk);
+  const runnable = requireAll(HOST, fromSupport(venvOk), fromSupport(isoOk));
 
-  it.skipIf(!runnable)(`the hiding bites: the UNrepaired wheels import normally but fail with an ImportError naming the library when hidden${note}`, () => {
+  it('the hiding bites: the UNrepaired wheels import normally but fail with an ImportError naming the library when hidden', needs(runnable), () => {
     const venv = freshVenv(tmp);
     venv.pipInstall([wheel(CASES['withffi']?.input as string), wheel(CASES['withxml']?.input as string)]);
     const mods = ['withffi._withffi', 'withxml._withxml'];
@@ -579,7 +618,7 @@ print(json.dumps(out))
     expect(hidden['withxml._withxml']).toMatch(/^ImportError: .*libxml2\.so\.2/);
   });
 
-  it.skipIf(!runnable).each(Object.keys(VARIANTS) as Variant[])(`%s: pip installs them all and value() is right with the host copies hidden${note}`, (v) => {
+  for (const v of VARIANT_NAMES) it(`${v}: pip installs them all and value() is right with the host copies hidden`, needs(runnable, variantNeeds(v)), () => {
     const venv = freshVenv(tmp);
     const keys = VARIANTS[v].keys;
     venv.pipInstall(keys.map((k) => outPath(v, k)));
@@ -606,7 +645,7 @@ print(json.dumps(out))
 // ---------------------------------------------------------------------------------------------
 // Other libcs and architectures (our deviation: --plat for any arch/libc, musl policy from the wheel).
 
-describe('Android (spec §10.1 B13): --ldpaths and AUDITWHEEL_LD_LIBRARY_PATH', () => {
+describe('Android (spec §10.1 B13): --ldpaths and AUDITWHEEL_LD_LIBRARY_PATH', needs(TOOLS), () => {
   const input = 'droidext-0.1.0-cp313-cp313-android_24_arm64_v8a.whl';
   const ldpaths = path.join(REPO, 'fixtures/elf/out/aarch64-android/ldpaths');
   const h = (dir: string): string => fileSha(path.join(ldpaths, dir, 'libc++_shared.so')).slice(0, 8);
@@ -676,7 +715,7 @@ describe('Android refusals', () => {
   });
 });
 
-describe('musl and cross-architecture repair on this x86_64 glibc host', () => {
+describe('musl and cross-architecture repair on this x86_64 glibc host', needs(TOOLS), () => {
   it.each([
     ['auto', [], 'muslext-0.1.0-cp311-cp311-musllinux_1_2_x86_64.whl', 'musllinux_1_2_x86_64'],
     ['musllinux_1_1', ['--plat', 'musllinux_1_1_x86_64'], 'muslext-0.1.0-cp311-cp311-musllinux_1_1_x86_64.whl', 'musllinux_1_1_x86_64'],

@@ -5,7 +5,7 @@ import { HostFs } from '../../analyze/host-fs.js';
 import { lddtree } from '../../analyze/lddtree.js';
 import { readFileSync } from 'node:fs';
 import { parseElf } from '../../elf/index.js';
-import { ElfFormatError } from '../../errors.js';
+import { describeError, ElfFormatError, IoError } from '../../errors.js';
 import { ldEnvironment, printLogs, requireFile, sysrootOption, type CliContext } from '../context.js';
 import { lddtreeJson } from '../render/lddtree-json.js';
 import { pyJsonDumps } from '../render/pyjson.js';
@@ -31,13 +31,19 @@ export function registerLddtree(program: Command, ctx: CliContext, setExit: (cod
 }
 
 export function runLddtree(ctx: CliContext, file: string, opts: LddtreeOptions): number {
-  const abs = requireFile(ctx, file);
+  const abs = requireFile(ctx, file, 'an ELF file');
   const logs: LogRecord[] = [];
   const root = sysrootOption(ctx, opts.sysroot);
   const hostFs = new HostFs(root);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(abs));
+  } catch (e) {
+    throw new IoError(`cannot read ${file}: ${describeError(e)}`, { cause: e });
+  }
   try {
     // Parse up front so a bad file gets its own error code and message, naming the file.
-    parseElf(new Uint8Array(readFileSync(abs)));
+    parseElf(bytes);
   } catch (e) {
     if (e instanceof ElfFormatError) throw new ElfFormatError(e.code, `${file}: ${e.message}`, { cause: e });
     throw e;
@@ -55,6 +61,8 @@ export function runLddtree(ctx: CliContext, file: string, opts: LddtreeOptions):
     },
     file,
   );
+  // Candidates skipped on the way say why, so a library shown as not found is explained.
+  for (const n of hostFs.notes) logs.push({ level: 'warning', message: `skipped ${n.path}: ${describeError(new Error(n.message))}` });
   printLogs(ctx, logs);
   const json = pyJsonDumps(lddtreeJson({ ...tree, realpath: file }));
   if (opts.logFormat === true) ctx.err(`INFO:auditwheel.main_lddtree:${json}\n`);

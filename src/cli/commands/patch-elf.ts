@@ -7,7 +7,7 @@ import { chmodSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } 
 import path from 'node:path';
 import { parseElf } from '../../elf/index.js';
 import type { ElfEditOp } from '../../elf/edit.js';
-import { ElfFormatError, IoError, UsageError } from '../../errors.js';
+import { describeError, ElfFormatError, IoError, UsageError } from '../../errors.js';
 import { getPatcher, type PatcherName } from '../../repair/patcher.js';
 import type { CliContext } from '../context.js';
 
@@ -140,6 +140,6 @@ export function writeAtomically(target: string, data: Uint8Array, mode: number):
     renameSync(tmp, target);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw new IoError(`cannot write ${target}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new IoError(`cannot write ${target}: ${describeError(e)}`, { cause: e });
   }
 }

@@ -3,6 +3,7 @@
 // with bad values reported as usage errors (exit 2) instead of tracebacks. Wheels are repaired
 // in order; the first failure stops the rest, as in auditwheel.
 import type { Command } from 'commander';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { HostFs } from '../../analyze/host-fs.js';
 import { UsageError } from '../../errors.js';
@@ -11,7 +12,8 @@ import { hostOwnerLookup } from '../../repair/package-owner.js';
 import { nativePatcher, patchelfPatcher, type ElfPatcher } from '../../repair/patcher.js';
 import { repairWheel } from '../../repair/repair.js';
 import { clipTimestamp } from '../../wheel/zip-write.js';
-import { ldEnvironment, printLogs, requireFile, sysrootOption, type CliContext } from '../context.js';
+import { renderRepairSummary } from '../render/repair-summary.js';
+import { ldEnvironment, printError, printLogs, progressFor, requireFile, sysrootOption, type CliContext } from '../context.js';
 import { packageVersion } from '../version.js';
 
 interface RepairFlags {
@@ -29,6 +31,7 @@ interface RepairFlags {
   sysroot?: string;
   patcher?: string;
   verbose?: number;
+  quiet?: boolean;
 }
 
 const PATCHERS = ['native', 'patchelf', 'none'];
@@ -54,11 +57,57 @@ export function parseLevel(value: string | undefined, origin: string): number {
   return Number(value);
 }
 
+/** The last moment a zip (MS-DOS) timestamp can hold: 2107-12-31 23:59:58 UTC. */
+const DOS_MAX_SECONDS = Date.UTC(2107, 11, 31, 23, 59, 58) / 1000;
+/** The last moment a date can be computed for at all (ECMAScript's time value limit, year 275760). */
+const MAX_DATE_SECONDS = 8.64e12;
+
+/**
+ * SOURCE_DATE_EPOCH, checked before any work: an integer number of seconds. Zip timestamps
+ * hold 1980-01-01 to 2107-12-31, so values outside are clipped to those ends (with a warning);
+ * a value too large to be a date at all is a usage error.
+ */
 export function parseSourceDateEpoch(env: NodeJS.ProcessEnv): { date: Date; clipped: boolean } | undefined {
   const v = env['SOURCE_DATE_EPOCH'];
   if (v === undefined || v === '') return undefined;
   if (!/^\s*[+-]?\d+\s*$/.test(v)) throw new UsageError(`SOURCE_DATE_EPOCH: '${v}' is not an integer number of seconds`);
-  return clipTimestamp(Number(v.trim()));
+  const seconds = Number(v.trim());
+  if (seconds > MAX_DATE_SECONDS) {
+    throw new UsageError(`SOURCE_DATE_EPOCH: ${v.trim()} seconds is out of range (no date that late exists)`, {
+      hint: `use a value from 315532800 (1980-01-01) to ${DOS_MAX_SECONDS} (2107-12-31), the range zip timestamps hold`,
+    });
+  }
+  return clipTimestamp(seconds);
+}
+
+/** Characters a library folder suffix may use: what a portable folder name needs, no more. */
+const LIB_SDIR_CHARS = /^[A-Za-z0-9._+~/-]*$/;
+
+/**
+ * -L SUFFIX: the grafted libraries go to `<name><SUFFIX>`, which also becomes part of an
+ * $ORIGIN run path. Only a plain relative folder is accepted: no `..` or `.` components, no
+ * empty ones, and none of `\`, `:` (a run-path separator: it would add a search directory
+ * relative to the current directory), `$` (a loader substitution), spaces or control characters.
+ */
+export function validateLibSdir(value: string): string {
+  const bad = [...value].find((c) => !LIB_SDIR_CHARS.test(c));
+  if (bad !== undefined) {
+    const code = bad.codePointAt(0) ?? 0;
+    const shown = code < 0x20 || code === 0x7f ? `control character U+${code.toString(16).padStart(4, '0').toUpperCase()}` : `'${bad}'`;
+    const why = bad === ':' ? ' (a run-path separator)' : bad === '$' ? ' (a run-path substitution)' : bad === '\\' ? ' (not a path separator in wheels)' : '';
+    throw new UsageError(`option -L/--lib-sdir ${JSON.stringify(value)}: ${shown}${why} is not allowed in the library folder suffix`, {
+      hint: 'use a plain folder name suffix such as .libs or _libs (letters, digits, . _ + ~ - and /)',
+    });
+  }
+  const [, ...rest] = value.split('/');
+  for (const part of rest) {
+    if (part === '' || part === '.' || part === '..') {
+      throw new UsageError(`option -L/--lib-sdir ${JSON.stringify(value)}: the library folder '<name>${value}' has ${part === '' ? 'an empty' : `a '${part}'`} path component`, {
+        hint: 'use a plain folder name suffix such as .libs, _libs or /.libs',
+      });
+    }
+  }
+  return value;
 }
 
 export function registerRepair(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
@@ -82,8 +131,10 @@ export function registerRepair(program: Command, ctx: CliContext, setExit: (code
     .option('--sysroot <DIR>', 'look host libraries up inside DIR')
     .option('--patcher <NAME>', 'native (default), patchelf (>= 0.14.5), or none (retag only); default: $AUDITWHEEL_PATCHER')
     .option('-v, --verbose', 'more output (repeatable)', (_v: string, prev: number) => prev + 1, 0)
+    .option('-q, --quiet', 'print nothing on stderr but errors (no progress, no summary)')
     .action(async (files: string[], flags: RepairFlags) => {
       ctx.verbose += flags.verbose ?? 0;
+      if (flags.quiet === true) ctx.quiet = true;
       setExit(await runRepair(ctx, files, flags));
     });
 }
@@ -106,13 +157,18 @@ export async function runRepair(ctx: CliContext, files: readonly string[], f: Re
   }
   const sde = parseSourceDateEpoch(ctx.env);
   if (sde?.clipped === true) printLogs(ctx, [{ level: 'warning', message: 'SOURCE_DATE_EPOCH is before 1980-01-01; clipping timestamps to 1980-01-01' }]);
+  if (sde !== undefined && sde.date.getTime() / 1000 > DOS_MAX_SECONDS) {
+    printLogs(ctx, [{ level: 'warning', message: 'SOURCE_DATE_EPOCH is after 2107-12-31 23:59:58; clipping timestamps to 2107-12-31 23:59:58' }]);
+  }
+  validateLibSdir(f.libSdir);
   const root = sysrootOption(ctx, f.sysroot);
   const patcher: ElfPatcher | 'none' = patcherName === 'native' ? nativePatcher : patcherName === 'patchelf' ? patchelfPatcher() : 'none';
   const hostFs = new HostFs(root);
   const wheelDir = path.resolve(ctx.cwd, f.wheelDir);
 
   for (const file of files) {
-    requireFile(ctx, file);
+    const started = performance.now();
+    const abs = requireFile(ctx, file);
     const outcome = await repairWheel(file, {
       plat,
       wheelDir,
@@ -134,8 +190,17 @@ export async function runRepair(ctx: CliContext, files: readonly string[], f: Re
       owners: hostOwnerLookup(root === '' ? {} : { root }),
       tool: { name: 'wheelaudit', version: packageVersion() },
       onLog: (r) => printLogs(ctx, [r]),
+      onProgress: progressFor(ctx, statSync(abs).size),
     });
-    if (outcome.kind === 'non-platform') return 1;
+    ctx.progress?.clear();
+    if (outcome.kind === 'non-platform') {
+      printError(ctx, outcome.code, outcome.message);
+      return 1;
+    }
+    if (ctx.quiet === true || outcome.kind !== 'written') continue;
+    ctx.err(renderRepairSummary(outcome.summary, outcome.outputPath, statSync(outcome.outputPath).size, performance.now() - started));
+    // The line CI scripts grep for, worded as auditwheel words it.
+    ctx.err(`Fixed-up wheel written to ${outcome.outputPath}\n`);
   }
   return 0;
 }

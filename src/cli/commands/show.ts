@@ -1,11 +1,14 @@
 // `wheelaudit show`: options -> auditWheel -> text or JSON report. Exit codes as the
 // reference's: 0 for any platform wheel (compliant or not), 1 for a non-platform wheel.
 import type { Command } from 'commander';
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import { auditWheel } from '../../analyze/audit.js';
 import { HostFs } from '../../analyze/host-fs.js';
-import { ldEnvironment, printLogs, requireFile, sysrootOption, type CliContext } from '../context.js';
+import { errorText, ldEnvironment, printError, printLogs, progressFor, requireFile, sysrootOption, type CliContext } from '../context.js';
 import { pyJsonDumps } from '../render/pyjson.js';
 import { showJson } from '../render/show-json.js';
+import { renderShowCulprits } from '../render/show-culprits.js';
 import { renderShowText } from '../render/show-text.js';
 
 interface ShowOptions {
@@ -15,6 +18,7 @@ interface ShowOptions {
   ldpaths?: string;
   sysroot?: string;
   verbose?: number;
+  quiet?: boolean;
 }
 
 export function registerShow(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
@@ -28,33 +32,46 @@ export function registerShow(program: Command, ctx: CliContext, setExit: (code: 
     .option('--ldpaths <PATHS>', 'colon-separated directories to search for libraries, replacing the system ones')
     .option('--sysroot <DIR>', 'look host libraries up inside DIR (e.g. a target architecture root)')
     .option('-v, --verbose', 'more output (repeatable)', (_v: string, prev: number) => prev + 1, 0)
+    .option('-q, --quiet', 'no log messages or progress on stderr (errors only); the report is still printed')
     .action(async (file: string, opts: ShowOptions) => {
       ctx.verbose += opts.verbose ?? 0;
-      setExit(await runShow(ctx, file, opts));
+      if (opts.quiet === true) ctx.quiet = true;
+      try {
+        setExit(await runShow(ctx, file, opts));
+      } catch (e) {
+        // Under --json a failure is still a JSON document (the reference schema's error
+        // branch); the error line on stderr and the exit code are unchanged.
+        if (opts.json === true) ctx.out(`${pyJsonDumps({ version: 1, wheel: path.basename(file), error: errorText(e) })}\n`);
+        throw e;
+      }
     });
 }
 
 export async function runShow(ctx: CliContext, file: string, opts: ShowOptions): Promise<number> {
-  const path = requireFile(ctx, file);
+  const wheelPath = requireFile(ctx, file);
   const root = sysrootOption(ctx, opts.sysroot);
-  const outcome = await auditWheel(path, {
+  const outcome = await auditWheel(wheelPath, {
     disableIsaExtCheck: opts.disableIsaExtCheck === true,
     ldpaths: opts.ldpaths,
     env: ldEnvironment(ctx.env),
     cwd: ctx.cwd,
     root,
     hostFs: new HostFs(root),
+    onProgress: progressFor(ctx, statSync(wheelPath).size),
   });
+  ctx.progress?.clear();
   printLogs(ctx, outcome.logs);
   if (outcome.kind === 'non-platform') {
     if (outcome.pure && opts.allowPurePythonWheel === true) {
+      printLogs(ctx, [{ level: 'info', message: outcome.message }]);
       if (opts.json === true) ctx.out(`${pyJsonDumps({ version: 1, wheel: outcome.wheelName, pure: true })}\n`);
       return 0;
     }
     if (opts.json === true) ctx.out(`${pyJsonDumps({ version: 1, wheel: outcome.wheelName, error: outcome.message })}\n`);
+    printError(ctx, outcome.code, outcome.message);
     return 1;
   }
   if (opts.json === true) ctx.out(`${pyJsonDumps(showJson(outcome.report))}\n`);
-  else ctx.out(renderShowText(outcome.report, ctx.verbose > 0, ctx.cOut));
+  else ctx.out(renderShowText(outcome.report, ctx.verbose > 0, ctx.cOut) + (ctx.verbose > 0 ? renderShowCulprits(outcome.report) : ''));
   return 0;
 }

@@ -1,0 +1,16 @@
+// Progress of a long step, reported by the library through an optional callback and drawn
+// (or not) by the CLI: the library never decides whether anyone is watching.
+
+export interface Progress {
+  /** reading: inflating the wheel's ELF entries; patching: editing ELF files; writing: the output zip. */
+  readonly phase: 'reading' | 'patching' | 'writing';
+  /** Entries (or files) done so far, of `total`. */
+  readonly done: number;
+  readonly total: number;
+  /** Bytes handled so far: uncompressed bytes read or patched, or output bytes written. */
+  readonly bytes: number;
+  /** The bytes the phase will handle, when known in advance. */
+  readonly totalBytes?: number;
+}
+
+export type ProgressSink = (p: Progress) => void;
