@@ -1,7 +1,7 @@
 // wheelaudit as a library. `audit` and `repair` are the one-line entry points: every option
 // has the CLI's default (host libraries, bundled policies, the native ELF editor). The
 // building blocks they stand on, and every type that appears in an exported signature, are
-// exported too (test/package/api-types.test.ts checks that no such type is left out).
+// exported too (test/index.test.ts checks that no such type is left out).
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { auditWheel, type AuditOptions, type AuditOutcome } from './analyze/audit.js';
@@ -53,6 +53,8 @@ export type { LoadedWheel } from './analyze/load-wheel.js';
 export type { ExternalReference, ExternalRefs, VersionedSymbols } from './analyze/policy-check.js';
 export type { AuditReport, DependencyChain, ElfRole, Finding, LogRecord, WheelElf } from './analyze/report.js';
 export { repairWheel, type RepairOptions, type RepairOutcome } from './repair/repair.js';
+export type { GraftedLibrary, LeftOutLibrary, RepairSummary } from './repair/summary.js';
+export type { Progress, ProgressSink } from './util/progress.js';
 export { nativePatcher, patchelfPatcher, type ElfPatcher, type PatcherName } from './repair/patcher.js';
 export { hostOwnerLookup, type HostOwnerLookupOptions, type OwnerLookup, type PackageOwner } from './repair/package-owner.js';
 

@@ -1,21 +1,20 @@
-// The library's declared surface, read with the TypeScript compiler from the installed
-// tarball's dist/index.d.ts: every type that an exported function, class, constant or type
-// mentions (and, in turn, every type those mention) is itself exported, so a user can name
-// it; and every export carries a TSDoc comment.
+// The library's declared surface (src/index.ts), read with the TypeScript compiler from the
+// built dist/index.d.ts (`npm test` builds first; the package ships these files): every type
+// that an exported function, class, constant or type mentions (and, in turn, every type those
+// mention) is itself exported, so a user can name it; and every export carries a TSDoc
+// comment. A new type in a public signature fails here until src/index.ts exports it.
 import path from 'node:path';
 import ts from 'typescript';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import type { PackageWorkspace } from './workspace.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REPO } from './helpers/corpus.js';
 
-let ws: PackageWorkspace;
 let program: ts.Program;
 let checker: ts.TypeChecker;
 let exports: ts.Symbol[];
 let distDir: string;
 
 beforeAll(() => {
-  ws = inject('packageWorkspace');
-  distDir = path.join(ws.installed, 'dist') + path.sep;
+  distDir = path.join(REPO, 'dist') + path.sep;
   const entry = path.join(distDir, 'index.d.ts');
   program = ts.createProgram([entry], {
     target: ts.ScriptTarget.ES2022,
