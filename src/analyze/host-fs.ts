@@ -6,7 +6,7 @@
 // whose other pages are never touched, so a 100 MiB libLLVM costs a few MiB.
 // With a sysroot, every path below it is resolved as a process chrooted there would resolve
 // it (absolute symlinks start again at the sysroot), so nothing is ever read from the host.
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { ELF32_EHDR_SIZE, SHF_ALLOC, SHT_DYNAMIC, SHT_DYNSYM, SHT_GNU_HASH, SHT_GNU_verdef, SHT_GNU_verneed, SHT_GNU_versym, SHT_HASH, SHT_NOTE, SHT_STRTAB, PT_DYNAMIC, PT_INTERP, PT_NOTE } from '../elf/constants.js';
 import { hasElfMagic, parseElf } from '../elf/index.js';
 import { parseHeader, parseIdent, parseProgramHeaders, parseSectionHeaders } from '../elf/headers.js';
@@ -16,7 +16,8 @@ import { summarizeElf, type ElfSummary } from './elf-summary.js';
 import { fnmatch } from './fnmatch.js';
 import type { LibraryFs } from './library-fs.js';
 import { basename, isSubdir } from './paths.js';
-import { resolveInRoot } from '../util/rooted-path.js';
+import { resolveInRoot, symlinkTarget } from '../util/rooted-path.js';
+export { hostPathInRoot } from '../util/rooted-path.js';
 
 /** A library candidate that could not be used, and why. */
 export interface HostFsNote {
@@ -84,24 +85,6 @@ function readSparse(fd: number, size: number): Uint8Array | undefined {
   return buf;
 }
 
-/**
- * The host path to open for `path` when `root` is a sysroot: below the root, every symlink
- * resolved inside it; elsewhere (or with root '') `path` itself. Undefined on a symlink loop.
- */
-export function hostPathInRoot(root: string, path: string): string | undefined {
-  if (root === '' || !isSubdir(path, root)) return path;
-  const inner = resolveInRoot(root, path.slice(root.length) || '/', symlinkTarget);
-  return inner === undefined ? undefined : inner === '/' ? root : root + inner;
-}
-
-function symlinkTarget(hostPath: string): string | undefined {
-  try {
-    return lstatSync(hostPath).isSymbolicLink() ? readlinkSync(hostPath) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The real file system (the host, or a sysroot below it) as a {@link LibraryFs}, with answers cached for the run. */
 export class HostFs implements LibraryFs {
   private readonly elves = new Map<string, ElfSummary | undefined>();
@@ -121,12 +104,7 @@ export class HostFs implements LibraryFs {
 
   private rawReadlink(hostPath: string): string | undefined {
     if (this.rawLinks.has(hostPath)) return this.rawLinks.get(hostPath);
-    let target: string | undefined;
-    try {
-      target = lstatSync(hostPath).isSymbolicLink() ? readlinkSync(hostPath) : undefined;
-    } catch {
-      target = undefined;
-    }
+    const target = symlinkTarget(hostPath);
     this.rawLinks.set(hostPath, target);
     return target;
   }

@@ -3,8 +3,8 @@
 // `lib/apk/db/installed`. rpm keeps its database in Berkeley DB, NDB or SQLite files that
 // cannot be read without rpm: for such a root the owners are unknown, and the reason says so.
 // Every path is resolved inside the root, so a symlink in it never leads to a host file.
-import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import { resolveInRoot } from '../util/rooted-path.js';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { hostPathInRoot } from '../util/rooted-path.js';
 
 /** A package that owns a file, before the distribution is attached. */
 export interface DbOwner {
@@ -27,18 +27,9 @@ const DPKG_ON_DISK = new Set(['installed', 'unpacked', 'half-configured', 'trigg
 /** Where rpm may keep its database, inside a root. */
 const RPM_DB_FILES = ['/var/lib/rpm/rpmdb.sqlite', '/var/lib/rpm/Packages', '/var/lib/rpm/Packages.db', '/usr/lib/sysimage/rpm/rpmdb.sqlite', '/usr/lib/sysimage/rpm/Packages.db'];
 
-function symlinkTarget(p: string): string | undefined {
-  try {
-    return lstatSync(p).isSymbolicLink() ? readlinkSync(p) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The host path of `inner` inside `root`, every symlink resolved there; undefined on a loop. */
 function inRoot(root: string, inner: string): string | undefined {
-  const resolved = resolveInRoot(root, inner, symlinkTarget);
-  return resolved === undefined ? undefined : `${root}${resolved === '/' ? '' : resolved}`;
+  return hostPathInRoot(root, `${root}${inner}`);
 }
 
 function isFile(p: string | undefined): p is string {

@@ -5,9 +5,9 @@
 // host tool or database. Every failure (tool missing, non-zero exit, output not understood)
 // means "unknown": a lookup never throws and never prints.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { resolveInRoot as resolveWith } from '../util/rooted-path.js';
+import { resolveInRoot as resolveWith, symlinkTarget } from '../util/rooted-path.js';
 import { openRootPackageDb, type RootPackageDb } from './package-db.js';
 
 /** A system package that owns a file: its type, distribution, name and version (a purl). */
@@ -423,13 +423,6 @@ export function resolveInRoot(root: string, p: string): string | undefined {
   return resolveWith(root, p, symlinkTarget);
 }
 
-function symlinkTarget(hostPath: string): string | undefined {
-  try {
-    return lstatSync(hostPath).isSymbolicLink() ? readlinkSync(hostPath) : undefined;
-  } catch {
-    return undefined; // missing (or unreadable): kept as written
-  }
-}
 
 /** On a merged-/usr system, the other spelling of the same file (`/usr/lib/x` ↔ `/lib/x`), if it resolves to it. */
 function mergedUsrAlias(root: string, resolved: string): string | undefined {

@@ -1,7 +1,8 @@
 // Path resolution inside a root directory, as a process chrooted there would see it: every
 // symlink is followed, an absolute link target starts again at the root and `..` never climbs
-// above it, so no path resolved here leads out of the root. The caller supplies `readlink`,
-// which keeps this free of file-system policy (the host, a cache, a test double).
+// above it, so no path resolved here leads out of the root. resolveInRoot takes its readlink
+// from the caller (the host, a cache, a test double); hostPathInRoot asks the real one.
+import { lstatSync, readlinkSync } from 'node:fs';
 
 /** Symlinks followed while resolving one path before giving up (Linux's ELOOP limit). */
 export const MAX_SYMLINKS = 40;
@@ -35,4 +36,23 @@ export function resolveInRoot(root: string, inner: string, readlink: (hostPath: 
     pending.push(...target.split('/').reverse());
   }
   return `/${done.join('/')}`;
+}
+
+/** The target of the symlink at `hostPath`, or undefined when it is not one (or is missing). */
+export function symlinkTarget(hostPath: string): string | undefined {
+  try {
+    return lstatSync(hostPath).isSymbolicLink() ? readlinkSync(hostPath) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The host path to open for `path` when `root` is a sysroot: below the root, every symlink
+ * resolved inside it; elsewhere (or with root '') `path` itself. Undefined on a symlink loop.
+ */
+export function hostPathInRoot(root: string, path: string): string | undefined {
+  if (root === '' || (path !== root && !path.startsWith(`${root}/`))) return path;
+  const inner = resolveInRoot(root, path.slice(root.length) || '/', symlinkTarget);
+  return inner === undefined ? undefined : inner === '/' ? root : root + inner;
 }
