@@ -139,7 +139,13 @@ export function isSystemError(e: unknown): e is Error & { code: string; syscall:
 
 /** A broken invariant inside wheelaudit: always a bug. */
 export class InternalError extends Error {
-  override readonly name = 'InternalError';
+  override readonly name: string = 'InternalError';
+}
+
+/** An ELF file wheelaudit wrote failed its own self-check: a bug, never the input's fault. */
+export class ElfSelfCheckError extends InternalError {
+  override readonly name = 'ElfSelfCheckError';
+  readonly code = 'ELF_SELF_CHECK' as const;
 }
 
 /** True for errors wheelaudit throws on purpose (as opposed to bugs). */

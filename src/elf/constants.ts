@@ -33,6 +33,7 @@ export const EM_PPC = 20;
 export const EM_PPC64 = 21;
 export const EM_S390 = 22;
 export const EM_ARM = 40;
+export const EM_ALPHA = 41;
 export const EM_X86_64 = 62;
 export const EM_AARCH64 = 183;
 export const EM_RISCV = 243;

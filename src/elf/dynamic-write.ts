@@ -13,10 +13,20 @@ export interface PlannedEntry {
   changed: boolean;
 }
 
-export function refuseLayout(message: string): ElfFormatError {
-  return new ElfFormatError('ELF_EDIT_NO_ROOM', `${message}; this layout cannot be rewritten safely here`, {
-    hint: 'use --patcher patchelf for this file',
-  });
+/** A layout the relocation write will not touch (applyElfEdit adds the hint, which depends on the file). */
+export function refuseLayout(message: string, hint?: string): ElfFormatError {
+  return new ElfFormatError('ELF_EDIT_NO_ROOM', `${message}; this layout cannot be rewritten safely here`, hint === undefined ? {} : { hint });
+}
+
+/**
+ * What can still edit a file this editor refused: patchelf, when the file has section
+ * headers; when it has none, patchelf refuses it too, and only a copy with its section
+ * headers (not sstripped) can be edited.
+ */
+export function layoutRefusalHint(hasSectionHeaders: boolean): string {
+  return hasSectionHeaders
+    ? 'use --patcher patchelf for this file'
+    : 'the file has no section headers, which patchelf cannot edit either; use a copy of the library that keeps its section headers (not sstripped)';
 }
 
 

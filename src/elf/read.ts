@@ -20,7 +20,7 @@ import { parseDynamic } from './dynamic.js';
 import { parseHeader, parseIdent, parseProgramHeaders, parseSectionHeaders } from './headers.js';
 import { parseGnuProperties, parseNotes } from './notes.js';
 import { readCString } from './strtab.js';
-import { locateDynamicSymbols, parseSymbols, scanSymbols, stringEquals } from './symbols.js';
+import { hashEntrySize, locateDynamicSymbols, parseSymbols, scanSymbols, stringEquals } from './symbols.js';
 import type { ElfFile, ElfNote, ElfSymbol, GnuProperty, ParseWarning, ProgramHeader, SectionHeader, SymbolVersion, Verdef, Verneed } from './types.js';
 import { VERSYM_HIDDEN, VERSYM_VERSION } from './constants.js';
 import { parseVerdef, parseVerneed, parseVersym } from './versions.js';
@@ -114,7 +114,7 @@ export function parseElf(bytes: Uint8Array, options: ParseOptions = {}): ElfFile
     return out;
   });
 
-  const symbolLocation = memo(() => locateDynamicSymbols(r, dynamic, sections(), vaddrToOffset));
+  const symbolLocation = memo(() => locateDynamicSymbols(r, dynamic, sections(), vaddrToOffset, hashEntrySize(header.e_machine, ident.elfClass === 64)));
   const dynamicSymbols = memo((): ElfSymbol[] => {
     const loc = symbolLocation();
     return loc === undefined ? [] : parseSymbols(r, loc, strtab, warnings);
@@ -160,6 +160,7 @@ export function parseElf(bytes: Uint8Array, options: ParseOptions = {}): ElfFile
     sections,
     sectionByName: (name) => sections().find((s) => s.name === name),
     dynamicSymbols,
+    dynamicSymbolCount: () => symbolLocation()?.count ?? 0,
     scanDynamicSymbols(visit) {
       const loc = symbolLocation();
       if (loc !== undefined) scanSymbols(r, loc, visit);

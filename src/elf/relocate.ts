@@ -6,50 +6,9 @@
 import { ElfFormatError } from '../errors.js';
 import { ByteReader, ByteWriter, hex } from '../util/bytes.js';
 import {
-  DT_ANDROID_REL,
-  DT_BIND_NOW,
-  DT_FINI_ARRAYSZ,
-  DT_FLAGS,
-  DT_FLAGS_1,
-  DT_INIT_ARRAYSZ,
-  DT_NEEDED,
-  DT_PLTREL,
-  DT_PLTRELSZ,
-  DT_PREINIT_ARRAYSZ,
-  DT_RELACOUNT,
-  DT_RELAENT,
-  DT_RELASZ,
-  DT_RELCOUNT,
-  DT_RELENT,
-  DT_RELRENT,
-  DT_RELRSZ,
-  DT_RELSZ,
-  DT_RPATH,
-  DT_RUNPATH,
-  DT_SONAME,
-  DT_SYMBOLIC,
-  DT_SYMENT,
-  DT_TEXTREL,
-  DT_VERDEFNUM,
-  DT_VERNEEDNUM,
-  DT_ANDROID_RELA,
-  DT_GNU_HASH,
-  DT_HASH,
-  DT_JMPREL,
-  DT_REL,
-  DT_RELA,
-  DT_RELR,
   DT_STRSZ,
   DT_STRTAB,
   DT_SYMTAB,
-  DT_VERDEF,
-  DT_VERNEED,
-  DT_VERSYM,
-  EM_AARCH64,
-  EM_LOONGARCH,
-  EM_MIPS,
-  EM_PPC,
-  EM_PPC64,
   PF_R,
   PF_W,
   PT_DYNAMIC,
@@ -59,48 +18,20 @@ import {
   PT_NOTE,
   PT_NULL,
   PT_PHDR,
-  SHF_ALLOC,
   SHT_DYNAMIC,
   SHT_DYNSYM,
-  SHT_GNU_HASH,
-  SHT_GNU_verdef,
   SHT_GNU_verneed,
-  SHT_GNU_versym,
-  SHT_HASH,
-  SHT_NOBITS,
-  SHT_NOTE,
   SHT_PROGBITS,
-  SHT_REL,
-  SHT_RELA,
-  SHT_RELR,
   SHT_STRTAB,
   SHT_SYMTAB,
-  STB_LOCAL,
-  STT_SECTION,
 } from './constants.js';
-import { dynEntrySize } from './dynamic.js';
-import { dynamicRelocations } from './relocs.js';
+import { dynamicValue, dynEntrySize } from './dynamic.js';
+import { isAlloc, isPadding, MOVABLE_TYPES, occupiesFile, planEviction, sectionPiece, tablePiece, type Piece } from './evict.js';
+import { machinePageSize, POINTER_TAGS } from './loader-facts.js';
+import { symEntrySize } from './symbols.js';
+import { dynamicTableExtents, loadedTables } from './tables.js';
 import type { ElfFile, ProgramHeader, SectionHeader } from './types.js';
 import { refuseLayout, takeOutput, writeDynamicArray, type PlannedEntry } from './dynamic-write.js';
-
-/** Largest page size kernels of each machine use (design §2, page-size table). */
-export function machinePageSize(e_machine: number): number {
-  switch (e_machine) {
-    case EM_AARCH64:
-    case EM_PPC64:
-    case EM_PPC:
-    case EM_LOONGARCH:
-    case EM_MIPS:
-      return 0x10000;
-    default:
-      return 0x1000;
-  }
-}
-
-/** Dynamic tags holding addresses of sections we may move; everything else is left alone. */
-export const POINTER_TAGS: ReadonlySet<bigint> = new Set([DT_HASH, DT_STRTAB, DT_SYMTAB, DT_RELA, DT_REL, DT_JMPREL, DT_RELR, DT_GNU_HASH, DT_VERSYM, DT_VERDEF, DT_VERNEED, DT_ANDROID_REL, DT_ANDROID_RELA]);
-
-const MOVABLE_TYPES = new Set([SHT_NOTE, SHT_GNU_HASH, SHT_HASH, SHT_DYNSYM, SHT_STRTAB, SHT_GNU_versym, SHT_GNU_verdef, SHT_GNU_verneed, SHT_RELA, SHT_REL, SHT_RELR]);
 
 const SPARE_DYNAMIC_SLOTS = 4;
 const NEW_SEGMENT_GAP = 0x100000n;
@@ -109,19 +40,15 @@ function roundUp(v: bigint, a: bigint): bigint {
   return a <= 1n ? v : ((v + a - 1n) / a) * a;
 }
 
-function isAlloc(s: SectionHeader): boolean {
-  return (s.sh_flags & SHF_ALLOC) !== 0n && s.sh_type !== 0;
-}
-
-function occupiesFile(s: SectionHeader): boolean {
-  return s.sh_type !== SHT_NOBITS && s.sh_type !== 0 && s.sh_size > 0n;
-}
-
 interface Move {
+  /** The section header to update; undefined for .dynstr/.dynamic without one, and for tables. */
   readonly section: SectionHeader | undefined;
+  readonly name: string;
   readonly oldAddr: bigint;
   readonly oldSize: bigint;
   readonly oldOffset: number;
+  /** Addresses a pointer tag may name inside it (anything else inside it is refused). */
+  readonly starts: readonly bigint[];
   newOffset: number;
   newAddr: bigint;
   newSize: bigint;
@@ -134,12 +61,26 @@ export interface RelocateResult {
   readonly reused: boolean;
 }
 
-/** The PT_LOAD a previous run appended, when it can be rebuilt in place. */
-function ownSegment(elf: ElfFile, sections: readonly SectionHeader[]): ProgramHeader | undefined {
+/** A PT_LOAD an earlier run appended, and the pieces in it, when it can be rebuilt in place. */
+interface OwnSegment {
+  readonly ph: ProgramHeader;
+  readonly inside: readonly Piece[];
+  /** Whether PT_DYNAMIC lies in it (then .dynamic is rebuilt too). */
+  readonly holdsDynamic: boolean;
+}
+
+/** The last PT_LOAD (by address) when it ends the file and is fully loaded from it. */
+function lastLoadAtEof(elf: ElfFile): ProgramHeader | undefined {
   const loads = elf.programHeaders.filter((p) => p.p_type === PT_LOAD);
   const last = loads.reduce<ProgramHeader | undefined>((a, p) => (a === undefined || p.p_vaddr > a.p_vaddr ? p : a), undefined);
-  if (last === undefined || sections.length === 0) return undefined;
-  if (last.p_offset + last.p_filesz !== BigInt(elf.bytes.length) || last.p_filesz !== last.p_memsz) return undefined;
+  if (last === undefined || last.p_offset + last.p_filesz !== BigInt(elf.bytes.length) || last.p_filesz !== last.p_memsz) return undefined;
+  return last;
+}
+
+/** With section headers: the segment holds only sections this rewriter puts there. */
+function ownSegmentBySections(elf: ElfFile, sections: readonly SectionHeader[]): OwnSegment | undefined {
+  const last = lastLoadAtEof(elf);
+  if (last === undefined) return undefined;
   const shtEnd = elf.header.e_shoff + BigInt(elf.header.e_shnum * elf.header.e_shentsize);
   if (last.p_offset < shtEnd) return undefined;
   const inside = sections.filter((s) => occupiesFile(s) && s.sh_offset >= last.p_offset && s.sh_offset < last.p_offset + last.p_filesz);
@@ -151,7 +92,39 @@ function ownSegment(elf: ElfFile, sections: readonly SectionHeader[]): ProgramHe
     if (!occupiesFile(s) || inside.includes(s)) continue;
     if (s.sh_offset + s.sh_size > last.p_offset) return undefined;
   }
-  return last;
+  return { ph: last, inside: inside.map(sectionPiece), holdsDynamic: inside.some((s) => s.sh_type === SHT_DYNAMIC) };
+}
+
+/**
+ * Without section headers: the segment starts with .dynstr (as this rewriter lays it out) and
+ * every byte of it belongs to a described table or to PT_DYNAMIC, apart from alignment padding.
+ */
+function ownSegmentByTables(elf: ElfFile): OwnSegment | undefined {
+  const last = lastLoadAtEof(elf);
+  const dyn = elf.dynamic;
+  if (last === undefined || dyn === undefined || BigInt(dyn.strtabOffset) !== last.p_offset) return undefined;
+  const start = last.p_offset;
+  const end = start + last.p_filesz;
+  // No other program header may reach into it from outside.
+  for (const p of elf.programHeaders) {
+    if (p === last || p.p_filesz === 0n) continue;
+    const within = p.p_offset >= start && p.p_offset + p.p_filesz <= end;
+    if (!within && p.p_offset < end && p.p_offset + p.p_filesz > start) return undefined;
+  }
+  const tables = loadedTables(elf).filter((t) => t.offset < end && t.offset + t.size > start);
+  if (tables.some((t) => t.offset < start || t.offset + t.size > end)) return undefined;
+  const dynStart = BigInt(dyn.offset);
+  const holdsDynamic = dynStart >= start && dynStart < end;
+  const ranges = tables.map((t) => [t.offset, t.offset + t.size] as const);
+  if (holdsDynamic) ranges.push([dynStart, dynStart + BigInt(dyn.size)]);
+  ranges.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  let pos = start;
+  for (const [a, b] of ranges) {
+    if (a > pos && !isPadding(elf.bytes, pos, a)) return undefined;
+    if (b > pos) pos = b;
+  }
+  if (pos !== end) return undefined;
+  return { ph: last, inside: tables.map(tablePiece), holdsDynamic };
 }
 
 export function relocateWrite(
@@ -167,7 +140,6 @@ export function relocateWrite(
   const is64 = elf.ident.elfClass === 64;
   const le = elf.ident.littleEndian;
   const input = elf.bytes;
-  const r = new ByteReader(input, le, is64);
   const sections = elf.sections();
   const phdrs = elf.programHeaders;
   const h = elf.header;
@@ -193,14 +165,14 @@ export function relocateWrite(
   for (const l of loads) if (l.p_align > P && l.p_align <= 0x10000n && (l.p_align & (l.p_align - 1n)) === 0n) P = l.p_align;
 
   // Where the new (or rebuilt) segment goes, and which program header slot describes it.
-  const own = ownSegment(elf, sections);
+  const own = sections.length > 0 ? ownSegmentBySections(elf, sections) : ownSegmentByTables(elf);
   let O: bigint;
   let V: bigint;
-  let slot: { kind: 'reuse'; ph: ProgramHeader } | { kind: 'null'; ph: ProgramHeader } | { kind: 'grow'; evict: SectionHeader[] };
+  let slot: { kind: 'reuse'; ph: ProgramHeader } | { kind: 'null'; ph: ProgramHeader } | { kind: 'grow'; evict: Piece[] };
   if (own !== undefined) {
-    O = own.p_offset;
-    V = own.p_vaddr;
-    slot = { kind: 'reuse', ph: own };
+    O = own.ph.p_offset;
+    V = own.ph.p_vaddr;
+    slot = { kind: 'reuse', ph: own.ph };
   } else {
     O = roundUp(BigInt(input.length), P);
     // Above every segment and every allocated section (a section outside all segments in a
@@ -213,43 +185,35 @@ export function relocateWrite(
     // address (eu-elflint) do not see it reach into our segment.
     V = roundUp(top + NEW_SEGMENT_GAP, P);
     const nul = phdrs.find((p) => p.p_type === PT_NULL);
-    slot = nul !== undefined ? { kind: 'null', ph: nul } : { kind: 'grow', evict: phtGrowth(elf, sections, loads, phent) };
+    // Eviction includes its safety scan: nothing may point into an evicted piece except the
+    // pointer tags we remap and the program headers we move with it.
+    slot = nul !== undefined ? { kind: 'null', ph: nul } : { kind: 'grow', evict: planEviction(elf, sections, loads, phent) };
   }
   if (!is64 && V > 0xffffffffn - 0x1000000n) throw refuseLayout('no 32-bit address space is left for a new segment');
 
-  // Sections to move: .dynstr always (so the segment starts with a section that has no
-  // program header of its own), evicted ones, everything in a segment being rebuilt.
-  const toMove: SectionHeader[] = [];
-  if (slot.kind === 'grow') toMove.push(...slot.evict);
-  if (slot.kind === 'reuse') {
-    for (const s of sections) if (occupiesFile(s) && s.sh_offset >= slot.ph.p_offset && s.sh_offset < slot.ph.p_offset + slot.ph.p_filesz) toMove.push(s);
-  }
-  const dynamicInOwn = slot.kind === 'reuse' && dynSec !== undefined && toMove.includes(dynSec);
-  const moveDynamic = needDyn || dynamicInOwn;
+  // Pieces to move: .dynstr always (so the segment starts with a piece that has no program
+  // header of its own), evicted ones, everything in a segment being rebuilt.
+  const toMove: Piece[] = slot.kind === 'grow' ? [...slot.evict] : own !== undefined ? [...own.inside] : [];
+  const moveDynamic = needDyn || (own?.holdsDynamic ?? false);
+  const isDynstr = (p: Piece): boolean => (p.section !== undefined ? p.section === dynstrSec : p.starts.includes(dyn.strtabAddr));
+  const isDynamic = (p: Piece): boolean => p.section !== undefined && p.section === dynSec;
 
-  // Safety scan before evicting: nothing may point into an evicted section except the
-  // pointer tags we remap and the program headers we move with it.
-  if (slot.kind === 'grow' && slot.evict.length > 0) safetyScan(elf, slot.evict, r);
-
-  // Everything we move must sit where its section header says, inside a PT_LOAD; and a note or
-  // interpreter segment must be exactly the sections that move with it. Otherwise the file's
-  // headers disagree with each other and we refuse rather than guess.
-  for (const s of [...toMove, ...(dynstrSec === undefined ? [] : [dynstrSec])]) {
-    const home = loads.find((l) => s.sh_addr >= l.p_vaddr && s.sh_addr + s.sh_size <= l.p_vaddr + l.p_filesz);
-    if (home === undefined || s.sh_offset - home.p_offset !== s.sh_addr - home.p_vaddr) {
-      throw refuseLayout(`section ${s.name || `#${s.index}`} is not where its PT_LOAD segment maps it`);
+  // Everything we move must sit where its header says, inside a PT_LOAD; and a note or
+  // interpreter segment must be exactly what moves with it. Otherwise the file's headers
+  // disagree with each other and we refuse rather than guess.
+  for (const m of [...toMove, ...(dynstrSec === undefined ? [] : [sectionPiece(dynstrSec)])]) {
+    const home = loads.find((l) => m.vaddr >= l.p_vaddr && m.vaddr + m.size <= l.p_vaddr + l.p_filesz);
+    if (home === undefined || m.offset - home.p_offset !== m.vaddr - home.p_vaddr) {
+      throw refuseLayout(`section ${m.name} is not where its PT_LOAD segment maps it`);
+    }
+    // Without section headers .dynstr is a table like the others, but it is copied (with the
+    // new strings) by itself: it must not share bytes with another table.
+    if (m.section === undefined && isDynstr(m) && (m.vaddr !== dyn.strtabAddr || m.size !== BigInt(dyn.strtabSize))) {
+      throw refuseLayout(`the dynamic string table overlaps another table (${m.name})`);
     }
   }
-  for (const p of phdrs) {
-    if (p.p_type !== PT_INTERP && p.p_type !== PT_NOTE && p.p_type !== PT_GNU_PROPERTY) continue;
-    const inside = toMove.filter((s) => s.sh_addr >= p.p_vaddr && s.sh_addr < p.p_vaddr + (p.p_memsz > 0n ? p.p_memsz : 1n));
-    if (inside.length === 0) continue;
-    const start = inside.reduce((m, s) => (s.sh_addr < m ? s.sh_addr : m), inside[0]?.sh_addr ?? 0n);
-    const end = inside.reduce((m, s) => (s.sh_addr + s.sh_size > m ? s.sh_addr + s.sh_size : m), 0n);
-    if (start !== p.p_vaddr || end !== p.p_vaddr + p.p_filesz || p.p_offset - (inside[0]?.sh_offset ?? 0n) !== p.p_vaddr - (inside[0]?.sh_addr ?? 0n)) {
-      throw refuseLayout(`program header ${p.index} does not match the sections it covers`);
-    }
-  }
+  checkSegmentsMoveWhole(phdrs, toMove, sections.length > 0);
+  checkTablesInsidePieces(elf, toMove);
 
   const moves: Move[] = [];
   const dynstrBytes = new Uint8Array(dyn.strtabSize + appended.length);
@@ -257,9 +221,11 @@ export function relocateWrite(
   dynstrBytes.set(appended, dyn.strtabSize);
   const dynstrMove: Move = {
     section: dynstrSec,
+    name: '.dynstr',
     oldAddr: dyn.strtabAddr,
     oldSize: BigInt(dyn.strtabSize),
     oldOffset: dyn.strtabOffset,
+    starts: [dyn.strtabAddr],
     newOffset: 0,
     newAddr: 0n,
     newSize: BigInt(dynstrBytes.length),
@@ -267,19 +233,21 @@ export function relocateWrite(
     align: dynstrSec?.sh_addralign ?? 1n,
   };
   moves.push(dynstrMove);
-  for (const s of [...toMove].sort((a, b) => (a.sh_offset < b.sh_offset ? -1 : 1))) {
-    if (s === dynstrSec || s === dynSec) continue;
-    const off = Number(s.sh_offset);
+  for (const m of [...toMove].sort((a, b) => (a.offset < b.offset ? -1 : 1))) {
+    if (isDynstr(m) || isDynamic(m)) continue;
+    const off = Number(m.offset);
     moves.push({
-      section: s,
-      oldAddr: s.sh_addr,
-      oldSize: s.sh_size,
+      section: m.section,
+      name: m.name,
+      oldAddr: m.vaddr,
+      oldSize: m.size,
       oldOffset: off,
+      starts: m.starts,
       newOffset: 0,
       newAddr: 0n,
-      newSize: s.sh_size,
-      bytes: input.subarray(off, off + Number(s.sh_size)),
-      align: s.sh_addralign,
+      newSize: m.size,
+      bytes: input.subarray(off, off + Number(m.size)),
+      align: m.align,
     });
   }
   const ent = dynEntrySize(is64);
@@ -288,9 +256,11 @@ export function relocateWrite(
   if (moveDynamic) {
     dynMove = {
       section: dynSec,
+      name: '.dynamic',
       oldAddr: dyn.vaddr,
       oldSize: BigInt(dyn.size),
       oldOffset: dyn.offset,
+      starts: [],
       newOffset: 0,
       newAddr: 0n,
       newSize: BigInt(dynCapacity * ent),
@@ -303,7 +273,7 @@ export function relocateWrite(
   // Lay the segment out, each piece at its alignment (a power of two no larger than a page).
   for (const m of moves) {
     if (m.align > P || (m.align > 0n && (m.align & (m.align - 1n)) !== 0n)) {
-      throw refuseLayout(`section ${m.section?.name ?? '.dynstr'} asks for alignment ${hex(m.align)}`);
+      throw refuseLayout(`section ${m.name} asks for alignment ${hex(m.align)}`);
     }
   }
   let cursor = 0n;
@@ -324,32 +294,36 @@ export function relocateWrite(
   for (const m of moves) if (m !== dynMove) w.set(m.newOffset, m.bytes, 'moved section');
 
   // Address remapping for everything that pointed into a moved piece.
+  const copied = moves.filter((m) => m !== dynMove);
+  const movedAt = (addr: bigint): Move | undefined => copied.find((m) => addr >= m.oldAddr && addr < m.oldAddr + (m.oldSize > 0n ? m.oldSize : 1n));
   const remap = (addr: bigint): bigint | undefined => {
-    for (const m of moves) {
-      if (m === dynMove) continue;
-      if (addr >= m.oldAddr && addr < m.oldAddr + (m.oldSize > 0n ? m.oldSize : 1n)) return m.newAddr + (addr - m.oldAddr);
-    }
-    return undefined;
+    const m = movedAt(addr);
+    return m === undefined ? undefined : m.newAddr + (addr - m.oldAddr);
+  };
+  /** Where the byte at an old file offset is now (moved pieces are copied whole). */
+  const newOffsetOf = (off: number): number => {
+    const m = copied.find((x) => off >= x.oldOffset && off < x.oldOffset + Number(x.oldSize));
+    return m === undefined ? off : m.newOffset + (off - m.oldOffset);
   };
 
   // The header and the program header table are rewritten in place: no table may live there.
   const rewrittenEnd = BigInt(h.e_phoff) + BigInt(h.e_phnum + (slot.kind === 'grow' ? 1 : 0)) * phent;
   for (const e of entries) {
     if (!POINTER_TAGS.has(e.tag)) continue;
-    if (moves.some((m) => m !== dynMove && e.val >= m.oldAddr && e.val < m.oldAddr + m.oldSize)) continue;
+    if (copied.some((m) => e.val >= m.oldAddr && e.val < m.oldAddr + m.oldSize)) continue;
     const off = elf.vaddrToOffset(e.val, 1);
     if (off !== undefined && (off < (is64 ? 64 : 52) || (BigInt(off) >= h.e_phoff && BigInt(off) < rewrittenEnd))) {
       throw refuseLayout(`dynamic tag ${hex(e.tag)} points into the ELF or program headers`);
     }
   }
 
-  // Dynamic entries: pointer tags follow their sections; the string table is the new copy.
-  // A table pointer always names the start of its section; one pointing into the middle of a
-  // section we move means the headers disagree, and we refuse.
+  // Dynamic entries: pointer tags follow their pieces; the string table is the new copy.
+  // A table pointer always names the start of its table; one pointing into the middle of a
+  // piece we move means the headers disagree, and we refuse.
   for (const e of entries) {
     if (!POINTER_TAGS.has(e.tag) || e.tag === DT_STRTAB) continue;
-    const m = moves.find((x) => x !== dynMove && e.val >= x.oldAddr && e.val < x.oldAddr + (x.oldSize > 0n ? x.oldSize : 1n));
-    if (m !== undefined && m.oldAddr !== e.val) throw refuseLayout(`dynamic tag ${hex(e.tag)} points into the middle of a section that would have to move`);
+    const m = movedAt(e.val);
+    if (m !== undefined && !m.starts.includes(e.val)) throw refuseLayout(`dynamic tag ${hex(e.tag)} points into the middle of a section that would have to move`);
   }
   for (const e of entries) {
     if (e.tag === DT_STRTAB) e.val = dynstrMove.newAddr;
@@ -396,8 +370,18 @@ export function relocateWrite(
       p.memsz = dynMove.newSize;
       p.flags = PF_R | PF_W;
     } else if (p.type === PT_INTERP || p.type === PT_NOTE || p.type === PT_GNU_PROPERTY) {
+      if (sections.length === 0) {
+        // A table that moved holds the whole segment: it moves by the table's delta.
+        const host = copied.find((m) => p.vaddr >= m.oldAddr && p.vaddr + p.filesz <= m.oldAddr + m.oldSize);
+        if (host !== undefined) {
+          p.offset = BigInt(host.newOffset) + (p.offset - BigInt(host.oldOffset));
+          p.vaddr = host.newAddr + (p.vaddr - host.oldAddr);
+          p.paddr = p.vaddr;
+        }
+        continue;
+      }
       // These cover sections we may have moved: follow them (whole groups move together).
-      const covered = moves.filter((m) => m.section !== undefined && m.oldAddr >= p.vaddr && m.oldAddr < p.vaddr + (p.memsz > 0n ? p.memsz : 1n));
+      const covered = copied.filter((m) => m.section !== undefined && m.oldAddr >= p.vaddr && m.oldAddr < p.vaddr + (p.memsz > 0n ? p.memsz : 1n));
       if (covered.length > 0) {
         const first = covered[0] as Move;
         const last = covered[covered.length - 1] as Move;
@@ -483,118 +467,66 @@ export function relocateWrite(
       }
     }
   }
+  if (sections.length === 0 && dynMove !== undefined) {
+    // Without section headers only .dynsym is known: _DYNAMIC, when it is there, follows
+    // .dynamic (section symbols inside moved tables were refused by the safety scan).
+    const at = elf.dynamicSymbols().find((s) => s.name === '_DYNAMIC');
+    const symtabAddr = dynamicValue(dyn, DT_SYMTAB);
+    const symtab = symtabAddr === undefined ? undefined : elf.vaddrToOffset(symtabAddr, 1);
+    if (at !== undefined && symtab !== undefined) {
+      w.word(newOffsetOf(symtab) + at.index * symEntrySize(is64) + (is64 ? 8 : 4), dynMove.newAddr, '_DYNAMIC st_value');
+    }
+  }
 
   // Verneed: renamed files point at their new strings, wherever the table now lives.
-  const verneedMove = verneedSec !== undefined ? movedByIndex.get(verneedSec.index) : undefined;
-  for (const [off, val] of verneedFiles) {
-    const at = verneedMove !== undefined ? verneedMove.newOffset + (off - verneedMove.oldOffset) : off;
-    w.u32(at + 4, Number(val), 'vn_file');
-  }
+  for (const [off, val] of verneedFiles) w.u32(newOffsetOf(off) + 4, Number(val), 'vn_file');
   return { bytes: out, reused: slot.kind === 'reuse' };
+}
+
+/**
+ * A piece is copied by its own size; a table the dynamic array names inside it must end
+ * within it, or the copy would cut the table the loader reads (a section header smaller
+ * than the table it holds).
+ */
+function checkTablesInsidePieces(elf: ElfFile, toMove: readonly Piece[]): void {
+  const dyn = elf.dynamic;
+  if (dyn === undefined || toMove.length === 0) return;
+  for (const t of dynamicTableExtents(elf, dyn)) {
+    const host = toMove.find((p) => t.vaddr >= p.vaddr && t.vaddr < p.vaddr + p.size);
+    if (host !== undefined && t.vaddr + t.size > host.vaddr + host.size) {
+      throw new ElfFormatError('ELF_MALFORMED', `${t.name} (${hex(t.size)} bytes by the dynamic array) does not fit in section ${host.name} (${hex(host.size)} bytes)`);
+    }
+  }
+}
+
+/**
+ * A note or interpreter segment moves only as a whole. With section headers it must be
+ * exactly the sections that move inside it; without them it must lie inside one moved table.
+ */
+function checkSegmentsMoveWhole(phdrs: readonly ProgramHeader[], toMove: readonly Piece[], bySections: boolean): void {
+  for (const p of phdrs) {
+    if (p.p_type !== PT_INTERP && p.p_type !== PT_NOTE && p.p_type !== PT_GNU_PROPERTY) continue;
+    if (!bySections) {
+      const overlapping = toMove.filter((m) => m.vaddr < p.p_vaddr + p.p_memsz && p.p_vaddr < m.vaddr + m.size);
+      if (overlapping.length === 0) continue;
+      const host = overlapping[0] as Piece;
+      if (overlapping.length > 1 || host.vaddr > p.p_vaddr || host.vaddr + host.size < p.p_vaddr + p.p_filesz || p.p_offset - host.offset !== p.p_vaddr - host.vaddr) {
+        throw refuseLayout(`program header ${p.index} does not match the tables it covers`);
+      }
+      continue;
+    }
+    const inside = toMove.filter((s) => s.vaddr >= p.p_vaddr && s.vaddr < p.p_vaddr + (p.p_memsz > 0n ? p.p_memsz : 1n));
+    if (inside.length === 0) continue;
+    const start = inside.reduce((m, s) => (s.vaddr < m ? s.vaddr : m), inside[0]?.vaddr ?? 0n);
+    const end = inside.reduce((m, s) => (s.vaddr + s.size > m ? s.vaddr + s.size : m), 0n);
+    if (start !== p.p_vaddr || end !== p.p_vaddr + p.p_filesz || p.p_offset - (inside[0]?.offset ?? 0n) !== p.p_vaddr - (inside[0]?.vaddr ?? 0n)) {
+      throw refuseLayout(`program header ${p.index} does not match the sections it covers`);
+    }
+  }
 }
 
 function isName(bytes: Uint8Array, at: number, name: string): boolean {
   if (at < 0 || at + name.length >= bytes.length) return false;
   for (let i = 0; i < name.length; i++) if (bytes[at + i] !== name.charCodeAt(i)) return false;
   return bytes[at + name.length] === 0;
-}
-
-/**
- * Room for one more program header right after the table: free space, or the movable
- * sections that follow it. Returns the sections to evict ([] when there is free space).
- */
-function phtGrowth(elf: ElfFile, sections: readonly SectionHeader[], loads: readonly ProgramHeader[], phent: bigint): SectionHeader[] {
-  const h = elf.header;
-  if (sections.length === 0) throw refuseLayout('the file has no section headers and no PT_NULL program header to reuse');
-  const phtStart = h.e_phoff;
-  const phtEnd = phtStart + BigInt(h.e_phnum) * phent;
-  const need = phtEnd + phent;
-  const home = loads.find((l) => phtStart >= l.p_offset && phtEnd <= l.p_offset + l.p_filesz);
-  if (home === undefined) throw refuseLayout('the program header table is not inside a PT_LOAD segment');
-  if (need > home.p_offset + home.p_filesz) throw refuseLayout('the program header table cannot grow inside its PT_LOAD segment');
-  if (h.e_shoff >= phtEnd && h.e_shoff < need) throw refuseLayout('the section header table follows the program header table directly');
-
-  const after = sections.filter((s) => occupiesFile(s) && s.sh_offset + s.sh_size > phtEnd).sort((a, b) => (a.sh_offset < b.sh_offset ? -1 : 1));
-  for (const s of sections) {
-    if (occupiesFile(s) && s.sh_offset < phtEnd && s.sh_offset + s.sh_size > phtStart) throw refuseLayout(`section ${s.name} overlaps the program header table`);
-  }
-  const evict: SectionHeader[] = [];
-  const groupOf = (s: SectionHeader): SectionHeader[] => {
-    const ph = elf.programHeaders.find(
-      (p) => (p.p_type === PT_NOTE || p.p_type === PT_GNU_PROPERTY || p.p_type === PT_INTERP) && s.sh_addr >= p.p_vaddr && s.sh_addr < p.p_vaddr + p.p_memsz,
-    );
-    if (ph === undefined) return [s];
-    return sections.filter((x) => occupiesFile(x) && isAlloc(x) && x.sh_addr >= ph.p_vaddr && x.sh_addr < ph.p_vaddr + ph.p_memsz);
-  };
-  for (const s of after) {
-    const remaining = after.filter((x) => !evict.includes(x));
-    const next = remaining[0];
-    if (next === undefined || next.sh_offset >= need) break;
-    for (const g of groupOf(next)) {
-      if (evict.includes(g)) continue;
-      const movable = isAlloc(g) && (MOVABLE_TYPES.has(g.sh_type) || (g.sh_type === SHT_PROGBITS && g.name === '.interp' && elf.programHeaders.some((p) => p.p_type === PT_INTERP && p.p_vaddr === g.sh_addr)));
-      if (!movable) throw refuseLayout(`section ${g.name || `#${g.index}`} (type ${hex(g.sh_type)}) follows the program header table and cannot be moved`);
-      evict.push(g);
-    }
-    void s;
-  }
-  // The grown table must not cover bytes that a program header still describes (a damaged
-  // .interp section header could hide PT_INTERP's string from the walk above).
-  for (const p of elf.programHeaders) {
-    if (p.p_type === PT_LOAD || p.p_type === PT_PHDR || p.p_filesz === 0n) continue;
-    if (p.p_offset >= need || p.p_offset + p.p_filesz <= phtEnd) continue;
-    const moved = evict.filter((x) => x.sh_offset >= p.p_offset && x.sh_offset < p.p_offset + p.p_filesz);
-    const end = moved.reduce((m, x) => (x.sh_offset + x.sh_size > m ? x.sh_offset + x.sh_size : m), 0n);
-    if (moved.length === 0 || moved[0]?.sh_offset !== p.p_offset || end !== p.p_offset + p.p_filesz) {
-      throw refuseLayout(`program header ${p.index} lies where the program header table would grow`);
-    }
-  }
-  return evict;
-}
-
-/** Refuse to evict sections that anything but remappable pointers refers to. */
-function safetyScan(elf: ElfFile, evict: readonly SectionHeader[], r: ByteReader): void {
-  const inEvicted = (addr: bigint): SectionHeader | undefined => evict.find((s) => addr >= s.sh_addr && addr < s.sh_addr + s.sh_size);
-  const dyn = elf.dynamic;
-  if (dyn !== undefined) {
-    for (const e of dyn.entries) {
-      if (POINTER_TAGS.has(e.d_tag)) continue;
-      // Only tags whose value is an address can point anywhere; sizes and flags are small.
-      const s = isAddressTag(e.d_tag) ? inEvicted(e.d_val) : undefined;
-      if (s !== undefined) throw refuseLayout(`dynamic tag ${hex(e.d_tag)} points into ${s.name}, which would have to move`);
-    }
-    for (const rel of dynamicRelocations(r, dyn, elf.vaddrToOffset)) {
-      const s = inEvicted(rel.r_offset) ?? (rel.target !== undefined ? inEvicted(rel.target) : undefined);
-      if (s !== undefined) throw refuseLayout(`a dynamic relocation refers to ${s.name}, which would have to move`);
-    }
-  }
-  const evictedIdx = new Set(evict.map((s) => s.index));
-  for (const s of elf.dynamicSymbols()) {
-    if (s.type === STT_SECTION) continue;
-    if (evictedIdx.has(s.st_shndx)) throw refuseLayout(`symbol ${s.name} is defined inside ${evict.find((x) => x.index === s.st_shndx)?.name ?? 'a section'}, which would have to move`);
-  }
-  // .symtab: global symbols only (crt files define local markers such as __abi_tag in notes,
-  // which nothing resolves at run time).
-  const symtab = elf.sections().find((s) => s.sh_type === SHT_SYMTAB);
-  if (symtab !== undefined) {
-    const ent = r.is64 ? 24 : 16;
-    const base = Number(symtab.sh_offset);
-    const count = Math.floor(Number(symtab.sh_size) / ent);
-    r.check(base, count * ent, '.symtab');
-    for (let i = 1; i < count; i++) {
-      const o = base + i * ent;
-      const info = r.u8(o + (r.is64 ? 4 : 12), 'st_info');
-      const shndx = r.u16(o + (r.is64 ? 6 : 14), 'st_shndx');
-      if (info >> 4 !== STB_LOCAL && (info & 0xf) !== STT_SECTION && evictedIdx.has(shndx)) {
-        throw refuseLayout(`a global symbol (.symtab entry ${i}) is defined inside a section that would have to move`);
-      }
-    }
-  }
-}
-
-function isAddressTag(tag: bigint): boolean {
-  // DT_INIT/DT_FINI, the *_ARRAY tags, DT_PLTGOT, DT_DEBUG... and processor/OS specific
-  // pointers. Treat every tag we do not know to be a size, count or flag as an address.
-  const NON_ADDRESS = new Set([DT_NEEDED, DT_PLTRELSZ, DT_RELASZ, DT_RELAENT, DT_STRSZ, DT_SYMENT, DT_SONAME, DT_RPATH, DT_SYMBOLIC, DT_RELSZ, DT_RELENT, DT_PLTREL, DT_TEXTREL, DT_BIND_NOW, DT_INIT_ARRAYSZ, DT_FINI_ARRAYSZ, DT_RUNPATH, DT_FLAGS, DT_PREINIT_ARRAYSZ, DT_RELRSZ, DT_RELRENT, DT_RELACOUNT, DT_RELCOUNT, DT_FLAGS_1, DT_VERDEFNUM, DT_VERNEEDNUM]);
-  return !NON_ADDRESS.has(tag);
 }

@@ -2,7 +2,7 @@
 // `strip --strip-all` does, without a strip binary (gABI ch. 4 "Sections", "Symbol Table").
 // The loaded image stays byte-for-byte where it is; only the non-alloc tail and the section
 // header table are rebuilt. Refuses relocatable objects and core files (parseElf does).
-import { ElfFormatError, InternalError } from '../errors.js';
+import { ElfFormatError, ElfSelfCheckError, InternalError } from '../errors.js';
 import { ByteReader, ByteWriter, hex, toOffset, toSize } from '../util/bytes.js';
 import {
   ELF32_EHDR_SIZE,
@@ -246,8 +246,8 @@ interface Placed {
  *
  * Throws ElfFormatError: ELF_UNSUPPORTED (ET_REL/ET_CORE, a .dynsym symbol in a removed section,
  * SHN_XINDEX symbols or SHT_SYMTAB_SHNDX when sections are renumbered, absurd alignments),
- * ELF_TRUNCATED / ELF_MALFORMED (sections outside the file, bad alignment), ELF_SELF_CHECK
- * (the output failed verification: a bug).
+ * ELF_TRUNCATED / ELF_MALFORMED (sections outside the file, bad alignment); ElfSelfCheckError
+ * (an internal error: the output failed verification, a bug).
  */
 export function stripElf(input: Uint8Array): StripResult {
   const elf = parseElf(input);
@@ -527,13 +527,13 @@ function writeSectionHeaders(
 /** Re-parse the output and check the promises: same segments, same kept sections and bytes. */
 function verifyStrip(elf: ElfFile, out: Uint8Array, keptSecs: readonly SectionHeader[], placed: ReadonlyMap<number, Placed>, renumbered: boolean): void {
   const fail = (what: string): never => {
-    throw new ElfFormatError('ELF_SELF_CHECK', `strip produced an inconsistent file: ${what}`, { hint: 'this is a bug in wheelaudit; run without --strip' });
+    throw new ElfSelfCheckError(`strip produced an inconsistent file: ${what} (run without --strip to avoid it)`);
   };
   let after: ElfFile;
   try {
     after = parseElf(out);
   } catch (e) {
-    throw new ElfFormatError('ELF_SELF_CHECK', `strip produced a file that does not parse: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new ElfSelfCheckError(`strip produced a file that does not parse: ${e instanceof Error ? e.message : String(e)} (run without --strip to avoid it)`, { cause: e });
   }
   const phA = JSON.stringify(elf.programHeaders, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   const phB = JSON.stringify(after.programHeaders, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));

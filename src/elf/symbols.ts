@@ -4,7 +4,7 @@
 // .symtab is never read: the analysis only needs what the loader sees.
 import { ElfFormatError } from '../errors.js';
 import { hex, toOffset, toSize, type ByteReader } from '../util/bytes.js';
-import { DT_GNU_HASH, DT_HASH, DT_SYMENT, DT_SYMTAB, ELF32_SYM_SIZE, ELF64_SYM_SIZE, SHT_DYNSYM } from './constants.js';
+import { DT_GNU_HASH, DT_HASH, DT_SYMENT, DT_SYMTAB, ELF32_SYM_SIZE, ELF64_SYM_SIZE, EM_ALPHA, EM_S390, SHT_DYNSYM } from './constants.js';
 import { dynamicValue, type VaddrMapper } from './dynamic.js';
 import { readCString } from './strtab.js';
 import type { DynamicInfo, ElfSymbol, ParseWarning, SectionHeader } from './types.js';
@@ -19,13 +19,45 @@ export interface SymtabLocation {
   readonly count: number;
 }
 
-function countFromHash(r: ByteReader, dyn: DynamicInfo, mapVaddr: VaddrMapper): number | undefined {
+/**
+ * Size of one DT_HASH word: 8 bytes on 64-bit s390 and Alpha (their psABIs and glibc's
+ * Elf_Symndx), 4 everywhere else.
+ */
+export function hashEntrySize(e_machine: number, is64: boolean): 4 | 8 {
+  return is64 && (e_machine === EM_S390 || e_machine === EM_ALPHA) ? 8 : 4;
+}
+
+/** The DT_HASH header: nbucket and nchain (= the number of symbols), each `entry` bytes. */
+export function readHashHeader(r: ByteReader, dyn: DynamicInfo, mapVaddr: VaddrMapper, entry: 4 | 8): { offset: number; nbucket: number; nchain: number } | undefined {
   const hashAddr = dynamicValue(dyn, DT_HASH);
   if (hashAddr === undefined) return undefined;
-  const off = mapVaddr(hashAddr, 8);
+  const off = mapVaddr(hashAddr, 2 * entry);
   if (off === undefined) throw new ElfFormatError('ELF_MALFORMED', `DT_HASH ${hex(hashAddr)} is not inside any PT_LOAD segment`);
-  // DT_HASH: 0x00 nbucket, 0x04 nchain (= number of symbols).
-  return r.u32(off + 4, 'DT_HASH nchain');
+  // DT_HASH: 0x00 nbucket, then nchain, each one hash word.
+  const word = (at: number, what: string): number => {
+    if (entry === 4) return r.u32(at, what);
+    const v = r.u64(at, what);
+    if (v > BigInt(r.length)) throw new ElfFormatError('ELF_MALFORMED', `${what} ${hex(v)} is larger than the file`);
+    return Number(v);
+  };
+  return { offset: off, nbucket: word(off, 'DT_HASH nbucket'), nchain: word(off + entry, 'DT_HASH nchain') };
+}
+
+/**
+ * The number of dynamic symbols a DT_GNU_HASH table covers (symoffset plus every chained
+ * symbol), with the table's byte size; undefined without DT_GNU_HASH.
+ */
+export function gnuHashExtent(r: ByteReader, dyn: DynamicInfo, mapVaddr: VaddrMapper): { count: number; size: number } | undefined {
+  const addr = dynamicValue(dyn, DT_GNU_HASH);
+  if (addr === undefined) return undefined;
+  const off = mapVaddr(addr, 16);
+  if (off === undefined) throw new ElfFormatError('ELF_MALFORMED', `DT_GNU_HASH ${hex(addr)} is not inside any PT_LOAD segment`);
+  const count = countFromGnuHash(r, dyn, mapVaddr) ?? 0;
+  const nbuckets = r.u32(off, 'DT_GNU_HASH nbuckets');
+  const symoffset = r.u32(off + 4, 'DT_GNU_HASH symoffset');
+  const bloomSize = r.u32(off + 8, 'DT_GNU_HASH bloom_size');
+  const size = 16 + bloomSize * (r.is64 ? 8 : 4) + nbuckets * 4 + Math.max(0, count - symoffset) * 4;
+  return { count, size };
 }
 
 function countFromGnuHash(r: ByteReader, dyn: DynamicInfo, mapVaddr: VaddrMapper): number | undefined {
@@ -61,6 +93,7 @@ export function locateDynamicSymbols(
   dyn: DynamicInfo | undefined,
   sections: readonly SectionHeader[],
   mapVaddr: VaddrMapper,
+  hashEntry: 4 | 8,
 ): SymtabLocation | undefined {
   const entSize = symEntrySize(r.is64);
   const symtabAddr = dyn === undefined ? undefined : dynamicValue(dyn, DT_SYMTAB);
@@ -78,7 +111,7 @@ export function locateDynamicSymbols(
     return { offset, count: Math.floor(size / entSize) };
   }
   if (dyn === undefined || symtabAddr === undefined) return undefined;
-  const count = countFromHash(r, dyn, mapVaddr) ?? countFromGnuHash(r, dyn, mapVaddr);
+  const count = readHashHeader(r, dyn, mapVaddr, hashEntry)?.nchain ?? countFromGnuHash(r, dyn, mapVaddr);
   if (count === undefined) {
     throw new ElfFormatError('ELF_MALFORMED', 'cannot size the dynamic symbol table: no .dynsym section, DT_HASH or DT_GNU_HASH');
   }

@@ -212,6 +212,8 @@ export interface ElfFile {
   sections(): readonly SectionHeader[];
   sectionByName(name: string): SectionHeader | undefined;
   dynamicSymbols(): readonly ElfSymbol[];
+  /** How many dynamic symbols there are, without decoding them. */
+  dynamicSymbolCount(): number;
   /**
    * Visit the dynamic symbols without materialising them (the analysis' path). The visitor
    * gets a reused view; `name(i)` decodes symbol i's name, `nameIs(i, s)` compares it.

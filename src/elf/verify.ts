@@ -1,11 +1,13 @@
 // The rewriter's mandatory self-check (design §3 D.10): the output is re-parsed and must keep
 // the loader's layout rules and the input's meaning, except for the requested edits. Rules
 // the input already broke are not held against the output (the check is differential).
-import { ElfFormatError } from '../errors.js';
+import { ElfSelfCheckError, isWheelauditError } from '../errors.js';
 import { hex } from '../util/bytes.js';
-import { PF_W, PT_DYNAMIC, PT_LOAD, PT_PHDR, SHF_ALLOC, SHN_ABS, SHN_LORESERVE, SHN_UNDEF, SHT_DYNSYM, SHT_NOBITS, SHT_STRTAB, DT_RPATH, DT_RUNPATH, DT_STRSZ, DT_STRTAB } from './constants.js';
+import { PF_W, PT_DYNAMIC, PT_LOAD, PT_PHDR, SHF_ALLOC, SHN_ABS, SHN_LORESERVE, SHN_UNDEF, SHT_DYNSYM, SHT_NOBITS, SHT_STRTAB, DT_RPATH, DT_RUNPATH, DT_STRSZ, DT_STRTAB, DT_SYMTAB, DT_VERNEED } from './constants.js';
 import { dynamicValue } from './dynamic.js';
-import { machinePageSize, POINTER_TAGS } from './relocate.js';
+import { parseElf } from './read.js';
+import { dynamicTableExtents, type TableExtent } from './tables.js';
+import { machinePageSize, POINTER_TAGS } from './loader-facts.js';
 import type { ElfFile, ProgramHeader } from './types.js';
 
 export interface ExpectedDynamic {
@@ -17,7 +19,7 @@ export interface ExpectedDynamic {
 }
 
 function fail(message: string): never {
-  throw new ElfFormatError('ELF_SELF_CHECK', `the rewritten file failed its self-check: ${message} (the output was not written; this is a wheelaudit bug)`);
+  throw new ElfSelfCheckError(`the rewritten file failed its self-check: ${message} (the output was not written)`);
 }
 
 function same(a: unknown, b: unknown): boolean {
@@ -119,8 +121,63 @@ function symbolView(f: ElfFile): unknown[][] {
   });
 }
 
-/** Throws ELF_SELF_CHECK unless `after` is `before` with exactly the expected dynamic edits. */
-export function verifyEdit(before: ElfFile, after: ElfFile, expected: ExpectedDynamic): void {
+const REWRITTEN_TABLES: ReadonlySet<bigint> = new Set([DT_SYMTAB, DT_VERNEED]);
+
+function tablesKeptBytes(before: ElfFile, tables: readonly TableExtent[], after: ElfFile): void {
+  const ad = after.dynamic;
+  if (ad === undefined) return;
+  for (const t of tables) {
+    if (t.tag === undefined || REWRITTEN_TABLES.has(t.tag)) continue;
+    const size = Number(t.size);
+    const from = before.vaddrToOffset(t.vaddr, size);
+    const moved = dynamicValue(ad, t.tag);
+    const to = moved === undefined ? undefined : after.vaddrToOffset(moved, size);
+    if (from === undefined) continue; // a table the input did not map: nothing to compare
+    if (to === undefined) fail(`the table of dynamic tag ${hex(t.tag)} (${t.name}) is no longer mapped`);
+    if (!sameBytes(before.bytes.subarray(from, from + size), after.bytes.subarray(to, to + size))) fail(`the bytes of ${t.name} changed`);
+  }
+}
+
+/**
+ * What the self-check reads from the input, read before anything is written: a malformed
+ * input then fails as bad input (ElfFormatError), and any error while checking the output
+ * can only be the output's, a bug.
+ */
+export interface SelfCheckBaseline {
+  readonly before: ElfFile;
+  readonly violations: ReadonlySet<string>;
+  readonly tables: readonly TableExtent[];
+}
+
+export function selfCheckBaseline(before: ElfFile): SelfCheckBaseline {
+  before.dynamicSymbolCount();
+  before.versionNeeds();
+  before.versionDefs();
+  before.symbolVersionIndexes();
+  before.notes();
+  const d = before.dynamic;
+  return { before, violations: new Set(layoutViolations(before)), tables: d === undefined ? [] : dynamicTableExtents(before, d) };
+}
+
+/**
+ * Re-parse the rewritten bytes and check them against the input (design §3 D.10). Throws
+ * ElfSelfCheckError (an internal error, code ELF_SELF_CHECK) unless the output is the input
+ * with exactly the expected dynamic edits; returns the parsed output.
+ */
+export function verifyEdit(baseline: SelfCheckBaseline, out: Uint8Array, expected: ExpectedDynamic): ElfFile {
+  try {
+    const after = parseElf(out);
+    checkEdit(baseline, after, expected);
+    return after;
+  } catch (e) {
+    // Our own output failing to read back is the same bug as failing a rule.
+    if (isWheelauditError(e)) fail(`it does not read back (${e.message})`);
+    throw e;
+  }
+}
+
+function checkEdit(baseline: SelfCheckBaseline, after: ElfFile, expected: ExpectedDynamic): void {
+  const before = baseline.before;
   const d = after.dynamic;
   if (d === undefined || d.nullIndex < 0) fail('the dynamic array is missing or has no DT_NULL');
   if (!same(d.needed, expected.needed)) fail(`DT_NEEDED is ${JSON.stringify(d.needed)}, expected ${JSON.stringify(expected.needed)}`);
@@ -158,9 +215,12 @@ export function verifyEdit(before: ElfFile, after: ElfFile, expected: ExpectedDy
     if (!kept && !rebuilt) fail(`PT_LOAD at ${hex(o.p_vaddr)} was changed`);
   }
   if (after.header.e_phoff !== before.header.e_phoff) fail('the program header table moved');
-  const was = new Set(layoutViolations(before));
-  const fresh = layoutViolations(after).filter((v) => !was.has(v));
+  const fresh = layoutViolations(after).filter((v) => !baseline.violations.has(v));
   if (fresh.length > 0) fail(fresh.join('; '));
+
+  // Every table that may have moved holds the same bytes where its tag now points (.dynstr:
+  // the old strings are a prefix; .dynsym and Verneed change by design and were compared above).
+  tablesKeptBytes(before, baseline.tables, after);
 
   // Every pointer tag that resolved before still resolves.
   for (const e of after.dynamic?.entries ?? []) {

@@ -16,12 +16,12 @@ import {
   ET_EXEC,
 } from './constants.js';
 import { planElfEdit, type ElfEditOp, type ElfEditPlan } from './edit.js';
-import { refuseLayout, takeOutput, writeDynamicArray, type PlannedEntry } from './dynamic-write.js';
+import { layoutRefusalHint, refuseLayout, takeOutput, writeDynamicArray, type PlannedEntry } from './dynamic-write.js';
 import { relocateWrite } from './relocate.js';
 import { parseElf } from './read.js';
 import { readCString } from './strtab.js';
 import type { ElfFile } from './types.js';
-import { verifyEdit, type ExpectedDynamic } from './verify.js';
+import { selfCheckBaseline, verifyEdit, type ExpectedDynamic } from './verify.js';
 
 /** How an edit was written: nothing to do, within the existing tables, by moving them, or into room a previous edit left. */
 export type WriteStrategy = 'unchanged' | 'in-place' | 'relocated' | 'reused';
@@ -124,7 +124,8 @@ function expectation(elf: ElfFile, entries: readonly PlannedEntry[], plan: ElfEd
  * Apply an edit to an ELF image. Returns new bytes (or the input itself when nothing changes).
  * Throws ElfFormatError: ELF_EDIT_INVALID (contradictory plan, static file, removing a
  * versioned dependency), ELF_EDIT_NO_ROOM (a layout that cannot be rewritten safely),
- * ELF_SELF_CHECK (the output failed verification: a bug, nothing is returned).
+ * and ElfSelfCheckError, an internal error (the output failed verification: a bug, nothing
+ * is returned).
  */
 export interface EditOptions {
   /**
@@ -143,7 +144,7 @@ export function applyElfEdit(input: Uint8Array, edit: ElfEditPlan | readonly Elf
   }
   const dyn = elf.dynamic;
   if (dyn === undefined) throw new ElfFormatError('ELF_EDIT_INVALID', 'the file has no dynamic section (it is statically linked)');
-  if (dyn.nullIndex < 0) throw refuseLayout('the dynamic array has no DT_NULL terminator');
+  if (dyn.nullIndex < 0) throw refuseLayout('the dynamic array has no DT_NULL terminator', layoutRefusalHint(elf.header.e_shnum > 0));
 
   const entries = planEntries(elf, plan);
   const renames = elf.versionNeeds().filter((n) => plan.replaceNeeded.has(n.file));
@@ -181,6 +182,7 @@ export function applyElfEdit(input: Uint8Array, edit: ElfEditPlan | readonly Elf
   const needStr = appended.length > 0;
   const needDyn = entries.length + 1 > dyn.capacity;
   const expected = expectation(elf, entries, plan);
+  const baseline = selfCheckBaseline(elf);
   let out: Uint8Array;
   let strategy: WriteStrategy;
   if (!needStr && !needDyn) {
@@ -194,12 +196,24 @@ export function applyElfEdit(input: Uint8Array, edit: ElfEditPlan | readonly Elf
       appendedBytes.set(b, p);
       p += b.length + 1;
     }
-    const res = relocateWrite(elf, entries, verneedFiles, appendedBytes, needDyn, options.output);
+    const res = withRefusalHint(elf, () => relocateWrite(elf, entries, verneedFiles, appendedBytes, needDyn, options.output));
     out = res.bytes;
     strategy = res.reused ? 'reused' : 'relocated';
   }
-  verifyEdit(elf, parseElf(out), expected);
+  verifyEdit(baseline, out, expected);
   return { bytes: out, strategy };
+}
+
+/** Run a write that may refuse the layout, adding the hint that fits this file to a refusal. */
+function withRefusalHint<T>(elf: ElfFile, write: () => T): T {
+  try {
+    return write();
+  } catch (e) {
+    if (e instanceof ElfFormatError && e.code === 'ELF_EDIT_NO_ROOM' && e.hint === undefined) {
+      throw new ElfFormatError(e.code, e.message, { cause: e, hint: layoutRefusalHint(elf.header.e_shnum > 0) });
+    }
+    throw e;
+  }
 }
 
 function isOpList(e: ElfEditPlan | readonly ElfEditOp[]): e is readonly ElfEditOp[] {

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { planElfEdit, isEmptyPlan, type ElfEditOp } from '../elf/edit.js';
+import { parseElf } from '../elf/read.js';
 import { applyElfEdit } from '../elf/write.js';
 import { RepairError } from '../errors.js';
 
@@ -83,6 +84,13 @@ export function patchelfPatcher(binary = 'patchelf', minimum: readonly [number, 
     patch(bytes, ops, file) {
       const plan = planElfEdit(ops);
       if (isEmptyPlan(plan)) return bytes;
+      // patchelf refuses every file without section headers ("no section headers"); the
+      // native editor finds its way from the program headers and the dynamic array alone.
+      if (hasNoSectionHeaders(bytes)) {
+        throw new RepairError('REPAIR_PATCHER', `patchelf cannot edit ${file}: the file has no section headers`, {
+          hint: 'use the default --patcher native, which edits files without section headers',
+        });
+      }
       const dir = mkdtempSync(path.join(os.tmpdir(), 'wheelaudit-patchelf-'));
       try {
         const tmp = path.join(dir, path.basename(file) || 'file');
@@ -100,6 +108,15 @@ export function patchelfPatcher(binary = 'patchelf', minimum: readonly [number, 
       }
     },
   };
+}
+
+/** True for a readable ELF file without section headers (anything else is patchelf's to judge). */
+function hasNoSectionHeaders(bytes: Uint8Array): boolean {
+  try {
+    return parseElf(bytes).header.e_shnum === 0;
+  } catch {
+    return false;
+  }
 }
 
 export function getPatcher(name: PatcherName): ElfPatcher {

@@ -14,6 +14,7 @@ import { profileSummary } from './helpers/exec.js';
 import { ensureMatrix, listVariants, missingBuildTools, missingTools } from './helpers/fixtures.js';
 import { registerFailureClassTests } from './helpers/failure-classes.js';
 import { report, runScenarioShared, scenariosFor, type ScenarioReport } from './helpers/scenario.js';
+import { MET, needs, unmet } from '../helpers/requires.js';
 
 const { backend, unavailable } = await loadBackend();
 const variants = listVariants();
@@ -23,7 +24,9 @@ const backendName = backend?.name ?? 'none';
 let root = '';
 const summary = new Map<string, ScenarioReport>();
 
-describe.skipIf(!backend || buildMissing.length > 0)(`elf-edit matrix, slow (backend: ${backendName})`, { concurrent: true }, () => {
+const usable = !backend ? unmet(unavailable ?? 'no editor backend') : buildMissing.length > 0 ? unmet(`needs the build tools ${buildMissing.join(', ')} (fixtures/elf-edit/README.md lists the Debian packages)`) : MET;
+
+describe(`elf-edit matrix, slow (backend: ${backendName})`, { concurrent: true, ...needs(usable) }, () => {
   beforeAll(() => {
     root = ensureMatrix();
   }, 900_000);
@@ -53,19 +56,15 @@ describe.skipIf(!backend || buildMissing.length > 0)(`elf-edit matrix, slow (bac
 
   for (const v of variants) {
     const missing = missingTools(v.arch);
-    const why = missing.length ? ` (skipped: ${missing.join(', ')} not installed)` : '';
+    const tools = needs(missing.length > 0 ? unmet(`needs ${missing.join(', ')} (fixtures/elf-edit/README.md lists the Debian packages)`) : MET);
     describe(v.name, () => {
       for (const s of scenariosFor(v)) {
-        it.skipIf(missing.length > 0)(`slow: ${v.name} / ${s.name}${why}`, async ({ expect }) => {
+        it(`slow: ${v.name} / ${s.name}`, { ...tools, timeout: 600_000 }, async ({ expect }) => {
           const r = await runScenarioShared(backend!, v, path.join(root, v.name), s);
           summary.set(`${v.name}/${s.name}`, r);
           expect(r.failures, report(r)).toEqual([]);
-        }, 600_000);
+        });
       }
     });
   }
-});
-
-describe.runIf(!backend || buildMissing.length > 0)('elf-edit matrix', () => {
-  it.skip(`skipped: ${unavailable ?? `build tools missing: ${buildMissing.join(', ')}`}`, () => {});
 });

@@ -14,6 +14,7 @@ import { applyElfEdit } from '../../src/elf/write.js';
 import { isWheelauditError } from '../../src/errors.js';
 import { FIXTURES } from '../helpers/corpus.js';
 import { haveTool } from '../helpers/readelf.js';
+import { needs, requireFile, requireTool } from '../helpers/requires.js';
 
 const TMP = mkdtempSync(path.join(os.tmpdir(), 'wheelaudit-strip-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
@@ -153,7 +154,6 @@ function gnuStrip(input: string, output: string): string | undefined {
   return output;
 }
 
-const HAVE_READELF = haveTool('readelf');
 const HAVE_ELFLINT = haveTool('eu-elflint');
 const HAVE_PYTHON = run('python3', ['-c', 'import ctypes']).code === 0;
 
@@ -261,8 +261,8 @@ function setLongRpath(bytes: Uint8Array): Uint8Array {
 }
 
 for (const t of TARGETS) {
-  const usable = HAVE_READELF && haveTool(t.cc) && (t.qemu === undefined || haveTool(t.qemu));
-  describe.skipIf(!usable)(`stripElf on a fresh gcc -g build for ${t.arch}`, () => {
+  const tools = needs(requireTool('readelf', 'binutils'), requireTool(t.cc, t.arch === 'x86_64' ? 'gcc' : `gcc-${t.cc.replace(/-gcc$/, '')}`), ...(t.qemu === undefined ? [] : [requireTool(t.qemu, 'qemu-user-static')]));
+  describe(`stripElf on a fresh gcc -g build for ${t.arch}`, tools, () => {
     const dir = path.join(TMP, t.arch);
     const src = { lib: path.join(dir, 'lib.c'), main: path.join(dir, 'main.c') };
     const input = { lib: path.join(dir, 'in', 'libwa.so'), main: path.join(dir, 'in', 'main') };
@@ -335,9 +335,8 @@ for (const t of TARGETS) {
   });
 }
 
-const X86 = HAVE_READELF && haveTool('gcc');
 
-describe.skipIf(!X86)('stripElf on special x86_64 layouts', () => {
+describe('stripElf on special x86_64 layouts', needs(requireTool('readelf', 'binutils'), requireTool('gcc', 'gcc')), () => {
   const dir = path.join(TMP, 'x86-special');
   const lib = path.join(dir, 'lib.c');
   const plain = path.join(dir, 'plain.so');
@@ -502,7 +501,7 @@ describe.skipIf(!X86)('stripElf on special x86_64 layouts', () => {
     if (HAVE_PYTHON) expect(ctypesCall(file)).toBe(EXPECTED_RUN);
   });
 
-  it.skipIf(!haveTool('patchelf'))('strips a file patchelf already rewrote', () => {
+  it('strips a file patchelf already rewrote', needs(requireTool('patchelf', 'patchelf')), () => {
     const input = path.join(dir, 'patchelf-first.so');
     copyFileSync(plain, input);
     ok('patchelf', ['--force-rpath', '--set-rpath', LONG_RPATH, input]);
@@ -577,13 +576,13 @@ describe.skipIf(!X86)('stripElf on special x86_64 layouts', () => {
   });
 });
 
-describe.skipIf(!HAVE_READELF)('stripElf on Debian libraries', () => {
+describe('stripElf on Debian libraries', needs(requireTool('readelf', 'binutils')), () => {
   const cases = [
-    { lib: '/lib/x86_64-linux-gnu/libffi.so.8', call: 'l.ffi_closure_alloc.restype = ctypes.c_void_p; p = ctypes.c_void_p(); c = l.ffi_closure_alloc(ctypes.c_size_t(64), ctypes.byref(p)); print(bool(c) and bool(p.value)); l.ffi_closure_free(ctypes.c_void_p(c))', expect: 'True' },
-    { lib: '/lib/x86_64-linux-gnu/libxml2.so.2', call: 'print(l.xmlStrlen(b"wheelaudit"))', expect: '10' },
+    { lib: '/lib/x86_64-linux-gnu/libffi.so.8', pkg: 'libffi8', call: 'l.ffi_closure_alloc.restype = ctypes.c_void_p; p = ctypes.c_void_p(); c = l.ffi_closure_alloc(ctypes.c_size_t(64), ctypes.byref(p)); print(bool(c) and bool(p.value)); l.ffi_closure_free(ctypes.c_void_p(c))', expect: 'True' },
+    { lib: '/lib/x86_64-linux-gnu/libxml2.so.2', pkg: 'libxml2', call: 'print(l.xmlStrlen(b"wheelaudit"))', expect: '10' },
   ];
   for (const c of cases) {
-    it.skipIf(!existsFile(c.lib))(`${path.basename(c.lib)}: drops only .gnu_debuglink, and still loads and works`, () => {
+    it(`${path.basename(c.lib)}: drops only .gnu_debuglink, and still loads and works`, needs(requireFile(c.lib, c.pkg)), () => {
       const { result, file } = (() => {
         const r = strip(read(c.lib));
         return { result: r, file: writeExe(path.join(TMP, 'debian', path.basename(c.lib)), r.bytes) };
@@ -618,7 +617,7 @@ describe('stripElf on the committed fixtures (already built with -s)', () => {
     }
   });
 
-  it.skipIf(!HAVE_READELF)('GNU strip keeps the same sections on them (.comment, attributes, notes)', () => {
+  it('GNU strip keeps the same sections on them (.comment, attributes, notes)', needs(requireTool('readelf', 'binutils')), () => {
     let compared = 0;
     for (const f of files) {
       if (parseElf(read(f)).header.e_shnum === 0) continue; // GNU strip refuses those
@@ -654,13 +653,6 @@ function codeOf(f: () => unknown): string | undefined {
   return undefined;
 }
 
-function existsFile(p: string): boolean {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
 
 function listElf(dir: string): string[] {
   const out: string[] = [];

@@ -141,14 +141,30 @@ describe('applyElfEdit', () => {
 
   it('refuses static files, and layouts it cannot grow, pointing at --patcher patchelf', () => {
     expect(codeOf(() => applyElfEdit(load('x86_64/exe/hello-static'), GRAFT))).toBe('ELF_EDIT_INVALID');
-    const nosect = load('x86_64/no-sections/_nosect.cpython-311-x86_64-linux-gnu.so');
+    // .gnu.hash follows the program header table; typed PROGBITS it is data we may not move.
+    const input = load('x86_64/verdemo/libverdemo.so.1').slice();
+    const elf = parseElf(input);
+    const hash = elf.sections().find((s) => s.name === '.gnu.hash');
+    expect(hash?.index).toBe(2);
+    new DataView(input.buffer).setUint32(Number(elf.header.e_shoff) + (hash?.index ?? 0) * elf.header.e_shentsize + 4, 1, true);
     try {
-      applyElfEdit(nosect, [{ kind: 'set-rpath', value: `$ORIGIN/${'y'.repeat(64)}`, tag: 'DT_RPATH' }]);
+      applyElfEdit(input, GRAFT);
       expect.unreachable();
     } catch (e) {
       expect(isWheelauditError(e) && e.code).toBe('ELF_EDIT_NO_ROOM');
+      expect(isWheelauditError(e) && e.message).toMatch(/section \.gnu\.hash \(type 0x1\) follows the program header table and cannot be moved/);
       expect(isWheelauditError(e) && e.hint).toContain('--patcher patchelf');
     }
+  });
+
+  it('edits a file without section headers (the fixture made by llvm-objcopy --strip-sections)', () => {
+    const nosect = load('x86_64/no-sections/_nosect.cpython-311-x86_64-linux-gnu.so');
+    const r = applyElfEdit(nosect, [{ kind: 'set-rpath', value: `$ORIGIN/${'y'.repeat(64)}`, tag: 'DT_RPATH' }]);
+    expect(r.strategy).toBe('relocated');
+    const out = parseElf(r.bytes);
+    expect(out.header.e_shnum).toBe(0);
+    expect(out.dynamic?.rpath).toBe(`$ORIGIN/${'y'.repeat(64)}`);
+    expect(out.dynamic?.needed).toEqual(parseElf(nosect).dynamic?.needed);
   });
 
   it('reuses a PT_NULL slot when the file has no section headers', () => {

@@ -3,6 +3,7 @@
 // Debian bookworm ships patchelf 0.14.3, which the backend must refuse; its plumbing is
 // exercised against that binary with a lowered floor and a single operation, which 0.14.3
 // handles correctly (combined calls are what it breaks).
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import { parseElf } from '../../src/elf/index.js';
 import { isWheelauditError } from '../../src/errors.js';
 import { nativePatcher, parsePatchelfVersion, patchelfArgs, patchelfPatcher, versionAtLeast, PATCHELF_MINIMUM } from '../../src/repair/patcher.js';
 import { FIXTURES } from '../helpers/corpus.js';
-import { haveTool } from '../helpers/readelf.js';
+import { needs, requireTool } from '../helpers/requires.js';
 
 const LIB = path.join(FIXTURES, 'elf', 'out', 'x86_64', 'verdemo', 'libverdemo.so.1');
 
@@ -45,7 +46,7 @@ describe('patchelf backend: version and arguments', () => {
   });
 });
 
-describe.skipIf(!haveTool('patchelf'))('patchelf backend with the installed binary', () => {
+describe('patchelf backend with the installed binary', needs(requireTool('patchelf', 'patchelf')), () => {
   it('refuses Debian patchelf 0.14.3 with the reference message and a hint', () => {
     try {
       patchelfPatcher();
@@ -78,6 +79,29 @@ describe.skipIf(!haveTool('patchelf'))('patchelf backend with the installed bina
       expect(isWheelauditError(e) && e.code).toBe('REPAIR_PATCHER');
       expect(isWheelauditError(e) && e.message).toMatch(/^patchelf failed on junk: /);
     }
+  });
+
+  it('refuses a file without section headers, which patchelf cannot edit, pointing at the native patcher', () => {
+    const nosect = path.join(FIXTURES, 'elf', 'out', 'x86_64', 'no-sections', '_nosect.cpython-311-x86_64-linux-gnu.so');
+    // The installed patchelf itself refuses such a file.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'wa-patcher-'));
+    const copy = path.join(dir, 'nosect.so');
+    writeFileSync(copy, readFileSync(nosect));
+    const direct = spawnSync('patchelf', ['--set-rpath', '$ORIGIN', copy], { encoding: 'utf8' });
+    expect(direct.status).not.toBe(0);
+    expect(direct.stderr).toMatch(/no section headers/);
+    const patcher = patchelfPatcher('patchelf', [0, 14, 0]);
+    try {
+      patcher.patch(new Uint8Array(readFileSync(nosect)), [{ kind: 'set-rpath', value: '$ORIGIN', tag: 'DT_RPATH' }], 'nosect.so');
+      expect.unreachable('a file without section headers must be refused');
+    } catch (e) {
+      expect(isWheelauditError(e) && e.code).toBe('REPAIR_PATCHER');
+      expect(isWheelauditError(e) && e.message).toBe('patchelf cannot edit nosect.so: the file has no section headers');
+      expect(isWheelauditError(e) && e.hint).toContain('--patcher native');
+    }
+    // ... and the native patcher edits it.
+    const out = nativePatcher.patch(new Uint8Array(readFileSync(nosect)), [{ kind: 'set-rpath', value: '$ORIGIN', tag: 'DT_RPATH' }], 'nosect.so');
+    expect(parseElf(out).dynamic?.rpath).toBe('$ORIGIN');
   });
 
   it('the native patcher gives the same run path without any tool', () => {

@@ -1,9 +1,11 @@
 // `wheelaudit patch-elf FILE ...`: patchelf's flags with patchelf's meanings (--set-rpath
 // writes DT_RUNPATH unless --force-rpath), applied by the native editor (or --patcher
-// patchelf) in one pass, written atomically with the file mode kept.
+// patchelf) in one pass. Like patchelf, it writes through symbolic links to the file they
+// name and keeps that file's inode (so hard links see the change) and mode; a new --output
+// file is created atomically with the input's mode.
 import type { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, fstatSync, ftruncateSync, lstatSync, openSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { parseElf } from '../../elf/index.js';
 import type { ElfEditOp } from '../../elf/edit.js';
@@ -103,11 +105,12 @@ export function runPatchElf(ctx: CliContext, a: PatchElfArgs): number {
   let mode: number;
   try {
     const st = statSync(input);
-    if (!st.isFile()) throw new Error('not a regular file');
+    if (!st.isFile()) throw new UsageError(`${a.file} is not a regular file`);
     mode = st.mode & 0o7777;
     bytes = new Uint8Array(readFileSync(input));
-  } catch {
-    throw new UsageError(`cannot access ${a.file}. No such file`);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`cannot access ${a.file}: ${describeError(e)}`);
   }
   let out = bytes;
   if (a.ops.length > 0) {
@@ -125,21 +128,102 @@ export function runPatchElf(ctx: CliContext, a: PatchElfArgs): number {
     else for (const n of view?.needed ?? []) ctx.out(`${n}\n`);
   }
   if (a.ops.length > 0 || a.output !== undefined) {
-    const target = path.resolve(ctx.cwd, a.output ?? a.file);
-    writeAtomically(target, out, mode);
+    writeThrough(path.resolve(ctx.cwd, a.output ?? a.file), out, mode);
   }
   return 0;
 }
 
-/** Write to a temporary name in the same directory, then rename: the file appears whole or not at all. */
+/**
+ * Write `data` to `target` as patchelf does: through symbolic links, into the existing file
+ * (same inode, so hard links see it), which then gets `mode`; a file that does not exist yet
+ * (a new --output, or the missing target of a dangling link) is created atomically.
+ */
+export function writeThrough(target: string, data: Uint8Array, mode: number): void {
+  const file = linkTarget(target);
+  let exists = true;
+  try {
+    if (!statSync(file).isFile()) throw new IoError(`cannot write ${target}: not a regular file`);
+  } catch (e) {
+    if (e instanceof IoError) throw e;
+    exists = false;
+  }
+  if (!exists) {
+    writeAtomically(file, data, mode);
+    return;
+  }
+  try {
+    writeInPlace(file, data);
+    chmodSync(file, mode);
+  } catch (e) {
+    throw new IoError(`cannot write ${target}: ${describeError(e)}`, { cause: e });
+  }
+}
+
+/** The file a path names once every symbolic link is followed (also when the last one dangles). */
+function linkTarget(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    // Dangling: follow the links by hand (at most 40, as the kernel does) to the missing file.
+    let at = p;
+    for (let i = 0; i < 40; i++) {
+      let st;
+      try {
+        st = lstatSync(at);
+      } catch {
+        return at;
+      }
+      if (!st.isSymbolicLink()) return at;
+      at = path.resolve(path.dirname(at), readlinkSync(at));
+    }
+    throw new IoError(`cannot write ${p}: too many levels of symbolic links`);
+  }
+}
+
+/**
+ * Overwrite a file's contents in place. The bytes past the old end are written first: when
+ * the disk is full there, the file is cut back and keeps its old contents whole.
+ */
+function writeInPlace(file: string, data: Uint8Array): void {
+  const fd = openSync(file, 'r+');
+  try {
+    const old = fstatSync(fd).size;
+    if (data.length > old) {
+      try {
+        writeAll(fd, data.subarray(old), old);
+      } catch (e) {
+        ftruncateSync(fd, old);
+        throw e;
+      }
+    }
+    writeAll(fd, data.subarray(0, Math.min(old, data.length)), 0);
+    if (data.length < old) ftruncateSync(fd, data.length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeAll(fd: number, data: Uint8Array, position: number): void {
+  for (let done = 0; done < data.length; ) {
+    const n = writeSync(fd, data, done, data.length - done, position + done);
+    if (n <= 0) throw new Error('the write made no progress');
+    done += n;
+  }
+}
+
+/** Write to a new temporary name in the same directory, then rename: the file appears whole or not at all. */
 export function writeAtomically(target: string, data: Uint8Array, mode: number): void {
   const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  let created = false;
   try {
-    writeFileSync(tmp, data, { mode });
+    // 'wx': created exclusively, never through a link planted at the temporary name.
+    writeFileSync(tmp, new Uint8Array(0), { mode, flag: 'wx' });
+    created = true;
+    writeFileSync(tmp, data);
     chmodSync(tmp, mode);
     renameSync(tmp, target);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    if (created) rmSync(tmp, { force: true });
     throw new IoError(`cannot write ${target}: ${describeError(e)}`, { cause: e });
   }
 }

@@ -156,3 +156,92 @@ export function dynsymNames(elf: RawElf): { nameOff: number; name: string }[] {
   }
   return out;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Table sizes without section headers: what an sstripped file still says about its tables.
+
+const DT = { HASH: 4n, STRTAB: 5n, SYMTAB: 6n, RELA: 7n, RELASZ: 8n, STRSZ: 10n, REL: 17n, RELSZ: 18n, PLTRELSZ: 2n, JMPREL: 23n, RELRSZ: 35n, RELR: 36n, GNU_HASH: 0x6ffffef5n, VERSYM: 0x6ffffff0n, VERDEF: 0x6ffffffcn, VERNEED: 0x6ffffffen } as const;
+export const DYN_TABLE_TAGS: readonly bigint[] = [DT.HASH, DT.STRTAB, DT.SYMTAB, DT.RELA, DT.REL, DT.JMPREL, DT.RELR, DT.GNU_HASH, DT.VERSYM, DT.VERDEF, DT.VERNEED];
+
+/** Number of dynamic symbols: DT_HASH's nchain, else the end of DT_GNU_HASH's last chain. */
+function symbolCount(elf: RawElf, val: (tag: bigint) => number | undefined): number | undefined {
+  const dv = new DataView(elf.bytes.buffer, elf.bytes.byteOffset, elf.bytes.byteLength);
+  const hashEnt = elf.is64 && elf.machine === 22 ? 8 : 4; // s390x: 64-bit hash words
+  const word = (o: number): number => (hashEnt === 8 ? Number(dv.getBigUint64(o, elf.le)) : dv.getUint32(o, elf.le));
+  const hash = val(DT.HASH);
+  const hashOff = hash === undefined ? undefined : vaddrToOffset(elf, hash);
+  if (hashOff !== undefined) return word(hashOff + hashEnt);
+  const gnu = val(DT.GNU_HASH);
+  const off = gnu === undefined ? undefined : vaddrToOffset(elf, gnu);
+  if (off === undefined) return undefined;
+  const nb = dv.getUint32(off, elf.le);
+  const symoff = dv.getUint32(off + 4, elf.le);
+  const buckets = off + 16 + dv.getUint32(off + 8, elf.le) * (elf.is64 ? 8 : 4);
+  let last = 0;
+  for (let i = 0; i < nb; i++) last = Math.max(last, dv.getUint32(buckets + 4 * i, elf.le));
+  if (last < symoff) return symoff;
+  const chains = buckets + 4 * nb;
+  while ((dv.getUint32(chains + 4 * (last - symoff), elf.le) & 1) === 0) last++;
+  return last + 1;
+}
+
+/** End of a chain of version records (Verneed/Vernaux or Verdef/Verdaux) from `start`. */
+function versionChainEnd(elf: RawElf, start: number, def: boolean): number {
+  const dv = new DataView(elf.bytes.buffer, elf.bytes.byteOffset, elf.bytes.byteLength);
+  let end = start;
+  for (let at = start, n = 0; n < 10_000; n++) {
+    const cnt = dv.getUint16(at + (def ? 6 : 2), elf.le);
+    const aux = dv.getUint32(at + (def ? 12 : 8), elf.le);
+    end = Math.max(end, at + (def ? 20 : 16));
+    for (let a = at + aux, k = 0; k < cnt; k++) {
+      end = Math.max(end, a + (def ? 8 : 16));
+      const next = dv.getUint32(a + (def ? 4 : 12), elf.le);
+      if (next === 0) break;
+      a += next;
+    }
+    const next = dv.getUint32(at + (def ? 16 : 12), elf.le);
+    if (next === 0) break;
+    at += next;
+  }
+  return end;
+}
+
+/** Byte size of the table a dynamic tag names, from the dynamic array alone; undefined when unknown. */
+export function dynTableSize(elf: RawElf, tag: bigint): number | undefined {
+  const { entries } = dynamicEntries(elf);
+  const val = (t: bigint): number | undefined => {
+    const e = entries.find((x) => x.tag === t);
+    return e === undefined ? undefined : Number(e.val);
+  };
+  const sized: Record<string, bigint> = { [String(DT.STRTAB)]: DT.STRSZ, [String(DT.RELA)]: DT.RELASZ, [String(DT.REL)]: DT.RELSZ, [String(DT.JMPREL)]: DT.PLTRELSZ, [String(DT.RELR)]: DT.RELRSZ };
+  const sizeTag = sized[String(tag)];
+  if (sizeTag !== undefined) return val(sizeTag);
+  const at = val(tag);
+  const off = at === undefined ? undefined : vaddrToOffset(elf, at);
+  if (off === undefined) return undefined;
+  const nsyms = symbolCount(elf, val);
+  const dv = new DataView(elf.bytes.buffer, elf.bytes.byteOffset, elf.bytes.byteLength);
+  switch (tag) {
+    case DT.SYMTAB:
+      return nsyms === undefined ? undefined : nsyms * (elf.is64 ? 24 : 16);
+    case DT.VERSYM:
+      return nsyms === undefined ? undefined : nsyms * 2;
+    case DT.HASH: {
+      const ent = elf.is64 && elf.machine === 22 ? 8 : 4;
+      const word = (o: number): number => (ent === 8 ? Number(dv.getBigUint64(o, elf.le)) : dv.getUint32(o, elf.le));
+      return (2 + word(off) + word(off + ent)) * ent;
+    }
+    case DT.GNU_HASH: {
+      if (nsyms === undefined) return undefined;
+      const nb = dv.getUint32(off, elf.le);
+      const symoff = dv.getUint32(off + 4, elf.le);
+      return 16 + dv.getUint32(off + 8, elf.le) * (elf.is64 ? 8 : 4) + 4 * nb + 4 * Math.max(0, nsyms - symoff);
+    }
+    case DT.VERNEED:
+      return versionChainEnd(elf, off, false) - off;
+    case DT.VERDEF:
+      return versionChainEnd(elf, off, true) - off;
+    default:
+      return undefined;
+  }
+}

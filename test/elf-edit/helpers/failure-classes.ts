@@ -53,9 +53,9 @@ const usable = (): Variant[] => all.filter((v) => missingTools(v.arch).length ==
 const vdir = (v: Variant): string => path.join(ctx?.root() ?? '', v.name);
 const filesOf = (v: Variant, names: readonly string[]): string[] => names.filter((f) => v.cxx || !['catcher', 'libthrower.so.1'].includes(f));
 
-/** Refusals the design allows for a variant: relocation without section headers or room for the PHT. */
+/** Refusals the design allows for a variant: a library whose SHT sits where the PHT would grow. */
 function allowedRefusal(v: Variant, file: string, code: string): boolean {
-  return code === 'ELF_EDIT_NO_ROOM' && (v.edge === 'nosht' || (v.edge === 'shtglued' && file.startsWith('lib')));
+  return code === 'ELF_EDIT_NO_ROOM' && v.edge === 'shtglued' && file.startsWith('lib');
 }
 
 function need(): Backend {

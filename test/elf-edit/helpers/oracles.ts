@@ -6,7 +6,7 @@
 //   elflintFindings    (b) eu-elflint --gnu-ld reports nothing the input did not already have
 // Runtime and post-processing oracles (c), (d) are in runtime.ts.
 import type { ElfEditOp } from './backend.js';
-import { readRaw, sectionBytes, SHT_NOBITS } from './elf-bytes.js';
+import { DYN_TABLE_TAGS, dynamicEntries, dynTableSize, PT_DYNAMIC, PT_LOAD, readRaw, sectionBytes, SHT_NOBITS, vaddrToOffset } from './elf-bytes.js';
 import { exec } from './exec.js';
 import type { ArchInfo } from './fixtures.js';
 import { loads, section, type Inspection, type Phdr } from './inspect.js';
@@ -278,8 +278,10 @@ export function pointerFindings(input: Inspection, output: Inspection): string[]
     seen.set(d.type, k + 1);
     const before = input.dynamic.filter((x) => x.type === d.type)[k];
     if (!before || before.num === undefined || before.num === d.num) continue;
+    // Without sections there is nothing to name the target by: tableFindings compares its bytes.
+    if (input.shdrs.length === 0 && output.shdrs.length === 0) continue;
     if (input.shdrs.length === 0 || output.shdrs.length === 0) {
-      f.push(`DT_${d.type} changed ${hx(before.num)} -> ${hx(d.num)} in a file without sections`);
+      f.push(`DT_${d.type} changed ${hx(before.num)} -> ${hx(d.num)} and the section headers appeared or vanished`);
       continue;
     }
     const a = sectionAt(input, before.num);
@@ -321,6 +323,73 @@ export function contentFindings(inputBytes: Uint8Array, outputBytes: Uint8Array)
       let at = 0;
       while (at < before.length && before[at] === after[at]) at++;
       f.push(`section ${s.name}: contents changed (first difference at +${hx(at)}, size ${hx(before.length)} -> ${hx(after.length)})`);
+    }
+  }
+  return f;
+}
+
+/**
+ * Files without section headers (sstripped): every table a pointer tag names holds the same
+ * bytes wherever it is now (sizes from the dynamic array alone, elf-bytes.ts), .dynstr only
+ * grew, and every byte of the input outside what the editor may rewrite in place (the ELF
+ * header, the program header table and one more entry, the dynamic array, Verneed, and a
+ * segment an earlier edit appended at the end) is unchanged.
+ */
+export function tableFindings(inputBytes: Uint8Array, outputBytes: Uint8Array): string[] {
+  const f: string[] = [];
+  const a = readRaw(inputBytes);
+  const b = readRaw(outputBytes);
+  if (a.shnum !== 0 || b.shnum !== 0) return f;
+  const va = dynamicEntries(a).entries;
+  const vb = dynamicEntries(b).entries;
+  for (const tag of DYN_TABLE_TAGS) {
+    const x = va.find((e) => e.tag === tag);
+    const y = vb.find((e) => e.tag === tag);
+    if (x === undefined && y === undefined) continue;
+    if (x === undefined || y === undefined) {
+      f.push(`dynamic tag ${hx(tag)} ${x === undefined ? 'appeared' : 'vanished'}`);
+      continue;
+    }
+    const size = dynTableSize(a, tag);
+    const from = vaddrToOffset(a, Number(x.val));
+    const to = vaddrToOffset(b, Number(y.val));
+    if (size === undefined || from === undefined || to === undefined || to + size > outputBytes.length) {
+      f.push(`dynamic tag ${hx(tag)}: table ${hx(x.val)} -> ${hx(y.val)} cannot be located (size ${size})`);
+      continue;
+    }
+    // Verneed: vn_file may be renamed (readelf -V judges it); its layout must not change.
+    if (tag === 0x6ffffffen) {
+      if (dynTableSize(b, tag) !== size) f.push(`Verneed size ${hx(size)} -> ${hx(dynTableSize(b, tag) ?? -1)}`);
+      continue;
+    }
+    if (!Buffer.from(inputBytes.subarray(from, from + size)).equals(Buffer.from(outputBytes.subarray(to, to + size)))) {
+      f.push(`the table of dynamic tag ${hx(tag)} (${hx(size)} bytes) differs at its new place ${hx(y.val)} from the input's at ${hx(x.val)}`);
+    }
+  }
+  // Bytes the editor may rewrite in place; the rest of the input must be untouched.
+  const allowed: [number, number][] = [
+    [0, a.is64 ? 64 : 52],
+    [a.phoff, a.phoff + (a.phnum + 1) * a.phentsize],
+  ];
+  const dyn = a.phdrs.find((p) => p.type === PT_DYNAMIC);
+  if (dyn) allowed.push([dyn.offset, dyn.offset + dyn.filesz]);
+  const vn = va.find((e) => e.tag === 0x6ffffffen);
+  const vnOff = vn === undefined ? undefined : vaddrToOffset(a, Number(vn.val));
+  if (vnOff !== undefined) allowed.push([vnOff, vnOff + (dynTableSize(a, 0x6ffffffen) ?? 0)]);
+  // A segment an earlier edit appended (it ends the file and starts with .dynstr) is rebuilt.
+  const last = a.phdrs.filter((p) => p.type === PT_LOAD).reduce<{ offset: number; filesz: number; memsz: number; vaddr: number } | undefined>((m, p) => (m === undefined || p.vaddr > m.vaddr ? p : m), undefined);
+  const strtab = va.find((e) => e.tag === 5n);
+  const own = last && strtab && last.offset + last.filesz === inputBytes.length && last.filesz === last.memsz && vaddrToOffset(a, Number(strtab.val)) === last.offset;
+  if (last && own) allowed.push([last.offset, inputBytes.length]);
+  for (let i = 0; i < inputBytes.length; i++) {
+    const hole = allowed.find(([s, e]) => i >= s && i < e);
+    if (hole) {
+      i = hole[1] - 1;
+      continue;
+    }
+    if (inputBytes[i] !== outputBytes[i]) {
+      f.push(`input byte ${hx(i)} changed (${hx(inputBytes[i] ?? 0)} -> ${hx(outputBytes[i] ?? -1)}) outside what may be rewritten in place`);
+      break;
     }
   }
   return f;

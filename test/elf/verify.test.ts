@@ -1,0 +1,78 @@
+// The editor's self-check (src/elf/verify.ts) on real outputs: it accepts what the editor
+// wrote, and it catches an output damaged after the write (a moved table, a note, a dynamic
+// entry). A failure is an ElfSelfCheckError, an internal error (a bug, exit 70), never an
+// ElfFormatError that would blame the input.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sstrip } from '../../fixtures/elf-edit/sstrip.mjs';
+import type { ElfEditOp } from '../../src/elf/edit.js';
+import { parseElf } from '../../src/elf/index.js';
+import { selfCheckBaseline, verifyEdit, type ExpectedDynamic } from '../../src/elf/verify.js';
+import { applyElfEdit } from '../../src/elf/write.js';
+import { ElfSelfCheckError, InternalError, isWheelauditError } from '../../src/errors.js';
+import { FIXTURES } from '../helpers/corpus.js';
+
+const load = (rel: string): Uint8Array => new Uint8Array(readFileSync(path.join(FIXTURES, 'elf', 'out', rel)));
+const OPS: ElfEditOp[] = [
+  { kind: 'set-soname', soname: 'libverdemo-1a2b3c4d.so.1' },
+  { kind: 'set-rpath', value: '$ORIGIN/../verdemo.libs', tag: 'DT_RPATH' },
+];
+
+function expectedAfter(bytes: Uint8Array): ExpectedDynamic {
+  const d = parseElf(bytes);
+  return { needed: d.dynamic?.needed ?? [], soname: d.dynamic?.soname, rpath: d.dynamic?.rpath, runpath: d.dynamic?.runpath, verneedFiles: d.versionNeeds().map((n) => n.file) };
+}
+
+function selfCheckMessage(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ElfSelfCheckError);
+    expect(e).toBeInstanceOf(InternalError);
+    expect(isWheelauditError(e)).toBe(false);
+    expect((e as ElfSelfCheckError).code).toBe('ELF_SELF_CHECK');
+    return (e as Error).message;
+  }
+  return expect.unreachable('the self-check passed') as never;
+}
+
+for (const [label, input] of [
+  ['with section headers', load('x86_64/verdemo/libverdemo.so.1')],
+  ['without section headers', sstrip(load('x86_64/verdemo/libverdemo.so.1'))],
+] as const) {
+  describe(`self-check of a relocated library, ${label}`, () => {
+    const out = applyElfEdit(input, OPS).bytes;
+    const baseline = selfCheckBaseline(parseElf(input));
+    const expected = expectedAfter(out);
+    const moved = (tag: bigint): number => {
+      const a = parseElf(out);
+      const v = a.dynamic?.entries.find((e) => e.d_tag === tag)?.d_val ?? 0n;
+      return a.vaddrToOffset(v, 1) ?? -1;
+    };
+
+    it('accepts the output the editor wrote', () => {
+      expect(verifyEdit(baseline, out, expected).dynamic?.soname).toBe('libverdemo-1a2b3c4d.so.1');
+    });
+
+    it('catches a byte changed in a table that moved (.gnu.hash in the new segment)', () => {
+      const bad = out.slice();
+      const at = moved(0x6ffffef5n);
+      expect(at).toBeGreaterThan(input.length); // it was evicted into the new segment
+      bad[at + 20] = (bad[at + 20] ?? 0) ^ 0x40;
+      expect(selfCheckMessage(() => verifyEdit(baseline, bad, expected))).toMatch(/the bytes of \.gnu\.hash changed/);
+    });
+
+    it('catches a moved note whose bytes changed', () => {
+      const bad = out.slice();
+      const note = parseElf(out).programHeaders.find((p) => p.p_type === 4);
+      bad[Number(note?.p_offset ?? 0n) + 20] ^= 0xff;
+      expect(selfCheckMessage(() => verifyEdit(baseline, bad, expected))).toMatch(/notes changed/);
+    });
+
+    it('catches a dynamic entry that is not what was asked for, and an output that does not read back', () => {
+      expect(selfCheckMessage(() => verifyEdit(baseline, out, { ...expected, soname: 'other.so' }))).toMatch(/DT_SONAME is libverdemo-1a2b3c4d\.so\.1, expected other\.so/);
+      expect(selfCheckMessage(() => verifyEdit(baseline, out.subarray(0, 40), expected))).toMatch(/does not read back/);
+    });
+  });
+}
