@@ -30,14 +30,12 @@ export type ErrorCode =
   | 'ANALYZE_NON_PLATFORM'
   | 'ANALYZE_PURELIB'
   | 'ANALYZE_MULTI_ARCH'
-  | 'ANALYZE_UNKNOWN_ARCH'
   | 'ANALYZE_WRONG_ARCH'
   | 'ANALYZE_LIBC'
   | 'ANALYZE_BAD_PATH'
   // repair
   | 'REPAIR_LIB_NOT_FOUND'
   | 'REPAIR_REFUSED'
-  | 'REPAIR_NO_ROOM'
   | 'REPAIR_PATCHER'
   | 'REPAIR_IO'
   // command line
@@ -151,4 +149,16 @@ export class ElfSelfCheckError extends InternalError {
 /** True for errors wheelaudit throws on purpose (as opposed to bugs). */
 export function isWheelauditError(e: unknown): e is WheelauditError {
   return e instanceof WheelauditError;
+}
+
+/**
+ * The same error (same class, code, hint, cause and extra fields) with `context: ` in front of
+ * its message, unless the message names it already: "x.whl: entry a/../b: path escapes the
+ * wheel". For errors raised deep inside one file of many, so the line says which file.
+ */
+export function inContext<E extends WheelauditError>(e: E, context: string): E {
+  if (e.message.includes(context)) return e;
+  const copy = Object.create(Object.getPrototypeOf(e) as object, Object.getOwnPropertyDescriptors(e)) as E;
+  Object.defineProperty(copy, 'message', { value: `${context}: ${e.message}`, writable: true, configurable: true, enumerable: false });
+  return copy;
 }

@@ -2,6 +2,7 @@
 // filename where it says them, read the wheel, analyse it, and report either a verdict or
 // why the wheel is not a platform wheel. The musl policy comes from the wheel's own
 // musllinux tag (the oldest one it claims), never from the host.
+import type { CustomPolicies } from '../policy/custom.js';
 import type { ErrorCode } from '../errors.js';
 import type { ProgressSink } from '../util/progress.js';
 import { parsePolicyName } from '../policy/load.js';
@@ -12,7 +13,7 @@ import type { LdEnvironment } from './ld-paths.js';
 import type { LibraryFs } from './library-fs.js';
 import { loadWheel, type LoadedWheel } from './load-wheel.js';
 import type { AuditReport, LogRecord } from './report.js';
-import { analyzeWheelAbi, NonPlatformWheelError } from './wheel-abi.js';
+import { analyzeWheelAbi, NonPlatformWheelError, type WheelContents } from './wheel-abi.js';
 
 /** Options of {@link auditWheel}; the library's `audit()` fills in defaults for every field. */
 export interface AuditOptions {
@@ -38,6 +39,13 @@ export interface AuditOptions {
   readonly fallbackLibc?: Libc | undefined;
   /** Hash the ELF entries while they are read (repair reuses the digests for RECORD). */
   readonly digests?: boolean;
+  /** Collect run-time load hints (dlopen strings, ctypes calls) while the wheel is read. */
+  readonly runtimeLoads?: boolean;
+  readonly customPolicies?: CustomPolicies | undefined;
+  /** soname -> install path (relative to site-packages) of libraries other wheels provide. */
+  readonly provided?: ReadonlyMap<string, string> | undefined;
+  /** Change the wheel's contents before the analysis (repair --include adds libraries). */
+  readonly amendContents?: ((contents: WheelContents) => WheelContents) | undefined;
   /** Told as the wheel's ELF entries are read. */
   readonly onProgress?: ProgressSink | undefined;
 }
@@ -92,7 +100,8 @@ export function filenameFacts(name: WheelName): FilenameFacts {
 
 /** Audit one wheel file (the `show` flow) with every option given explicitly; see `audit()` for the one with defaults. */
 export async function auditWheel(path: string, options: AuditOptions): Promise<AuditOutcome> {
-  const wheel = await loadWheel(path, { digests: options.digests === true, onProgress: options.onProgress });
+  const loaded = await loadWheel(path, { digests: options.digests === true, runtimeLoads: options.runtimeLoads === true, onProgress: options.onProgress });
+  const wheel = options.amendContents === undefined ? loaded : { ...loaded, contents: options.amendContents(loaded.contents) };
   const facts = filenameFacts(wheel.contents.name);
   // What the filename fails to say does not matter when the ELF files decide.
   const logs: LogRecord[] = options.fromContents === true ? [] : [...facts.logs];
@@ -113,6 +122,8 @@ export async function auditWheel(path: string, options: AuditOptions): Promise<A
       cwd: options.cwd,
       root: options.root,
       hostFs: options.hostFs,
+      customPolicies: options.customPolicies,
+      provided: options.provided,
       fallbackLibc: options.fallbackLibc,
     });
     logs.push(...report.logs);

@@ -14,6 +14,9 @@ import { auditWheel, type AuditOptions, type AuditOutcome } from './audit.js';
 import { blockersFor, platformMismatch, type Blocker } from './blockers.js';
 import { wheelNameOf } from './load-wheel.js';
 import type { LogRecord } from './report.js';
+import type { Abi3Check } from './abi3-check.js';
+import { checkExtras, type CheckSupplement } from './check-extras.js';
+import type { Provider } from './provider.js';
 
 /** Where a checked tag comes from. */
 export type ClaimSource = 'filename' | 'WHEEL' | '--plat';
@@ -33,7 +36,7 @@ export interface TagCheck {
 }
 
 /** Every kind of check result; more kinds join this union. */
-export type CheckResult = TagCheck;
+export type CheckResult = TagCheck | Abi3Check;
 
 export interface WheelCheck {
   readonly path: string;
@@ -44,11 +47,15 @@ export interface WheelCheck {
   /** Observations that do not fail the wheel (no ELF file; filename and WHEEL disagree). */
   readonly notes: readonly string[];
   readonly logs: readonly LogRecord[];
+  /** Libraries the wheel may load at run time, and libraries other wheels provide (never fail it). */
+  readonly supplement?: CheckSupplement | undefined;
 }
 
-export type CheckOptions = Pick<AuditOptions, 'disableIsaExtCheck' | 'ldpaths' | 'env' | 'cwd' | 'root' | 'hostFs' | 'onProgress'> & {
+export type CheckOptions = Pick<AuditOptions, 'disableIsaExtCheck' | 'ldpaths' | 'env' | 'cwd' | 'root' | 'hostFs' | 'onProgress' | 'customPolicies' | 'provided'> & {
   /** Check this one tag instead of the wheel's claims. */
   readonly plat?: string | undefined;
+  /** --provided-by sources (their libraries are in `provided`), for naming them in the report. */
+  readonly providers?: readonly Provider[] | undefined;
 };
 
 /** A claimed tag, read by spelling: what it says about libc, architecture and policy. */
@@ -169,6 +176,9 @@ export async function checkWheel(path: string, o: CheckOptions): Promise<WheelCh
       root: o.root,
       hostFs: o.hostFs,
       onProgress: analyses.size === 0 ? o.onProgress : undefined,
+      customPolicies: o.customPolicies,
+      provided: o.provided,
+      runtimeLoads: analyses.size === 0,
       fromContents: true,
       fallbackLibc: c.libc,
       musl: c.libc === 'musl' ? c.analysis : undefined,
@@ -178,6 +188,9 @@ export async function checkWheel(path: string, o: CheckOptions): Promise<WheelCh
   }
   const first = [...analyses.values()][0];
   if (first?.kind === 'non-platform') notes.push('the wheel has no ELF file: its platform tags hold trivially');
-  const checks = parsed.map((c) => judge(c, claims.get(c.tag) ?? [], analyses.get(c.analysis) ?? first));
-  return { path, wheel: name.filename, passed: checks.every((c) => c.status !== 'fail'), checks, notes, logs };
+  const checks: CheckResult[] = parsed.map((c) => judge(c, claims.get(c.tag) ?? [], analyses.get(c.analysis) ?? first));
+  const extra = first?.kind === 'platform' ? checkExtras(first, o) : undefined;
+  // --plat checks that one tag instead of the wheel's claims, its abi3 claim included.
+  if (extra?.abi3 !== undefined && o.plat === undefined) checks.push(extra.abi3);
+  return { path, wheel: name.filename, passed: checks.every((c) => c.status !== 'fail'), checks, notes, logs, supplement: extra?.supplement };
 }

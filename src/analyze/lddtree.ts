@@ -10,7 +10,7 @@ import { libcFromExtensionName, platformsCompatible, type ElfPlatform } from './
 import type { ElfSummary } from './elf-summary.js';
 import { fnmatch } from './fnmatch.js';
 import { argLdPaths, parseLdPaths, systemLdPaths, type LdEnvironment, type LdPathSet, type PathContext } from './ld-paths.js';
-import type { LibraryFs } from './library-fs.js';
+import { displayPath, type LibraryFs } from './library-fs.js';
 import { basename, dirname, isSubdir, join, normpath } from './paths.js';
 
 /** One library of a dependency tree: where it was found (if anywhere) and what it needs. */
@@ -55,6 +55,12 @@ export interface LddOptions extends PathContext {
   readonly log: Logger;
   /** System search paths per libc, shared across the files of one run. */
   readonly systemCache?: Map<string, LdPathSet>;
+  /**
+   * Libraries another wheel provides (--provided-by, --include): soname -> the virtual path
+   * where it will be installed. They resolve there without a search and are not walked: their
+   * own dependencies are the providing wheel's business.
+   */
+  readonly provided?: ReadonlyMap<string, string>;
 }
 
 /** Whether an exclude pattern matches `name` (recording every pattern that does). */
@@ -204,6 +210,11 @@ function walk(
       excluded.add(soname);
       continue;
     }
+    const provided = opts.provided?.get(soname);
+    if (provided !== undefined) {
+      libraries.set(soname, { soname, path: provided, realpath: provided, platform: undefined, needed: [] });
+      continue;
+    }
     if (LIBPYTHON_RE.test(soname)) {
       opts.log('debug', `Skip ${soname} resolution`);
       libraries.set(soname, { soname, path: undefined, realpath: undefined, platform: undefined, needed: [] });
@@ -211,7 +222,7 @@ function walk(
     }
     const found = findLib(opts, sum.platform, soname, searchDirs);
     if (found !== undefined && excludedBy(opts, found.realpath)) {
-      opts.log('info', `Excluding ${found.realpath}`);
+      opts.log('info', `Excluding ${displayPath(found.realpath)}`);
       excluded.add(soname);
       continue;
     }

@@ -22,8 +22,20 @@ export interface LibraryFs {
   glob(pattern: string): string[];
 }
 
-/** Where the wheel's entries appear in the virtual file system. */
-export const WHEEL_MOUNT = '/.wheelaudit-wheel';
+/**
+ * Where the wheel's entries appear in the virtual file system. It contains a NUL character,
+ * which no name found in a wheel can: ELF strings (RPATH, RUNPATH, DT_NEEDED) end at the first
+ * NUL, and entry names with one are refused. So no search path an ELF file or the user can
+ * write reaches the wheel's files except through $ORIGIN, and a library missing from the
+ * system can never look present because a RUNPATH names the mount. (A printable mount name
+ * could be written into a RUNPATH by anyone who read this file.)
+ */
+export const WHEEL_MOUNT = '/\u0000wheel';
+
+/** `path` for messages: the wheel's mount shown as `<wheel>`. */
+export function displayPath(path: string): string {
+  return isSubdir(path, WHEEL_MOUNT) ? `<wheel>${path.slice(WHEEL_MOUNT.length)}` : path;
+}
 
 /** A view of the wheel's files: ELF summaries by entry name plus the directories they imply. */
 export class WheelFs implements LibraryFs {

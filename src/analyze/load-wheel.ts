@@ -9,7 +9,9 @@ import { findDistInfo, openWheelZip, type WheelEntry, type WheelZip } from '../w
 import { recordDigest } from '../util/hash.js';
 import type { ProgressSink } from '../util/progress.js';
 import { summarizeElf, type ElfSummary } from './elf-summary.js';
+import { scanElfLoadStrings, scanPythonLoads, type PyLoadCall } from './load-scan.js';
 import { basename } from './paths.js';
+import type { RuntimeLoadHints } from './runtime-loads.js';
 import type { WheelContents } from './wheel-abi.js';
 
 /** A wheel read for analysis: its ELF facts, RECORD rows and, on request, the digests of its ELF entries. */
@@ -20,11 +22,15 @@ export interface LoadedWheel {
   readonly record: readonly RecordRow[];
   /** RECORD-style digests of the ELF entries, when asked for (repair reuses them). */
   readonly digests: ReadonlyMap<string, { readonly hash: string; readonly size: number }>;
+  /** dlopen strings and ctypes calls, when asked for (the `show` report lists them). */
+  readonly runtimeLoads?: RuntimeLoadHints;
 }
 
 export interface LoadOptions {
   /** Also hash every ELF entry while it is inflated anyway (repair needs the digests). */
   readonly digests?: boolean;
+  /** Also collect run-time load hints: library names in ELF read-only data, ctypes calls in .py files. */
+  readonly runtimeLoads?: boolean;
   /** Told after each ELF entry is read (phase 'reading'). */
   readonly onProgress?: ProgressSink | undefined;
 }
@@ -66,6 +72,7 @@ export async function readContents(path: string, name: WheelName, zip: WheelZip,
   const record = parseRecord(decode(await zip.readEntry(recordEntry)), `${name.filename}: ${recordName}`);
 
   const elves = new Map<string, ElfSummary>();
+  const elfLoads = new Map<string, string[]>();
   const digests = new Map<string, { hash: string; size: number }>();
   // First find the ELF entries (a few inflated bytes each), then read them all through one
   // buffer sized for the largest: memory stays near the size of the largest ELF file, with
@@ -84,7 +91,12 @@ export async function readContents(path: string, name: WheelName, zip: WheelZip,
     try {
       const bytes = await zip.readEntryInto(entry, scratch);
       if (options.digests === true) digests.set(entry.name, { hash: recordDigest(bytes), size: bytes.length });
-      elves.set(entry.name, summarizeElf(parseElf(bytes), entry.name));
+      const elf = parseElf(bytes);
+      elves.set(entry.name, summarizeElf(elf, entry.name));
+      if (options.runtimeLoads === true) {
+        const names = scanElfLoadStrings(elf);
+        if (names.length > 0) elfLoads.set(entry.name, names);
+      }
       bytesRead += bytes.length;
       options.onProgress?.({ phase: 'reading', done: i + 1, total: candidates.length, bytes: bytesRead, totalBytes });
     } catch (e) {
@@ -92,11 +104,13 @@ export async function readContents(path: string, name: WheelName, zip: WheelZip,
       throw e;
     }
   }
+  const pyLoads = options.runtimeLoads === true ? await scanPythonEntries(zip) : new Map<string, PyLoadCall[]>();
   return {
     path,
     distInfo,
     record,
     digests,
+    ...(options.runtimeLoads === true ? { runtimeLoads: { elf: elfLoads, py: pyLoads } } : {}),
     contents: {
       name,
       recordPaths: record.map((r) => r.path),
@@ -104,6 +118,20 @@ export async function readContents(path: string, name: WheelName, zip: WheelZip,
       elves,
     },
   };
+}
+
+/** The ctypes calls of every .py entry that mentions ctypes' loaders at all. */
+async function scanPythonEntries(zip: WheelZip): Promise<Map<string, PyLoadCall[]>> {
+  const out = new Map<string, PyLoadCall[]>();
+  const lenient = new TextDecoder('utf-8');
+  for (const entry of zip.entries) {
+    if (entry.isDirectory || !entry.name.endsWith('.py')) continue;
+    const text = lenient.decode(await zip.readEntry(entry));
+    if (!/CDLL|PyDLL|LoadLibrary|find_library/.test(text)) continue;
+    const calls = scanPythonLoads(text);
+    if (calls.length > 0) out.set(entry.name, calls);
+  }
+  return out;
 }
 
 function mayBeElf(entry: WheelEntry): boolean {

@@ -89,6 +89,8 @@ function broughtLibs(tree: DynamicExecutable, p: Policy, required: ReadonlySet<s
   return brought;
 }
 
+const NOTHING: ReadonlyMap<string, Companion> = new Map();
+
 /**
  * The external references of one ELF file (its tree `tree`, its own facts `self`) under every
  * policy. Libraries resolved inside the wheel (`wheelRoot`) are walked through but are not
@@ -109,8 +111,9 @@ export function treeExternalReferences(policies: PolicySet, tree: DynamicExecuta
       }
       // First which whitelisted libraries the shipped files load, then the walk again with
       // what their companion rules bring left out (with its own dependencies).
-      const brought = broughtLibs(tree, p, requiredLibs(tree, p, android, new Map(), wheelRoot).required);
-      const { required, stopped } = requiredLibs(tree, p, android, brought, wheelRoot);
+      const first = requiredLibs(tree, p, android, NOTHING, wheelRoot);
+      const brought = broughtLibs(tree, p, first.required);
+      const { required, stopped } = brought.size === 0 ? first : requiredLibs(tree, p, android, brought, wheelRoot);
       for (const lib of [...stopped].sort()) provided.set(lib, brought.get(lib) as Companion);
       for (const lib of [...required].sort()) {
         const realpath = tree.libraries.get(lib)?.realpath;

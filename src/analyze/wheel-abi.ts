@@ -3,6 +3,7 @@
 // library, blacklist, ISA, PyFPE, UCS2 and graft policies and the overall tag. Pure over its
 // inputs: the wheel's ELF facts and a LibraryFs for the host side.
 import { AnalyzeError } from '../errors.js';
+import type { CustomPolicies } from '../policy/custom.js';
 import { loadPolicySet } from '../policy/load.js';
 import type { BaseArch, Libc, Policy, PolicySet } from '../policy/types.js';
 import { wheelPlatforms, type WheelName } from '../wheel/name.js';
@@ -57,6 +58,13 @@ export interface AnalyzeOptions {
   /** '' for the host, else the sysroot that host libraries are looked up in. */
   readonly root: string;
   readonly hostFs: LibraryFs;
+  /** Policies from --policy-file, merged into the bundled ones. */
+  readonly customPolicies?: CustomPolicies | undefined;
+  /**
+   * Libraries other wheels provide (--provided-by) or repair adds (--include): soname ->
+   * install path relative to site-packages. They count as inside the wheel.
+   */
+  readonly provided?: ReadonlyMap<string, string> | undefined;
   /** The libc to assume when no ELF file says (the target's, e.g. --plat's); else the host's. */
   readonly fallbackLibc?: Libc | undefined;
 }
@@ -78,6 +86,24 @@ export class NonPlatformWheelError extends AnalyzeError {
     this.invalidMachine = libraries;
     this.logs = logs;
   }
+}
+
+/** How many files of each kind a refusal names before it says "and N more". */
+const MIXED_LISTED = 5;
+
+/**
+ * A wheel is for one architecture and one libc: refuse one whose ELF files (those listed in
+ * RECORD) are for several, naming the files of each (`seen`: arch or libc -> entries).
+ */
+function refuseMixed(seen: ReadonlyMap<string, readonly string[]>, code: 'ANALYZE_MULTI_ARCH' | 'ANALYZE_LIBC', what: string): void {
+  if (seen.size < 2) return;
+  const groups = [...seen].map(([key, files]) => {
+    const more = files.length > MIXED_LISTED ? ` and ${files.length - MIXED_LISTED} more` : '';
+    return `${key}: ${files.slice(0, MIXED_LISTED).join(', ')}${more}`;
+  });
+  throw new AnalyzeError(code, `the wheel's ELF files are for several ${what} (${groups.join('; ')}); a wheel is for exactly one`, {
+    hint: 'build one wheel per architecture and libc',
+  });
 }
 
 function hasParentNamed(path: string, name: string): boolean {
@@ -133,16 +159,16 @@ function hostLibc(fs: LibraryFs, root: string): Libc {
   return fs.glob(`${root}/lib/libc.musl-*.so.1`).length === 1 ? 'musl' : 'glibc';
 }
 
-function selectPolicies(libc: Libc, arch: BaseArch, name: WheelName, musl: string | undefined): PolicySet {
+function selectPolicies(libc: Libc, arch: BaseArch, name: WheelName, musl: string | undefined, custom: CustomPolicies | undefined): PolicySet {
   if (libc === 'android') {
     const platforms = wheelPlatforms(name);
     if (platforms.length !== 1) {
       throw new AnalyzeError('ANALYZE_LIBC', `Android wheels must have exactly one platform tag, got [${platforms.map((p) => `'${p}'`).join(', ')}]`);
     }
-    return loadPolicySet(libc, arch, { androidTag: platforms[0] as string });
+    return loadPolicySet(libc, arch, { androidTag: platforms[0] as string, custom });
   }
-  if (libc === 'musl') return loadPolicySet(libc, arch, musl === undefined ? {} : { musl });
-  return loadPolicySet(libc, arch);
+  if (libc === 'musl') return loadPolicySet(libc, arch, musl === undefined ? { custom } : { musl, custom });
+  return loadPolicySet(libc, arch, { custom });
 }
 
 /** Analyse a wheel's contents. Throws NonPlatformWheelError and AnalyzeError (purelib, libc). */
@@ -170,6 +196,7 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
     excludeHits,
     log,
     systemCache,
+    provided: new Map([...(options.provided ?? [])].map(([soname, installed]) => [soname, `${wheelFs.mount}/${installed}`])),
   };
 
   const purelib: string[] = [];
@@ -185,6 +212,14 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
   let policies: PolicySet | undefined;
   let platformWheel = false;
   const present = new Set(contents.entryNames);
+  // Every architecture and libc the wheel's ELF files are for: a wheel holds one of each.
+  const seenArch = new Map<string, string[]>();
+  const seenLibc = new Map<string, string[]>();
+  const seen = (m: Map<string, string[]>, key: string, path: string): void => {
+    const list = m.get(key);
+    if (list === undefined) m.set(key, [path]);
+    else list.push(path);
+  };
 
   for (const path of contents.recordPaths) {
     if (path.endsWith('.py')) continue;
@@ -200,6 +235,8 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
 
     const tree = lddtree(wheelFs.pathOf(path), lddOptions, path);
     const elfArch = tree.platform.baseArch;
+    if (elfArch !== undefined) seen(seenArch, elfArch, path);
+    if (tree.libc !== undefined) seen(seenLibc, tree.libc, path);
     if (elfArch === undefined) {
       invalidMachine.push(soName);
       log('warning', `ignoring: ${soName} with unknown architecture`);
@@ -222,12 +259,16 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
         continue;
       }
     }
-    if (policies === undefined && libc !== undefined) policies = selectPolicies(libc, arch, contents.name, options.musl);
+    if (policies === undefined && libc !== undefined) policies = selectPolicies(libc, arch, contents.name, options.musl, options.customPolicies);
     platformWheel = true;
     accepted.set(path, sum);
     addRequirements(versionedSymbols, sum.versionRequirements);
 
     if (sum.pythonExtension !== undefined) {
+      if (policies === undefined && options.fallbackLibc !== undefined) {
+        libc = options.fallbackLibc;
+        policies = selectPolicies(libc, arch, contents.name, options.musl, options.customPolicies);
+      }
       if (policies === undefined) {
         throw new AnalyzeError('ANALYZE_LIBC', `couldn't detect libc for python extension ${path}`, {
           hint: 'name the target with --plat (e.g. musllinux_1_2_x86_64), or use a CPython 3.11+ extension suffix',
@@ -249,6 +290,8 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
       `Invalid binary wheel, found the following shared library/libraries in purelib folder:\n\t${purelib.join('\n\t')}\nThe wheel has to be platlib compliant in order to be repaired by auditwheel.`,
     );
   }
+  refuseMixed(seenArch, 'ANALYZE_MULTI_ARCH', 'architectures');
+  refuseMixed(seenLibc, 'ANALYZE_LIBC', 'C libraries');
   if (!platformWheel || arch === undefined) throw new NonPlatformWheelError(arch, invalidMachine, logs);
 
   fixupNonPythonTrees(extTrees, nonpyTrees, log);
@@ -258,7 +301,7 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
   if (policies === undefined) {
     libc = options.fallbackLibc ?? hostLibc(options.hostFs, options.root);
     log('warning', `couldn't detect wheel libc, defaulting to ${libc}`);
-    policies = selectPolicies(libc, arch, contents.name, options.musl);
+    policies = selectPolicies(libc, arch, contents.name, options.musl, options.customPolicies);
   }
   const pset = policies;
   const topTrees = new Map(extTrees);

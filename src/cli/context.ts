@@ -4,7 +4,8 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { LogRecord } from '../analyze/report.js';
-import { describeError, isSystemError, isWheelauditError, UsageError } from '../errors.js';
+import { describeError, inContext, isSystemError, isWheelauditError, UsageError } from '../errors.js';
+import { RefusalError } from '../repair/refusal.js';
 import type { ProgressSink } from '../util/progress.js';
 import { ProgressLine } from './progress.js';
 
@@ -82,6 +83,16 @@ export function printError(ctx: CliContext, code: string, message: string, hint?
   ctx.err(`wheelaudit: ${ctx.cErr.red(`error[${code}]`)}: ${message}\n`);
   for (const d of details) ctx.err(`  - ${d}\n`);
   if (hint !== undefined) ctx.err(`  ${ctx.cErr.bold('hint:')} ${hint}\n`);
+}
+
+/**
+ * An error raised while working on wheel `file`, with the wheel's name in front of its message
+ * (several wheels may be handled in one run). Usage and I/O errors name their own path, and
+ * refusals keep the reference's wording (their culprits name the files): those pass as they are.
+ */
+export function namingWheel(e: unknown, file: string): unknown {
+  if (!isWheelauditError(e) || e.code === 'USAGE' || e.code === 'IO' || e instanceof RefusalError) return e;
+  return inContext(e, path.basename(file));
 }
 
 /** The message of anything thrown, for machine output (JSON error fields). */

@@ -7,6 +7,8 @@ import { PolicyError } from '../errors.js';
 import { assertNever, invariant } from '../util/assert.js';
 import { packageFilePath, readPackageFile } from '../util/package-files.js';
 import { checkCompanions, companionsFor, loadCompanions } from './companions.js';
+import { parseCustomPolicyFile } from './custom-parse.js';
+import { mergeCustomPolicies, type CustomPolicies } from './custom.js';
 import { LINUX_POLICY, invalidAt, jsonIndex, jsonKey, parsePolicyFile } from './schema.js';
 import type { JsonPath, PolicyFile } from './schema.js';
 import { BASE_ARCHES, LIBCS } from './types.js';
@@ -392,7 +394,7 @@ function selectMusl(
 export function loadPolicySet(
   libc: Libc,
   arch: BaseArch,
-  options: { musl?: string; androidTag?: string } = {},
+  options: { musl?: string; androidTag?: string; custom?: CustomPolicies | undefined } = {},
 ): PolicySet {
   if (options.musl !== undefined && libc !== 'musl') {
     throw notFound(`a musl policy ('${options.musl}') was given for ${libc}`);
@@ -401,7 +403,7 @@ export function loadPolicySet(
     throw notFound(`an Android platform tag ('${options.androidTag}') was given for ${libc}`);
   }
 
-  const entries = loadPolicyEntries(libc);
+  const entries = policyEntries(libc, options.custom);
   const linuxEntry = entries.find((e) => e.name === LINUX_POLICY);
   invariant(linuxEntry !== undefined, `policies/${POLICY_FILES[libc]}.json has no "linux" policy`);
   const linux = narrow(linuxEntry, libc, arch, standardNaming(linuxEntry, arch));
@@ -454,11 +456,11 @@ let knownTagsCache: readonly KnownTag[] | undefined;
  * priority) first. Android tags use the ABI name ('android_24_arm64_v8a') and list only the
  * API levels that have an entry (21, 24, 26, 27), though any level from 21 up is accepted.
  */
-export function knownPlatformTags(): readonly KnownTag[] {
-  if (knownTagsCache !== undefined) return knownTagsCache;
+export function knownPlatformTags(custom?: CustomPolicies): readonly KnownTag[] {
+  if (knownTagsCache !== undefined && custom === undefined) return knownTagsCache;
   const out: KnownTag[] = [];
   for (const libc of LIBCS) {
-    const entries = loadPolicyEntries(libc).filter((e) => e.name !== LINUX_POLICY);
+    const entries = policyEntries(libc, custom).filter((e) => e.name !== LINUX_POLICY);
     for (const arch of BASE_ARCHES) {
       const suffix = tagArchSuffix(libc, arch);
       for (const e of entries) {
@@ -475,8 +477,25 @@ export function knownPlatformTags(): readonly KnownTag[] {
       }
     }
   }
+  if (custom !== undefined) return Object.freeze(out);
   knownTagsCache = Object.freeze(out);
   return knownTagsCache;
+}
+
+/** The entries for `libc`: the bundled ones, or those merged with --policy-file policies. */
+function policyEntries(libc: Libc, custom: CustomPolicies | undefined): readonly PolicyEntry[] {
+  return custom?.merged.get(libc) ?? loadPolicyEntries(libc);
+}
+
+/**
+ * Policies from user files (--policy-file), merged into the bundled ones: `text` is a file's
+ * content, `label` how messages name it. Throws PolicyError POLICY_INVALID with file:line:column.
+ */
+export function loadCustomPolicies(files: readonly { readonly label: string; readonly text: string }[]): CustomPolicies {
+  return mergeCustomPolicies(
+    files.map((f) => ({ label: f.label, entries: parseCustomPolicyFile(f.text, f.label) })),
+    loadPolicyEntries,
+  );
 }
 
 const TAG_PATTERNS: readonly (readonly [Libc, RegExp])[] = [

@@ -18,6 +18,7 @@ import { deflateData, writeZip, type DeflatedData, type ZipWriteItem } from '../
 import type { OwnerLookup } from './package-owner.js';
 import type { ElfPatcher } from './patcher.js';
 import type { GraftSource, RepairPlan } from './plan.js';
+import { withAbi3PythonTag, withPythonTag } from './abi3-retag.js';
 import { buildSbom } from './sbom.js';
 import { urlsafeB64NoPad } from '../util/hash.js';
 import type { ProgressSink } from '../util/progress.js';
@@ -33,6 +34,8 @@ export interface ApplyOptions {
   readonly tool: { readonly name: string; readonly version: string };
   /** The input wheel: the output must never replace it. */
   readonly inputPath: string;
+  /** A new python tag for an abi3 wheel that needs a newer stable ABI (abi3-retag.ts). */
+  readonly abi3PythonTag?: string | undefined;
   /** Told as ELF files are patched and as the output is written. */
   readonly onProgress?: ProgressSink | undefined;
 }
@@ -84,7 +87,7 @@ function readInto(p: string, scratch: Uint8Array): Uint8Array {
 }
 
 /** SHA-256 of a file, streamed through one small buffer. */
-function hashFile(p: string): string {
+export function hashFile(p: string): string {
   const h = createHash('sha256');
   const fd = openSync(p, 'r');
   try {
@@ -175,7 +178,7 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
   const info = (message: string): void => {
     logs.push({ level: 'info', message });
   };
-  const name = wheel.contents.name;
+  const name = o.abi3PythonTag === undefined ? wheel.contents.name : withPythonTag(wheel.contents.name, o.abi3PythonTag);
 
   // New filename and WHEEL (spec §6.11).
   let filename = name.filename;
@@ -210,11 +213,12 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
       info(same ? 'No filename tags change needed.' : `New filename tags: ${tags.join(', ')}`);
       filename = withPlatformTags(name, [...tags].sort());
       if (wheelEntry === undefined) throw new RepairError('REPAIR_IO', `${name.filename}: ${wheelEntryName} is missing`);
-      const meta = parseWheelMetadata(new TextDecoder().decode(await zip.readEntry(wheelEntry)));
-      const before = meta.headers.filter(([n]) => n.toLowerCase() === 'tag').map(([, v]) => v);
+      const parsed = parseWheelMetadata(new TextDecoder().decode(await zip.readEntry(wheelEntry)));
+      const meta = o.abi3PythonTag === undefined ? parsed : withAbi3PythonTag(parsed, o.abi3PythonTag);
+      const before = parsed.headers.filter(([n]) => n.toLowerCase() === 'tag').map(([, v]) => v);
       info(`Previous WHEEL info tags: ${before.join(', ')}`);
       const upd = updateWheelTags(meta, o.abis, remove, notPurelib);
-      if (upd.changed) {
+      if (upd.changed || meta !== parsed) {
         if (notPurelib) info('Changed wheel type to Platlib');
         info(`New WHEEL info tags: ${upd.metadata.headers.filter(([n]) => n === 'Tag').map(([, v]) => v).join(', ')}`);
         changed.set(wheelEntryName, small(new TextEncoder().encode(serializeWheelMetadata(upd.metadata)), fileMode(wheelEntry)));

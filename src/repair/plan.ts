@@ -66,6 +66,8 @@ export interface PlanOptions {
   readonly is64: boolean;
   readonly arch: string;
   readonly strip: boolean;
+  /** Every entry name of the input wheel: nothing repair adds may land on one of them. */
+  readonly entries?: readonly string[];
 }
 
 /** `libffi.so.8.1.2` + `983e72b7` -> `libffi-983e72b7.so.8.1.2` (kept when already hashed). */
@@ -117,7 +119,9 @@ function pyRepr(s: string): string {
   return `${q}${out}${q}`;
 }
 
-const MOUNT = '/.wheelaudit-repair-root';
+// Where the wheel is assumed to be while run paths are judged. The NUL character makes it a
+// path no RPATH string can name (ELF strings end at NUL): only $ORIGIN leads inside.
+const MOUNT = '/\u0000wheel';
 
 /**
  * The run path of a patched ELF: its existing entries that resolve inside the wheel (spec
@@ -231,6 +235,34 @@ export function planRepair(report: AuditReport, sources: ReadonlyMap<string, Gra
     }
   }
 
+  refuseCollisions(o.entries ?? [], libDir, [...grafts.values()], elves);
   const strip = o.strip ? [...[...grafts.values()].map((g) => g.entry), ...elves.map((e) => e.newEntry)] : [];
   return { libDir, grafts: [...grafts.values()], elves, strip, sbomSources, logs };
+}
+
+/**
+ * Refuse a plan that would write over the wheel's own files: a graft or a moved script at a
+ * name the wheel already has (it would be silently replaced), or a file where the plan needs a
+ * folder (`<name>.libs` as a file). Each refusal names the entry and what repair wanted there.
+ */
+function refuseCollisions(entries: readonly string[], libDir: string, grafts: readonly PlannedGraft[], elves: readonly PlannedElf[]): void {
+  const files = new Set(entries.filter((e) => !e.endsWith('/')));
+  const wanted: { entry: string; what: string }[] = grafts.map((g) => ({ entry: g.entry, what: `the grafted copy of ${g.soname} (${g.source.realpath})` }));
+  for (const e of elves) if (e.newEntry !== e.entry) wanted.push({ entry: e.newEntry, what: `${e.entry}, moved out of the scripts folder` });
+  for (const w of wanted) {
+    const parts = w.entry.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const folder = parts.slice(0, i).join('/');
+      if (files.has(folder)) {
+        throw new RepairError('REPAIR_REFUSED', `the wheel has a file named ${folder}, where repair must create the folder ${folder}/ for ${w.what}`, {
+          hint: folder === libDir ? 'rename that entry, or graft into another folder with -L' : 'rename that entry',
+        });
+      }
+    }
+    if (files.has(w.entry)) {
+      throw new RepairError('REPAIR_REFUSED', `${w.entry} already exists in the wheel; repair would replace it with ${w.what}`, {
+        hint: w.entry.startsWith(`${libDir}/`) ? 'remove that entry, or graft into another folder with -L' : 'rename that entry',
+      });
+    }
+  }
 }

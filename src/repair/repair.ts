@@ -5,7 +5,7 @@
 import { copyFileSync, mkdirSync, realpathSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { baselineArch, splitPlatformTag } from '../analyze/arch.js';
-import { auditWheel, filenameFacts } from '../analyze/audit.js';
+import { auditWheel, filenameFacts, type FilenameFacts } from '../analyze/audit.js';
 import { describeProvided } from '../analyze/findings.js';
 import type { LdEnvironment } from '../analyze/ld-paths.js';
 import type { LibraryFs } from '../analyze/library-fs.js';
@@ -24,6 +24,10 @@ import { RefusalError } from './refusal.js';
 import { summarizeRepair, type RepairSummary } from './summary.js';
 import type { ProgressSink } from '../util/progress.js';
 import { wheelNameOf } from '../analyze/load-wheel.js';
+import type { Provider } from '../analyze/provider.js';
+import type { CustomPolicies } from '../policy/custom.js';
+import { afterAudit, extendPlan, prepareExtras } from './repair-extras.js';
+import type { WheelName } from '../wheel/name.js';
 
 /** Options of {@link repairWheel}; the library's `repair()` fills in defaults for every field. */
 export interface RepairOptions {
@@ -50,6 +54,12 @@ export interface RepairOptions {
   readonly tool: { readonly name: string; readonly version: string };
   /** Called for every log record as it happens (so progress shows before a refusal). */
   readonly onLog?: (r: LogRecord) => void;
+  /** --include: libraries to graft that nothing links (paths or sonames). */
+  readonly includes?: readonly string[];
+  /** --provided-by: wheels whose libraries are not grafted but found where they install. */
+  readonly providers?: readonly Provider[];
+  /** --policy-file policies, merged into the bundled ones. */
+  readonly customPolicies?: CustomPolicies | undefined;
   /** Told as the wheel is read, patched and written. */
   readonly onProgress?: ProgressSink | undefined;
 }
@@ -93,7 +103,12 @@ function mismatch(name: string, plat: string, what: 'architecture' | 'libc', whe
   return new RefusalError('REPAIR_REFUSED', message, plat, [blocker]);
 }
 
-/** Repair one wheel (the `repair` flow) with every option given explicitly; see `repair()` for the one with defaults. */
+/**
+ * Repair one wheel (the `repair` flow) with every option given explicitly; see `repair()` for
+ * the one with defaults. Over 80 lines because it is the flow itself, read top to bottom:
+ * check the request, analyse, choose and vet the target, plan, apply, summarise. Each step is
+ * a named function or library call; what remains here is passing their results along.
+ */
 export async function repairWheel(file: string, o: RepairOptions): Promise<RepairOutcome> {
   const logs: LogRecord[] = [];
   const emit = (...rs: readonly LogRecord[]): void => {
@@ -108,20 +123,15 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
   const plat = parsePlat(o.plat);
   const facts = filenameFacts(name);
   emit(...facts.logs);
-  if (facts.arch !== undefined && plat.arch !== undefined && facts.arch !== plat.arch) {
-    throw mismatch(name.filename, o.plat, 'architecture', facts.arch, plat.arch, { kind: 'arch-mismatch', wheelArch: facts.arch, targetArch: plat.arch, files: [] });
-  }
+  checkRequest(name, facts, plat, o);
   const libc = facts.libc;
-  if (plat.libc !== undefined && libc !== undefined && libc !== plat.libc) {
-    throw mismatch(name.filename, o.plat, 'libc', LIBC_NAME[libc], LIBC_NAME[plat.libc], { kind: 'libc-mismatch', wheelLibc: libc, targetLibc: plat.libc });
-  }
-  const libDir = normpath(`${name.distribution}${o.libSdir}`);
-  if (libDir === '.' || libDir.startsWith('/') || libDir === '..' || libDir.startsWith('../')) {
-    throw new UsageError(`-L ${o.libSdir}: the library folder '${libDir}' would not be inside the wheel`);
-  }
   info(`Repairing ${name.filename}`);
   prepareOutputDir(o.wheelDir);
 
+  const extras = prepareExtras(
+    { includes: o.includes ?? [], providers: o.providers ?? [] },
+    { libDir: normpath(`${name.distribution}${o.libSdir}`), libc: libc ?? plat.libc, fs: o.hostFs, root: o.root, cwd: o.cwd, env: o.env, ldpaths: o.ldpaths },
+  );
   const outcome = await auditWheel(wheelPath, {
     disableIsaExtCheck: o.disableIsaExtCheck,
     ldpaths: o.ldpaths,
@@ -139,6 +149,9 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     root: o.root,
     hostFs: o.hostFs,
     digests: true,
+    customPolicies: o.customPolicies,
+    provided: extras.provided,
+    amendContents: extras.amendContents,
     onProgress: o.onProgress,
   });
   // The filename facts were logged already.
@@ -157,35 +170,8 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
 
   const report = outcome.report;
   const policies = report.policies;
-  for (const [pattern, hits] of report.excluded ?? []) {
-    if (hits.length === 0) {
-      // A pattern matches a whole soname or path; a bare prefix is the usual mistake.
-      const prefix = /[*?[]/.test(pattern) ? '' : `; did you mean '${pattern}*'?`;
-      emit({ level: 'warning', message: `--exclude ${pattern} matched no library in the wheel's dependency trees${prefix}` });
-    }
-  }
-  for (const b of platformMismatch(report, { libc: plat.libc, arch: plat.arch })) {
-    if (b.kind === 'arch-mismatch') throw mismatch(name.filename, o.plat, 'architecture', b.wheelArch, b.targetArch, b);
-    if (b.kind === 'libc-mismatch') throw mismatch(name.filename, o.plat, 'libc', LIBC_NAME[b.wheelLibc], LIBC_NAME[b.targetLibc], b);
-  }
-  let target: Policy;
-  let platName: string;
-  if (plat.base === 'auto') {
-    target = report.overall === policies.linux ? policies.lowest : report.overall;
-    platName = target.name;
-  } else {
-    platName = `${plat.base}_${policies.arch}`;
-    const found = policies.find(platName) ?? (policies.libc === 'android' && plat.base.startsWith('android') ? policies.lowest : undefined);
-    if (found === undefined) {
-      throw new UsageError(`--plat ${o.plat}: no such policy for a ${policies.libc} ${policies.arch} wheel`, {
-        hint: `choose one of: ${policies.policies
-          .slice(1)
-          .flatMap((p) => [p.name, ...p.aliases])
-          .join(', ')}`,
-      });
-    }
-    target = found;
-  }
+  emit(...unmatchedExcludes(report));
+  const { target, platName } = chooseTarget(report, name.filename, plat, o.plat);
   const why = refusalReason(report, target);
   if (why !== undefined) throw refuse(file, platName, why, blockersFor(report, target, 'repair'));
 
@@ -195,6 +181,9 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     abis = [report.overall.name, ...report.overall.aliases, ...abis];
   }
 
+  const after = await afterAudit(report, extras, { wheelPath, file, updateTags: o.updateTags, providers: o.providers ?? [] });
+  emit(...after.logs);
+
   const graftPolicy = abis[0] as string;
   const toGraft = new Set<string>();
   for (const refs of report.fullExternalRefs.values()) {
@@ -203,9 +192,19 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
   for (const [soname, rule] of report.externalRefs.get(graftPolicy)?.provided ?? []) info(describeProvided(soname, rule));
   throwIfMissing(report, graftPolicy, platName);
   const level = /^android_(\d+)/.exec(report.wheel.includes('android_') ? (name.platformTags[0] ?? '') : '');
-  const plan = planRepair(report, o.root === '' ? gatherSources(toGraft, report) : gatherInsideRoot(toGraft, report, o.root), {
+  const basePlan = planRepair(report, o.root === '' ? gatherSources(toGraft, report) : gatherInsideRoot(toGraft, report, o.root), {
     graftPolicy,
     libSdir: o.libSdir,
+    distribution: name.distribution,
+    android: policies.libc === 'android',
+    androidApiLevel: level?.[1] === undefined ? undefined : Number(level[1]),
+    is64: !['i686', 'armv7l'].includes(policies.arch),
+    arch: policies.arch,
+    strip: o.strip,
+    entries: outcome.wheel.contents.entryNames,
+  });
+  const plan = extendPlan(basePlan, report, extras, {
+    libDir: basePlan.libDir,
     distribution: name.distribution,
     android: policies.libc === 'android',
     androidApiLevel: level?.[1] === undefined ? undefined : Number(level[1]),
@@ -230,12 +229,66 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     owners: sbom.owners,
     tool: o.tool,
     inputPath: wheelPath,
+    abi3PythonTag: after.abi3PythonTag,
     onProgress: o.onProgress,
   });
   emit(...res.logs);
   // The caller prints the "Fixed-up wheel written to" line (CI scripts grep for it).
   const summary = summarizeRepair(report, plan, graftPolicy, (p) => statSync(p).size);
   return { kind: 'written', outputPath: res.outputPath, summary, logs };
+}
+
+/** What repair can tell before reading the wheel: --plat against the filename, and -L. */
+function checkRequest(name: WheelName, facts: FilenameFacts, plat: ReturnType<typeof parsePlat>, o: RepairOptions): void {
+  if (facts.arch !== undefined && plat.arch !== undefined && facts.arch !== plat.arch) {
+    throw mismatch(name.filename, o.plat, 'architecture', facts.arch, plat.arch, { kind: 'arch-mismatch', wheelArch: facts.arch, targetArch: plat.arch, files: [] });
+  }
+  if (plat.libc !== undefined && facts.libc !== undefined && facts.libc !== plat.libc) {
+    throw mismatch(name.filename, o.plat, 'libc', LIBC_NAME[facts.libc], LIBC_NAME[plat.libc], { kind: 'libc-mismatch', wheelLibc: facts.libc, targetLibc: plat.libc });
+  }
+  const libDir = normpath(`${name.distribution}${o.libSdir}`);
+  if (libDir === '.' || libDir.startsWith('/') || libDir === '..' || libDir.startsWith('../')) {
+    throw new UsageError(`-L ${o.libSdir}: the library folder '${libDir}' would not be inside the wheel`);
+  }
+}
+
+/** A warning for each --exclude pattern that matched nothing. */
+function unmatchedExcludes(report: AuditReport): LogRecord[] {
+  const out: LogRecord[] = [];
+  for (const [pattern, hits] of report.excluded ?? []) {
+    if (hits.length > 0) continue;
+    // A pattern matches a whole soname or path; a bare prefix is the usual mistake.
+    const prefix = /[*?[]/.test(pattern) ? '' : `; did you mean '${pattern}*'?`;
+    out.push({ level: 'warning', message: `--exclude ${pattern} matched no library in the wheel's dependency trees${prefix}` });
+  }
+  return out;
+}
+
+/**
+ * The policy --plat asks for ('auto': the best the wheel allows), after refusing a libc or
+ * architecture that differs from the ELF files'. A tag the wheel's policies lack is a usage error.
+ */
+function chooseTarget(report: AuditReport, filename: string, plat: ReturnType<typeof parsePlat>, typed: string): { target: Policy; platName: string } {
+  const policies = report.policies;
+  for (const b of platformMismatch(report, { libc: plat.libc, arch: plat.arch })) {
+    if (b.kind === 'arch-mismatch') throw mismatch(filename, typed, 'architecture', b.wheelArch, b.targetArch, b);
+    if (b.kind === 'libc-mismatch') throw mismatch(filename, typed, 'libc', LIBC_NAME[b.wheelLibc], LIBC_NAME[b.targetLibc], b);
+  }
+  if (plat.base === 'auto') {
+    const target = report.overall === policies.linux ? policies.lowest : report.overall;
+    return { target, platName: target.name };
+  }
+  const platName = `${plat.base}_${policies.arch}`;
+  const found = policies.find(platName) ?? (policies.libc === 'android' && plat.base.startsWith('android') ? policies.lowest : undefined);
+  if (found === undefined) {
+    throw new UsageError(`--plat ${typed}: no such policy for a ${policies.libc} ${policies.arch} wheel`, {
+      hint: `choose one of: ${policies.policies
+        .slice(1)
+        .flatMap((p) => [p.name, ...p.aliases])
+        .join(', ')}`,
+    });
+  }
+  return { target: found, platName };
 }
 
 /**

@@ -11,6 +11,7 @@ import { HostFs } from '../../src/analyze/host-fs.js';
 import type { AuditReport } from '../../src/analyze/report.js';
 import { minPolicy } from '../../src/analyze/policy-check.js';
 import { FIXTURES, REPO } from '../helpers/corpus.js';
+import { needs, requireLibs } from '../helpers/requires.js';
 
 const WHEELS = path.join(FIXTURES, 'wheels');
 const hostFs = new HostFs();
@@ -57,7 +58,7 @@ describe('what each blocker names', () => {
     expect(blockersFor(r, r.policies.get('manylinux_2_36_x86_64'), 'as-is')).toEqual([]);
   });
 
-  it('versions of libraries repair would graft count only in repair mode, named by soname and host path', async () => {
+  it('versions of libraries repair would graft count only in repair mode, named by soname and host path', needs(requireLibs('libxml2.so.2', 'libicuuc.so.72', 'liblzma.so.5')), async () => {
     const r = (await report('withxml-0.1.0-cp311-cp311-linux_x86_64.whl')) as AuditReport;
     const target = r.policies.get('manylinux_2_17_x86_64');
     const repair = ofKind(blockersFor(r, target, 'repair'), 'symbol-version');

@@ -13,11 +13,14 @@ import type { LdEnvironment } from '../../src/analyze/ld-paths.js';
 import { OverlayFs, WheelFs, WHEEL_MOUNT, type LibraryFs } from '../../src/analyze/library-fs.js';
 import { AnalyzeError } from '../../src/errors.js';
 import { disposeBuildCache, haveCompiler, LibTree, type ElfSpec } from '../helpers/build-libs.js';
+import { needs, requireTool } from '../helpers/requires.js';
 
 const EM_X86_64 = 62;
 const EM_AARCH64 = 183;
 const canBuild = haveCompiler('x86_64');
 const canCross = canBuild && haveCompiler('aarch64');
+const CC = requireTool('gcc', 'gcc');
+const CROSS = requireTool('aarch64-linux-gnu-gcc', 'gcc-aarch64-linux-gnu');
 
 afterAll(() => disposeBuildCache());
 
@@ -71,7 +74,7 @@ function probe(out: string, soname: string, marker: string, extra: Partial<ElfSp
   return { out, needed: [marker], ...extra, soname };
 }
 
-describe.skipIf(!canBuild)('helper: build-libs', () => {
+describe('helper: build-libs', needs(CC), () => {
   const lt = new LibTree();
   afterAll(() => lt.cleanup());
 
@@ -98,7 +101,7 @@ describe.skipIf(!canBuild)('helper: build-libs', () => {
   });
 });
 
-describe.skipIf(!canBuild)('a chain ext -> liba -> libb through $ORIGIN', () => {
+describe('a chain ext -> liba -> libb through $ORIGIN', needs(CC), () => {
   const lt = new LibTree();
   beforeAll(async () => {
     await lt.build([
@@ -170,7 +173,7 @@ describe.skipIf(!canBuild)('a chain ext -> liba -> libb through $ORIGIN', () => 
   });
 });
 
-describe.skipIf(!canBuild)('what a dependency inherits from the top-level file', () => {
+describe('what a dependency inherits from the top-level file', needs(CC), () => {
   const lt = new LibTree();
   beforeAll(async () => {
     await lt.build([
@@ -238,7 +241,7 @@ describe.skipIf(!canBuild)('what a dependency inherits from the top-level file',
   });
 });
 
-describe.skipIf(!canBuild)('discovery order, DT_NEEDED order and first resolution wins', () => {
+describe('discovery order, DT_NEEDED order and first resolution wins', needs(CC), () => {
   const lt = new LibTree();
   beforeAll(async () => {
     await lt.build([
@@ -283,7 +286,7 @@ describe.skipIf(!canBuild)('discovery order, DT_NEEDED order and first resolutio
 //   inherited RPATH + own RPATH + own RUNPATH + env + inherited RUNPATH + conf + interp.
 // Each ladder puts a copy of libprobe.so (needing a marker naming its directory) in every
 // source that applies, then removes the winning copy, one at a time, front to back.
-describe.skipIf(!canBuild)('search order', () => {
+describe('search order', needs(CC), () => {
   const lt = new LibTree();
   interface Ladder {
     readonly name: string;
@@ -369,7 +372,7 @@ describe.skipIf(!canBuild)('search order', () => {
   });
 });
 
-describe.skipIf(!canBuild)('--ldpaths, AUDITWHEEL_LD_LIBRARY_PATH and LD_LIBRARY_PATH', () => {
+describe('--ldpaths, AUDITWHEEL_LD_LIBRARY_PATH and LD_LIBRARY_PATH', needs(CC), () => {
   const lt = new LibTree();
   beforeAll(async () => {
     await lt.build([
@@ -423,7 +426,7 @@ describe.skipIf(!canBuild)('--ldpaths, AUDITWHEEL_LD_LIBRARY_PATH and LD_LIBRARY
   });
 });
 
-describe.skipIf(!canBuild)('candidates that are skipped', () => {
+describe('candidates that are skipped', needs(CC), () => {
   const lt = new LibTree();
   beforeAll(async () => {
     const specs: ElfSpec[] = [{ out: 'ext.so', needed: ['libp.so'] }, probe('good/libp.so', 'libp.so', 'from-good.so')];
@@ -462,14 +465,14 @@ describe.skipIf(!canBuild)('candidates that are skipped', () => {
     expect(fs.notes.map((n) => n.path)).toEqual([lt.p('bad/libp.so')]);
   });
 
-  it.skipIf(!canCross)('a library for another machine (aarch64) is skipped for an x86_64 file', () => {
+  it('a library for another machine (aarch64) is skipped for an x86_64 file', needs(CC, CROSS), () => {
     const { tree } = ldd(lt.p('ext.so'), { ldpaths: `${lt.p('arm')}:${lt.p('good')}` });
     expect(lib(tree, 'libp.so').realpath).toBe(lt.p('good/libp.so'));
     expect(lib(tree, 'libp.so').platform?.machine).toBe(EM_X86_64);
     expect(lib(ldd(lt.p('ext.so'), { ldpaths: lt.p('arm') }).tree, 'libp.so').path).toBeUndefined();
   });
 
-  it.skipIf(!canCross)('and the other way round for an aarch64 file', () => {
+  it('and the other way round for an aarch64 file', needs(CC, CROSS), () => {
     const { tree } = ldd(lt.p('arm-ext.so'), { ldpaths: `${lt.p('good')}:${lt.p('arm')}` });
     expect(tree.platform.machine).toBe(EM_AARCH64);
     expect(lib(tree, 'libp.so').realpath).toBe(lt.p('arm/libp.so'));
@@ -477,7 +480,7 @@ describe.skipIf(!canBuild)('candidates that are skipped', () => {
   });
 });
 
-describe.skipIf(!canBuild)('exclusion and libpython', () => {
+describe('exclusion and libpython', needs(CC), () => {
   const lt = new LibTree();
   beforeAll(async () => {
     await lt.build([
@@ -573,7 +576,7 @@ describe.skipIf(!canBuild)('exclusion and libpython', () => {
   );
 });
 
-describe.skipIf(!canBuild)('symlinks and sysroots', () => {
+describe('symlinks and sysroots', needs(CC), () => {
   const lt = new LibTree();
   let root: string;
   beforeAll(async () => {
@@ -670,7 +673,7 @@ describe.skipIf(!canBuild)('symlinks and sysroots', () => {
   });
 });
 
-describe.skipIf(!canBuild)('the wheel file system (WheelFs over HostFs)', () => {
+describe('the wheel file system (WheelFs over HostFs)', needs(CC), () => {
   const lt = new LibTree();
   let wheel: WheelFs;
   beforeAll(async () => {

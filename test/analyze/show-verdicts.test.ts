@@ -2,18 +2,26 @@
 // also compared with auditwheel 6.8.1 run from source on this machine: they agree, except
 // where noted as a deliberate deviation. Set WHEELAUDIT_REFERENCE_CMD (a command that runs
 // auditwheel) to re-run that comparison.
+// The wheels whose verdict depends on system libraries (libffi, libxml2 and ICU, musl) are
+// judged against a Debian bookworm sysroot of their own (--sysroot; the packages unpacked from
+// the machine's apt mirror into /var/cache/wheelaudit-test), never against what this machine
+// happens to have installed.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../helpers/corpus.js';
 import { runCli, wheel } from '../helpers/cli.js';
-import { needs, requireEnv } from '../helpers/requires.js';
+import { fixtureSysroot, fixtureSysrootSupport } from '../helpers/fixture-sysroot.js';
+import { MET, needs, requireEnv } from '../helpers/requires.js';
 
 interface Expect {
   overall: string;
   sym: string;
+  /** Paths of libraries from the sysroot are given as they are inside it. */
   external: Record<string, string | null>;
+  /** Judged against the bookworm sysroot (the verdict depends on system libraries). */
+  sysroot?: boolean;
   pyfpe?: boolean;
   ucs2?: boolean;
   isa?: boolean;
@@ -48,18 +56,21 @@ const CASES: Record<string, Expect> = {
     why: 'GLIBCXX_3.4.21 / CXXABI_1.3.9 first appear in manylinux_2_24; libstdc++ and libgcc_s are whitelisted',
   },
   'withffi-0.1.0-cp311-cp311-linux_x86_64.whl': {
+    sysroot: true,
     overall: 'linux_x86_64',
     sym: 'manylinux_2_27_x86_64',
     external: { 'libffi.so.8': FFI },
     why: 'libffi.so.8 is on no whitelist, so show (no grafting) falls to linux; libffi itself needs GLIBC_2.27',
   },
   'withxml-0.1.0-cp311-cp311-linux_x86_64.whl': {
+    sysroot: true,
     overall: 'linux_x86_64',
     sym: 'manylinux_2_35_x86_64',
     external: XML_CHAIN,
     why: 'libxml2 and its own icu/lzma dependencies are external; libicuuc needs GLIBCXX_3.4.30 (manylinux_2_35)',
   },
   'demo-0.1.0-cp311-cp311-linux_x86_64.whl': {
+    sysroot: true,
     overall: 'linux_x86_64',
     sym: 'manylinux_2_35_x86_64',
     external: { 'libffi.so.8': FFI, ...XML_CHAIN },
@@ -118,6 +129,7 @@ const CASES: Record<string, Expect> = {
     why: 'the same chain through DT_RUNPATH: everything is inside the wheel and nothing is versioned',
   },
   'ffitool-0.1.0-py3-none-any.whl': {
+    sysroot: true,
     overall: 'linux_x86_64',
     sym: 'manylinux_2_34_x86_64',
     external: { 'libffi.so.8': FFI },
@@ -142,6 +154,7 @@ const CASES: Record<string, Expect> = {
     why: 'NEEDED libc.musl-x86_64.so.1 is the whitelisted Alpine soname; the newest musl policy is used when the filename names none',
   },
   'muslplain-0.1.0-cp311-cp311-linux_x86_64.whl': {
+    sysroot: true,
     overall: 'linux_x86_64',
     sym: 'musllinux_1_2_x86_64',
     // Deviation: musl path files are newline-separated on Debian; the reference splits on ':'
@@ -161,6 +174,48 @@ const CASES: Record<string, Expect> = {
     external: { 'libc++_shared.so': null },
     why: 'Android never searches the host: libc++_shared.so stays unresolved and external',
   },
+  'abi3ok-0.1.0-cp38-abi3-linux_x86_64.whl': {
+    overall: 'manylinux_2_5_x86_64',
+    sym: 'manylinux_2_5_x86_64',
+    external: {},
+    why: 'limited API 3.8 extension; only libc.so.6 (strtol@GLIBC_2.2.5)',
+  },
+  'abi3new-0.1.0-cp38-abi3-linux_x86_64.whl': {
+    overall: 'manylinux_2_5_x86_64',
+    sym: 'manylinux_2_5_x86_64',
+    external: {},
+    why: 'the platform verdict ignores Python symbols (its 3.12-only functions are an abi3 finding, not a platform one)',
+  },
+  'abi3leak-0.1.0-cp38-abi3-linux_x86_64.whl': {
+    overall: 'manylinux_2_5_x86_64',
+    sym: 'manylinux_2_5_x86_64',
+    external: {},
+    why: 'as abi3new, with a private function',
+  },
+  'dlopener-0.1.0-cp311-cp311-linux_x86_64.whl': {
+    overall: 'manylinux_2_34_x86_64',
+    sym: 'manylinux_2_34_x86_64',
+    external: {},
+    why: 'dlopen moved into libc.so.6 at GLIBC_2.34; the libraries it opens are not in DT_NEEDED',
+  },
+  'provpkg-0.1.0-py3-none-linux_x86_64.whl': {
+    overall: 'manylinux_2_5_x86_64',
+    sym: 'manylinux_2_5_x86_64',
+    external: {},
+    why: 'a library-only wheel: libprov.so.1 needs nothing versioned',
+  },
+  'provuser-0.1.0-cp311-cp311-linux_x86_64.whl': {
+    overall: 'linux_x86_64',
+    sym: 'manylinux_2_27_x86_64',
+    external: { 'libffi.so.8': FFI, 'libprov.so.1': null },
+    why: 'libprov.so.1 comes from another wheel, so without --provided-by it is missing (and libffi is external)',
+  },
+  'provloose-0.1.0-cp311-cp311-linux_x86_64.whl': {
+    overall: 'linux_x86_64',
+    sym: 'manylinux_2_27_x86_64',
+    external: { 'libffi.so.8': FFI, 'libprov.so.1': null },
+    why: 'the same extension as provuser, in a wheel that does not require provpkg',
+  },
   'minext-0.1.0-cp311-cp311-linux_aarch64.whl': { overall: 'manylinux_2_17_aarch64', sym: 'manylinux_2_17_aarch64', external: {}, why: 'aarch64 starts at manylinux_2_17' },
   'minext-0.1.0-cp311-cp311-linux_armv7l.whl': { overall: 'manylinux_2_17_armv7l', sym: 'manylinux_2_17_armv7l', external: {}, why: 'EABI5 hard-float; armv7l starts at 2_17' },
   'minext-0.1.0-cp311-cp311-linux_i686.whl': { overall: 'manylinux_2_5_i686', sym: 'manylinux_2_5_i686', external: {}, why: 'ELF32 i386 with old GLIBC versions' },
@@ -170,22 +225,30 @@ const CASES: Record<string, Expect> = {
   'minext-0.1.0-cp311-cp311-linux_s390x.whl': { overall: 'manylinux_2_17_s390x', sym: 'manylinux_2_17_s390x', external: {}, why: 'big-endian s390x starts at 2_17' },
 };
 
+const sysrootOk = fixtureSysrootSupport();
+let sysroot = '';
+
 describe('show --json verdicts on the fixture wheels', () => {
+  beforeAll(async () => {
+    if (sysrootOk.ok) sysroot = await fixtureSysroot();
+  }, 600_000);
+
   it('covers every fixture wheel but the pure one', () => {
     const all = readdirSync(path.join(FIXTURES, 'wheels')).filter((f) => f.endsWith('.whl') && !f.startsWith('purepkg'));
     expect(all.sort()).toEqual(Object.keys(CASES).sort());
   });
 
   for (const [name, exp] of Object.entries(CASES)) {
-    it(`${name}: ${exp.overall} — ${exp.why}`, async () => {
-      const r = await runCli(['show', '--json', wheel(name)]);
+    it(`${name}: ${exp.overall} — ${exp.why}`, needs(exp.sysroot === true ? sysrootOk : MET), async () => {
+      const r = await runCli(['show', '--json', ...(exp.sysroot === true ? ['--sysroot', sysroot] : []), wheel(name)]);
       expect(r.code).toBe(0);
       const j = JSON.parse(r.stdout) as Record<string, unknown>;
       expect(j['wheel']).toBe(name);
       expect(j['pure']).toBe(false);
       expect(j['overall_tag']).toBe(exp.overall);
       expect(j['sym_tag']).toBe(exp.sym);
-      expect(j['external_libs']).toEqual(exp.external);
+      const external = Object.fromEntries(Object.entries(exp.external).map(([k, v]) => [k, v === null || exp.sysroot !== true ? v : `${sysroot}${v}`]));
+      expect(j['external_libs']).toEqual(external);
       expect(j['pyfpe']).toBe(exp.pyfpe ?? false);
       expect(j['ucs2']).toBe(exp.ucs2 ?? false);
       expect(j['unsupported_isa']).toBe(exp.isa ?? false);

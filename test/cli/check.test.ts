@@ -166,6 +166,16 @@ describe('what counts as deserving a tag', () => {
     expect(r.stdout).toContain('"kind": "libc-mismatch"');
   });
 
+  it('an Android tag is judged against its API level\'s policy; --ldpaths finds what repair would graft', async () => {
+    const droid = fixtureWheel('droidext-0.1.0-cp313-cp313-android_24_arm64_v8a.whl');
+    const { r, d } = await doc([droid]);
+    expect(r.code).toBe(1);
+    expect(d.wheels[0]?.checks[0]).toMatchObject({ tag: 'android_24_arm64_v8a', status: 'fail', repair: { fixes: false } });
+    const ldpaths = path.join(FIXTURES, 'elf', 'out', 'aarch64-android', 'ldpaths', 'arg');
+    const found = await doc(['--ldpaths', ldpaths, droid]);
+    expect(found.d.wheels[0]?.checks[0]).toMatchObject({ tag: 'android_24_arm64_v8a', status: 'fail', repair: { fixes: true } });
+  });
+
   it('--disable-isa-ext-check lets an x86-64-v3 wheel pass', async () => {
     expect((await check([w['isa'] as string])).code).toBe(1);
     expect((await check(['--disable-isa-ext-check', w['isa'] as string])).code).toBe(0);

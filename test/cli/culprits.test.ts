@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { buildImageFor } from '../../src/cli/build-images.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { editWheel, elfWithNeeded, fixtureWheel, scratchDir } from './helpers/wheels.js';
+import { needs, requireLibs } from '../helpers/requires.js';
 
 const W = {
   glibcnew: fixtureWheel('glibcnew-0.1.0-cp311-cp311-linux_x86_64.whl'),
@@ -100,7 +101,7 @@ describe('too-recent versioned symbols', () => {
     expect(f.hint).toBe('rebuild in quay.io/pypa/manylinux_2_28_x86_64 (glibc 2.28), whose wheels qualify for manylinux_2_28_x86_64');
   });
 
-  it('symbols of libraries repair would graft are named with the library and where it comes from', async () => {
+  it('symbols of libraries repair would graft are named with the library and where it comes from', needs(requireLibs('libxml2.so.2', 'libicuuc.so.72', 'liblzma.so.5')), async () => {
     const f = await refusal(['--plat', 'manylinux_2_17_x86_64', W.withxml]);
     const cxx = f.culprits.find((l) => l.includes('@GLIBCXX_3.4.30'));
     expect(cxx).toMatch(/^\S+@GLIBCXX_3\.4\.30 from libstdc\+\+\.so\.6, imported by libicuuc\.so\.72 \(a library repair would graft, from \/\S+libicuuc\.so\.72[.\d]*\); GLIBCXX_3\.4\.30 needs manylinux_2_35_x86_64 or newer$/);
@@ -127,7 +128,7 @@ describe('black-listed symbols', () => {
 });
 
 describe('external libraries', () => {
-  it('check names the chain from the extension to each library, and says repair fixes it', async () => {
+  it('check names the chain from the extension to each library, and says repair fixes it', needs(requireLibs('libffi.so.8', 'libxml2.so.2', 'libicuuc.so.72', 'liblzma.so.5')), async () => {
     const c = await checkJson(W.demo, 'manylinux_2_35_x86_64');
     const icudata = c.blockers.find((b) => b['soname'] === 'libicudata.so.72');
     expect(icudata).toMatchObject({ kind: 'external-library', chains: [{ file: 'demo/_demo.cpython-311-x86_64-linux-gnu.so', chain: ['libxml2.so.2', 'libicuuc.so.72', 'libicudata.so.72'] }] });

@@ -4,13 +4,14 @@
 // expected, hostile -L values, out-of-range SOURCE_DATE_EPOCH, wrong-architecture wheels, an
 // ELF file with 10,000 DT_NEEDED entries.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ChainIndex } from '../../src/analyze/findings.js';
 import type { DynamicExecutable, DynamicLibrary } from '../../src/analyze/lddtree.js';
 import { classifyError } from '../../src/cli/exit.js';
-import { describeError } from '../../src/errors.js';
+import { describeError, inContext, RepairError, WheelFormatError } from '../../src/errors.js';
+import { FIXTURES } from '../helpers/corpus.js';
 import { runCli, spawnCli, type CliResult } from '../helpers/cli.js';
 import { editWheel, elfWithNeeded, fixtureWheel, scratchDir } from './helpers/wheels.js';
 
@@ -97,6 +98,32 @@ describe('error text from the system', () => {
     }
     expect(classifyError(err)).toMatchObject({ code: 'IO', exit: 1, bug: false, message: '/nonexistent/wheelaudit: no such file or directory (ENOENT)' });
     expect(classifyError(new TypeError('x is undefined'))).toMatchObject({ exit: 70, bug: true });
+  });
+});
+
+describe('errors name the wheel, however deep they were raised', () => {
+  const malformed = readdirSync(path.join(FIXTURES, 'malformed')).filter((f) => f.endsWith('.whl'));
+  it.each(malformed)('%s: show, repair and check name the wheel file in the error line', async (f) => {
+    const d = scratchDir();
+    const name = 'x-1.0-py3-none-linux_x86_64.whl';
+    copyFileSync(path.join(FIXTURES, 'malformed', f), path.join(d, name));
+    for (const cmd of [['show'], ['repair', '-w', path.join(d, 'out')], ['check']]) {
+      const r = await runCli([...cmd, path.join(d, name)]);
+      const line = r.stderr.split('\n').find((l) => l.startsWith('wheelaudit: error['));
+      if (line === undefined) continue;
+      expect(line, `${cmd[0] as string} ${f}`).toContain(name);
+      expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    }
+  });
+
+  it('inContext keeps the class, code, hint and fields, and does not repeat a name already there', () => {
+    const e = new RepairError('REPAIR_PATCHER', 'entry a.so: boom', { hint: 'try x' });
+    const c = inContext(e, 'w.whl');
+    expect(c).toBeInstanceOf(RepairError);
+    expect([c.code, c.message, c.hint]).toEqual(['REPAIR_PATCHER', 'w.whl: entry a.so: boom', 'try x']);
+    expect(e.message).toBe('entry a.so: boom');
+    const named = new WheelFormatError('WHEEL_NOT_ZIP', 'cannot read zip file /x/w.whl: bad');
+    expect(inContext(named, 'w.whl')).toBe(named);
   });
 });
 

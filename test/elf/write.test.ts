@@ -11,6 +11,9 @@ import { applyElfEdit } from '../../src/elf/write.js';
 import { isWheelauditError } from '../../src/errors.js';
 import { FIXTURES } from '../helpers/corpus.js';
 import { readelfDynamic, readelfVersions } from '../helpers/readelf.js';
+import { needs, requireTool } from '../helpers/requires.js';
+
+const READELF = needs(requireTool('readelf', 'binutils'));
 
 const OUT = path.join(FIXTURES, 'elf', 'out');
 const load = (rel: string): Uint8Array => new Uint8Array(readFileSync(path.join(OUT, rel)));
@@ -52,7 +55,7 @@ describe('applyElfEdit', () => {
   });
 
   for (const arch of ['x86_64', 'i686', 'aarch64', 'armv7l', 'ppc64le', 'ppc64', 's390x', 'riscv64']) {
-    it(`relocates on ${arch}, and readelf sees exactly the requested entries`, () => {
+    it(`relocates on ${arch}, and readelf sees exactly the requested entries`, READELF, () => {
       const input = load(arch === 'x86_64' ? 'x86_64/verdemo/libverdemo.so.1' : `${arch}/libverdemo.so.1`);
       const r = applyElfEdit(input, GRAFT);
       expect(r.strategy).toBe('relocated');
@@ -73,7 +76,7 @@ describe('applyElfEdit', () => {
     });
   }
 
-  it('renames the Verneed together with DT_NEEDED', () => {
+  it('renames the Verneed together with DT_NEEDED', READELF, () => {
     const input = load('x86_64/verdemo/verdemo-main');
     const r = applyElfEdit(input, [{ kind: 'replace-needed', from: 'libverdemo.so.1', to: 'libverdemo-1a2b3c4d.so.1' }]);
     const file = path.join(tmp, 'verdemo-main');

@@ -92,3 +92,18 @@ export async function unpackWheel(whl: string, dir: string): Promise<void> {
     await z.close();
   }
 }
+
+/** The files of a wheel (not its .dist-info), with their modes: to build variants of a fixture. */
+export async function wheelFiles(whl: string): Promise<Record<string, WheelFile>> {
+  const z = await openWheelZip(whl);
+  try {
+    const out: Record<string, WheelFile> = {};
+    for (const e of z.entries) {
+      if (e.isDirectory || /^[^/]+\.dist-info\//.test(e.name)) continue;
+      out[e.name] = { data: await z.readEntry(e), mode: (e.mode & 0o777) || 0o644 };
+    }
+    return out;
+  } finally {
+    await z.close();
+  }
+}

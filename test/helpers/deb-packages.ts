@@ -7,7 +7,7 @@
 //   const root = await debRoot({ suite: 'trixie', packages: ['patchelf', 'libc6', 'libstdc++6', 'libgcc-s1'] });
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { debianMirror } from './apt-sources.js';
@@ -25,6 +25,11 @@ export interface DebSet {
   readonly packages: readonly string[];
   /** Debian architecture; default amd64. */
   readonly arch?: string;
+  /**
+   * Lay the root out as an installed merged-/usr system: /bin, /sbin, /lib* become symlinks
+   * into /usr, with their unpacked contents moved there (what usrmerge does).
+   */
+  readonly mergedUsr?: boolean;
 }
 
 let probe: Requirement | undefined;
@@ -116,10 +121,27 @@ export async function downloadDebs(set: DebSet): Promise<string[]> {
   });
 }
 
-/** The key of an unpacked set: suite, arch and the sorted package names. */
+/** The key of an unpacked set: suite, arch, layout and the sorted package names. */
 function setKey(set: DebSet): string {
   const pkgs = [...new Set(set.packages)].sort();
-  return `${set.suite}-${set.arch ?? 'amd64'}-${createHash('sha256').update(JSON.stringify(pkgs)).digest('hex').slice(0, 12)}`;
+  const what = set.mergedUsr === true ? [...pkgs, '--merged-usr'] : pkgs;
+  return `${set.suite}-${set.arch ?? 'amd64'}-${createHash('sha256').update(JSON.stringify(what)).digest('hex').slice(0, 12)}`;
+}
+
+const MERGED_DIRS = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
+
+/** Move /bin, /sbin, /lib* into /usr and leave relative symlinks behind. */
+async function mergeUsr(root: string): Promise<void> {
+  for (const d of MERGED_DIRS) {
+    const top = path.join(root, d);
+    const under = path.join(root, 'usr', d);
+    if (existsSync(top)) {
+      mkdirSync(under, { recursive: true });
+      await run('cp', ['-a', `${top}/.`, `${under}/`]);
+      rmSync(top, { recursive: true, force: true });
+    }
+    if (existsSync(under)) symlinkSync(`usr/${d}`, top);
+  }
 }
 
 /**
@@ -136,6 +158,7 @@ export async function debRoot(set: DebSet): Promise<string> {
         throw new Error(`dpkg-deb -x ${deb} failed: ${(e as Error).message}`);
       }
     }
+    if (set.mergedUsr === true) await mergeUsr(tmp);
     writeFileSync(path.join(tmp, 'packages.txt'), `${debs.map((d) => path.basename(d)).join('\n')}\n`);
   });
 }

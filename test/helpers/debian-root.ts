@@ -6,7 +6,7 @@
 // runs with a throwaway overlay (runInRoot's `writable`).
 //
 // Commands run inside a root through chroot, in private mount and PID namespaces
-// (unshare), with /proc, a fresh /tmp and the requested bind mounts set up inside those
+// (unshare), with /proc, /dev/pts, a fresh /tmp and the requested bind mounts set up inside those
 // namespaces: they disappear with the command, so nothing needs unmounting afterwards and
 // nothing leaks into the cached root or the host.
 //
@@ -162,6 +162,11 @@ if [ -n "$overlay" ]; then
 fi
 mount -t proc proc "$root/proc"
 mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
+# Pseudo-terminals, as on any machine (script(1) and friends need them).
+if mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts "$root/dev/pts" 2>/dev/null; then
+  [ -e "$root/dev/ptmx" ] || : > "$root/dev/ptmx"
+  mount --bind "$root/dev/pts/ptmx" "$root/dev/ptmx"
+fi
 while [ "$n" -gt 0 ]; do
   host=$1; at=$2; ro=$3; shift 3; n=$((n - 1))
   if [ -d "$host" ]; then mkdir -p "$root$at"; else mkdir -p "$(dirname "$root$at")"; [ -e "$root$at" ] || : > "$root$at"; fi

@@ -64,6 +64,29 @@ export function requireFile(file: string, pkg: string): Requirement {
   return existsSync(file) ? MET : unmet(`needs ${file} (Debian package ${pkg})`);
 }
 
+/** The Debian packages of the host libraries tests name, for the skip reasons. */
+const LIBRARY_PACKAGES: Readonly<Record<string, string>> = {
+  'libffi.so.8': 'libffi8',
+  'libxml2.so.2': 'libxml2',
+  'libicuuc.so.72': 'libicu72',
+  'libicudata.so.72': 'libicu72',
+  'liblzma.so.5': 'liblzma5',
+  'libgobject-2.0.so.0': 'libglib2.0-0',
+  'libGL.so.1': 'libgl1',
+  'libOpenGL.so.0': 'libopengl0',
+};
+
+/** Libraries the host must have in its multiarch directory (x86_64), by soname. */
+export function requireLibs(...sonames: readonly string[]): Requirement {
+  return requireAll(
+    ...sonames.map((s) =>
+      existsSync(`/usr/lib/x86_64-linux-gnu/${s}`) || existsSync(`/lib/x86_64-linux-gnu/${s}`)
+        ? MET
+        : unmet(`needs ${s} on the host (Debian package ${LIBRARY_PACKAGES[s] ?? 'providing it'})`),
+    ),
+  );
+}
+
 /** An optional oracle given through the environment variable `name`. */
 export function requireEnv(name: string, what: string): Requirement {
   const v = process.env[name];

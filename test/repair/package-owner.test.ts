@@ -17,6 +17,7 @@ import {
   resolveInRoot,
 } from '../../src/repair/package-owner.js';
 import { buildSbom } from '../../src/repair/sbom.js';
+import { MET, needs, requireFile, requireTool, unmet } from '../helpers/requires.js';
 
 const LIBFFI = '/lib/x86_64-linux-gnu/libffi.so.8.1.2';
 const LIBXML2 = '/usr/lib/x86_64-linux-gnu/libxml2.so.2.9.14';
@@ -146,7 +147,7 @@ describe('resolveInRoot', () => {
   });
 });
 
-describe.skipIf(!hasDpkg || hostDistro === undefined)('hostOwnerLookup on this machine (dpkg)', () => {
+describe('hostOwnerLookup on this machine (dpkg)', needs(requireTool('dpkg', 'dpkg'), hostDistro === undefined ? unmet('needs an ID in /etc/os-release') : MET), () => {
   it('answers libffi (asked under /lib, known to dpkg under /usr/lib), libxml2, and nothing for an unowned file', () => {
     const unowned = path.join(tmp, 'unowned.so');
     writeFileSync(unowned, '');
@@ -162,7 +163,7 @@ describe.skipIf(!hasDpkg || hostDistro === undefined)('hostOwnerLookup on this m
     expect(owners.has('relative/does-not-exist.so')).toBe(false);
   });
 
-  it.skipIf(!existsSync(LIBFFI))('resolves a symlink before asking, and keys the answer by the path as given', () => {
+  it('resolves a symlink before asking, and keys the answer by the path as given', needs(requireFile(LIBFFI, 'libffi8')), () => {
     const link = path.join(tmp, 'libffi-link.so');
     symlinkSync(LIBFFI, link);
     const owners = hostOwnerLookup().lookup([link, link, '/usr/lib/x86_64-linux-gnu/libffi.so.8']);
@@ -170,13 +171,13 @@ describe.skipIf(!hasDpkg || hostDistro === undefined)('hostOwnerLookup on this m
     expect(owners.get(link)?.name).toBe('libffi8');
   });
 
-  it.skipIf(!existsSync(LIBC))('falls back to the other merged-/usr spelling when dpkg knows only /lib/… (libc6)', () => {
+  it('falls back to the other merged-/usr spelling when dpkg knows only /lib/… (libc6)', needs(requireFile(LIBC, 'libc6')), () => {
     // realpath gives /usr/lib/x86_64-linux-gnu/libc.so.6, which `dpkg -S` does not know on Debian 12.
     const owner = hostOwnerLookup().lookup([LIBC]).get(LIBC);
     expect(owner).toEqual({ type: 'deb', distro: hostDistro, name: 'libc6', version: dpkgVersion('libc6') });
   });
 
-  it.skipIf(!existsSync(LIBFFI))('feeds the SBOM: the spec example component for libffi on Debian', () => {
+  it('feeds the SBOM: the spec example component for libffi on Debian', needs(requireFile(LIBFFI, 'libffi8')), () => {
     const owner = hostOwnerLookup().lookup([LIBFFI]).get(LIBFFI);
     const text = buildSbom({
       wheelName: 'cffi',
@@ -193,7 +194,7 @@ describe.skipIf(!hasDpkg || hostDistro === undefined)('hostOwnerLookup on this m
     }
   });
 
-  it.skipIf(!existsSync(LIBFFI) || !existsSync(LIBXML2))('batches: one dpkg -S and one dpkg -s call for all paths', () => {
+  it('batches: one dpkg -S and one dpkg -s call for all paths', needs(requireFile(LIBFFI, 'libffi8'), requireFile(LIBXML2, 'libxml2')), () => {
     const bin = path.join(tmp, 'spy-bin');
     mkdirSync(bin, { recursive: true });
     const log = path.join(tmp, 'dpkg-calls.log');
@@ -208,7 +209,7 @@ describe.skipIf(!hasDpkg || hostDistro === undefined)('hostOwnerLookup on this m
     expect(calls.filter((c) => c.startsWith('-s '))).toHaveLength(1);
   });
 
-  it('takes the distro from the os-release file and asks nothing without an ID', () => {
+  it('takes the distro from the os-release file and asks nothing without an ID', needs(requireFile(LIBXML2, 'libxml2')), () => {
     const ubuntu = path.join(tmp, 'os-release-ubuntu');
     writeFileSync(ubuntu, 'NAME="Ubuntu"\nID=ubuntu\n');
     const noId = path.join(tmp, 'os-release-noid');
@@ -220,7 +221,7 @@ describe.skipIf(!hasDpkg || hostDistro === undefined)('hostOwnerLookup on this m
   });
 });
 
-describe.skipIf(!hasDpkg)('tool order and availability (fake apk and rpm in PATH)', () => {
+describe('tool order and availability (fake apk and rpm in PATH)', needs(requireTool('dpkg', 'dpkg')), () => {
   let bin: string;
   let alpine: string;
   beforeAll(() => {

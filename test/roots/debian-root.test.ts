@@ -42,6 +42,12 @@ describe('a debootstrap root (bullseye)', needs(rootSupport()), () => {
     expect(r.stdout.split('\n').slice(0, 4)).toEqual(['cat', '0', '/root /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'unset']);
   });
 
+  it('has pseudo-terminals, as a machine does (script(1) works)', () => {
+    const r = runInRoot(root, ['script', '-qec', 'tty', '/dev/null']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^\/dev\/pts\/\d+\r?\n$/);
+  });
+
   it('binds a host directory (read-only when asked), and leaves no mount behind', () => {
     const host = mkdtempSync(path.join(scratch, 'data-'));
     writeFileSync(path.join(host, 'hello.txt'), 'from the host\n');

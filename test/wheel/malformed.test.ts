@@ -80,8 +80,9 @@ with zipfile.ZipFile(sys.argv[1], "w") as zf:
     zf.writestr("demo-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\\nRoot-Is-Purelib: false\\nTag: py3-none-linux_x86_64\\n\\n", compress_type=zipfile.ZIP_DEFLATED)
     zf.writestr("demo-1.0.dist-info/RECORD", "demo/__init__.py,sha256=x,480\\r\\ndemo-1.0.dist-info/RECORD,,\\r\\n", compress_type=zipfile.ZIP_DEFLATED)
 `;
+import { needs, requireTool } from '../helpers/requires.js';
 
-describe('mutated wheels never escape as raw errors', () => {
+describe('mutated wheels never escape as raw errors', needs(requireTool('python3', 'python3')), () => {
   let tmp = '';
   let base: Buffer = Buffer.alloc(0);
   beforeAll(() => {

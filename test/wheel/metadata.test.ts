@@ -180,8 +180,9 @@ for text, abis, remove, not_purelib in cases:
     out.append({"text": buf.getvalue(), "changed": changed})
 print(json.dumps(out))
 `;
+import { needs, requireTool } from '../helpers/requires.js';
 
-describe('agrees with the rule run on Python email', () => {
+describe('agrees with the rule run on Python email', needs(requireTool('python3', 'python3')), () => {
   it('on a table of WHEEL files', () => {
     const cases: [string, string[], string[], boolean][] = [
       [CP313, ['manylinux_2_5_x86_64', 'manylinux1_x86_64'], ['linux_x86_64'], false],

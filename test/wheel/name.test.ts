@@ -134,8 +134,9 @@ for name in json.load(sys.stdin):
         out.append(None)
 print(json.dumps(out))
 `;
+import { MET, needs, unmet } from '../helpers/requires.js';
 
-describe.skipIf(!pythonHasPackaging())('agrees with packaging.utils.parse_wheel_filename', () => {
+describe('agrees with packaging.utils.parse_wheel_filename', needs(pythonHasPackaging() ? MET : unmet('needs python3 with the packaging module (Debian package python3-packaging)')), () => {
   it('on valid and invalid names', () => {
     // Left out on purpose: names where wheelaudit is stricter (empty distribution, empty tags, paths).
     const names = [

@@ -115,8 +115,9 @@ text = buf.getvalue()
 back = [r for r in csv.reader(io.StringIO(text, newline="")) if r]
 print(json.dumps({"text": text, "back": back}))
 `;
+import { needs, requireTool } from '../helpers/requires.js';
 
-describe('agrees with Python csv', () => {
+describe('agrees with Python csv', needs(requireTool('python3', 'python3')), () => {
   it('writes the same bytes and reads them back the same way', () => {
     const rows: RecordRow[] = [
       { path: 'pkg/a,b.txt', hash: 'sha256=1', size: '1' },

@@ -168,6 +168,7 @@ for dirpath, dirnames, filenames in os.walk(top):
     out.extend((f if rel == "." else rel + "/" + f) for f in filenames)
 print(json.dumps(out))
 `;
+import { needs, requireTool } from '../helpers/requires.js';
 
 let tmp = '';
 beforeAll(() => {
@@ -177,7 +178,7 @@ afterAll(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-describe('walkOrder against os.walk', () => {
+describe('walkOrder against os.walk', needs(requireTool('python3', 'python3')), () => {
   it('matches a Python walk over the same tree on disk', () => {
     const files = [
       ...DEMO_FILES,

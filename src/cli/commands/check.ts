@@ -8,7 +8,7 @@ import path from 'node:path';
 import { checkWheel, type CheckResult, type WheelCheck } from '../../analyze/check.js';
 import { HostFs } from '../../analyze/host-fs.js';
 import { UsageError } from '../../errors.js';
-import { ldEnvironment, printError, printLogs, progressFor, requireFile, sysrootOption, type CliContext } from '../context.js';
+import { ldEnvironment, namingWheel, printError, printLogs, progressFor, requireFile, sysrootOption, type CliContext } from '../context.js';
 import { withGraftedSymbols } from '../grafted-symbols.js';
 import { classifyError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit.js';
 import { checkJsonDocument, checkJsonError, isFailure, type WheelOutcome } from '../render/check-json.js';
@@ -17,6 +17,7 @@ import { renderCheckText } from '../render/check-text.js';
 import { pyJsonDumps } from '../render/pyjson.js';
 import { packageVersion } from '../version.js';
 import { validPlatform } from './repair.js';
+import { collect, providedPaths, readPolicyFiles, readProviders } from '../extras-options.js';
 
 interface CheckOptions {
   plat?: string;
@@ -26,6 +27,8 @@ interface CheckOptions {
   sysroot?: string;
   verbose?: number;
   quiet?: boolean;
+  policyFile?: string[];
+  providedBy?: string[];
 }
 
 const FORMATS = ['text', 'json', 'github'] as const;
@@ -41,6 +44,8 @@ export function registerCheck(program: Command, ctx: CliContext, setExit: (code:
     .option('--disable-isa-ext-check', 'do not check for unsupported ISA extensions (x86-64-v2/v3/v4)')
     .option('--ldpaths <PATHS>', 'colon-separated directories to search for libraries, replacing the system ones')
     .option('--sysroot <DIR>', 'look host libraries up inside DIR')
+    .option('--policy-file <FILE>', "add or override policies (auditwheel's or wheelaudit's JSON format; repeatable)", collect, [])
+    .option('--provided-by <WHEEL|DIR>', 'libraries this wheel or installed distribution provides count as present (repeatable)', collect, [])
     .option('-v, --verbose', 'more output (repeatable)', (_v: string, prev: number) => prev + 1, 0)
     .option('-q, --quiet', 'print only the wheels that fail, and nothing else on stderr but errors')
     .action(async (files: string[], opts: CheckOptions) => {
@@ -67,19 +72,21 @@ function parseFormat(value: string): Format {
 
 /** Symbol names of the libraries repair would graft, for the repair verdicts. */
 function withNames(w: WheelCheck): WheelCheck {
-  const checks = w.checks.map((c): CheckResult => (c.repair === undefined || c.repair.fixes ? c : { ...c, repair: { fixes: false, blockers: withGraftedSymbols(c.repair.blockers) } }));
+  const checks = w.checks.map((c): CheckResult => (c.check !== 'platform-tag' || c.repair === undefined || c.repair.fixes ? c : { ...c, repair: { fixes: false, blockers: withGraftedSymbols(c.repair.blockers) } }));
   return { ...w, checks };
 }
 
 export async function runCheck(ctx: CliContext, files: readonly string[], o: CheckOptions): Promise<number> {
   const format = parseFormat(o.format);
-  if (o.plat !== undefined && (o.plat === 'auto' || !validPlatform(o.plat))) {
+  const customPolicies = readPolicyFiles(ctx, o.policyFile);
+  if (o.plat !== undefined && (o.plat === 'auto' || !validPlatform(o.plat, customPolicies))) {
     throw new UsageError(`option --plat: invalid platform tag '${o.plat}'`, { hint: "see 'wheelaudit --help' for every platform tag" });
   }
   const root = sysrootOption(ctx, o.sysroot);
   // Every argument is checked before any wheel is read: a typo is a usage error, not a failure.
   const paths = files.map((f) => requireFile(ctx, f));
   const hostFs = new HostFs(root);
+  const providers = await readProviders(ctx, o.providedBy);
   const outcomes: WheelOutcome[] = [];
   for (const [i, file] of files.entries()) {
     const abs = paths[i] as string;
@@ -93,6 +100,9 @@ export async function runCheck(ctx: CliContext, files: readonly string[], o: Che
         root,
         hostFs,
         onProgress: progressFor(ctx, statSync(abs).size),
+        customPolicies,
+        provided: providedPaths(providers),
+        providers,
       });
       ctx.progress?.clear();
       printLogs(ctx, result.logs);
@@ -102,7 +112,7 @@ export async function runCheck(ctx: CliContext, files: readonly string[], o: Che
       const r = classifyError(e);
       if (r.bug) throw e;
       // Name the wheel unless the message already does.
-      printError(ctx, r.code, r.message.includes(path.basename(file)) ? r.message : `${path.basename(file)}: ${r.message}`, r.hint);
+      printError(ctx, r.code, classifyError(namingWheel(e, file)).message, r.hint);
       outcomes.push({ path: file, wheel: path.basename(file), error: { code: r.code, message: r.message } });
     }
   }

@@ -12,8 +12,10 @@ import { hostOwnerLookup } from '../../repair/package-owner.js';
 import { nativePatcher, patchelfPatcher, type ElfPatcher } from '../../repair/patcher.js';
 import { repairWheel } from '../../repair/repair.js';
 import { clipTimestamp } from '../../wheel/zip-write.js';
+import type { CustomPolicies } from '../../policy/custom.js';
+import { collect, readPolicyFiles, readProviders } from '../extras-options.js';
 import { renderRepairSummary } from '../render/repair-summary.js';
-import { ldEnvironment, printError, printLogs, progressFor, requireFile, sysrootOption, type CliContext } from '../context.js';
+import { ldEnvironment, namingWheel, printError, printLogs, progressFor, requireFile, sysrootOption, type CliContext } from '../context.js';
 import { packageVersion } from '../version.js';
 
 interface RepairFlags {
@@ -31,6 +33,9 @@ interface RepairFlags {
   sysroot?: string;
   patcher?: string;
   verbose?: number;
+  include?: string[];
+  providedBy?: string[];
+  policyFile?: string[];
   quiet?: boolean;
 }
 
@@ -43,10 +48,10 @@ function fromEnv(ctx: CliContext, flag: string | undefined, variable: string): {
   return v === undefined || v === '' ? { value: undefined, origin: '' } : { value: v, origin: `environment variable ${variable}` };
 }
 
-export function validPlatform(plat: string): boolean {
+export function validPlatform(plat: string, custom?: CustomPolicies): boolean {
   if (plat === 'auto') return true;
   if (/^android_\d+_(arm64_v8a|x86_64)$/.test(plat) && Number(/\d+/.exec(plat)?.[0]) >= 21) return true;
-  return knownPlatformTags().some((t) => t.name === plat || t.aliases.includes(plat));
+  return knownPlatformTags(custom).some((t) => t.name === plat || t.aliases.includes(plat));
 }
 
 export function parseLevel(value: string | undefined, origin: string): number {
@@ -130,6 +135,9 @@ export function registerRepair(program: Command, ctx: CliContext, setExit: (code
     .option('--ldpaths <PATHS>', 'colon-separated directories to search for libraries, replacing the system ones')
     .option('--sysroot <DIR>', 'look host libraries up inside DIR')
     .option('--patcher <NAME>', 'native (default), patchelf (>= 0.14.5), or none (retag only); default: $AUDITWHEEL_PATCHER')
+    .option('--include <PATH|SONAME>', 'also graft this library, which nothing links (loaded with dlopen), keeping its file name and SONAME (repeatable)', collect, [])
+    .option('--provided-by <WHEEL|DIR>', 'do not graft libraries this wheel or installed distribution provides; point run paths at them (repeatable)', collect, [])
+    .option('--policy-file <FILE>', "add or override policies (auditwheel's or wheelaudit's JSON format; repeatable)", collect, [])
     .option('-v, --verbose', 'more output (repeatable)', (_v: string, prev: number) => prev + 1, 0)
     .option('-q, --quiet', 'print nothing on stderr but errors (no progress, no summary)')
     .action(async (files: string[], flags: RepairFlags) => {
@@ -143,7 +151,8 @@ export async function runRepair(ctx: CliContext, files: readonly string[], f: Re
   // Every flag and environment value is checked before any wheel is touched.
   const platIn = fromEnv(ctx, f.plat, 'AUDITWHEEL_PLAT');
   const plat = platIn.value ?? 'auto';
-  if (!validPlatform(plat)) {
+  const customPolicies = readPolicyFiles(ctx, f.policyFile);
+  if (!validPlatform(plat, customPolicies)) {
     throw new UsageError(`${platIn.origin === 'option' ? 'option --plat' : platIn.origin}: invalid platform tag '${plat}'`, {
       hint: "see 'wheelaudit --help' for every platform tag",
     });
@@ -165,6 +174,7 @@ export async function runRepair(ctx: CliContext, files: readonly string[], f: Re
   const patcher: ElfPatcher | 'none' = patcherName === 'native' ? nativePatcher : patcherName === 'patchelf' ? patchelfPatcher() : 'none';
   const hostFs = new HostFs(root);
   const wheelDir = path.resolve(ctx.cwd, f.wheelDir);
+  const providers = await readProviders(ctx, f.providedBy);
 
   for (const file of files) {
     const started = performance.now();
@@ -190,11 +200,16 @@ export async function runRepair(ctx: CliContext, files: readonly string[], f: Re
       owners: hostOwnerLookup(root === '' ? {} : { root }),
       tool: { name: 'wheelaudit', version: packageVersion() },
       onLog: (r) => printLogs(ctx, [r]),
+      includes: f.include ?? [],
+      providers,
+      customPolicies,
       onProgress: progressFor(ctx, statSync(abs).size),
+    }).catch((e: unknown) => {
+      throw namingWheel(e, file);
     });
     ctx.progress?.clear();
     if (outcome.kind === 'non-platform') {
-      printError(ctx, outcome.code, outcome.message);
+      printError(ctx, outcome.code, `${path.basename(file)}: ${outcome.message}`);
       return 1;
     }
     if (ctx.quiet === true || outcome.kind !== 'written') continue;

@@ -5,11 +5,17 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { auditWheel } from '../../analyze/audit.js';
 import { HostFs } from '../../analyze/host-fs.js';
-import { errorText, ldEnvironment, printError, printLogs, progressFor, requireFile, sysrootOption, type CliContext } from '../context.js';
+import { namingWheel, errorText, ldEnvironment, printError, printLogs, progressFor, requireFile, sysrootOption, type CliContext } from '../context.js';
 import { pyJsonDumps } from '../render/pyjson.js';
 import { showJson } from '../render/show-json.js';
 import { renderShowCulprits } from '../render/show-culprits.js';
 import { renderShowText } from '../render/show-text.js';
+import { readWheelMetadata } from '../../analyze/load-provider.js';
+import { providedIndex, requiresDist } from '../../analyze/provider.js';
+import { buildSupplement } from '../../analyze/supplement.js';
+import { loadStableAbi } from '../../policy/stable-abi.js';
+import { collect, providedPaths, readPolicyFiles, readProviders } from '../extras-options.js';
+import { renderSupplementText } from '../render/supplement-text.js';
 
 interface ShowOptions {
   json?: boolean;
@@ -18,6 +24,8 @@ interface ShowOptions {
   ldpaths?: string;
   sysroot?: string;
   verbose?: number;
+  policyFile?: string[];
+  providedBy?: string[];
   quiet?: boolean;
 }
 
@@ -31,6 +39,8 @@ export function registerShow(program: Command, ctx: CliContext, setExit: (code: 
     .option('--allow-pure-python-wheel', 'exit 0 for a pure Python wheel instead of 1')
     .option('--ldpaths <PATHS>', 'colon-separated directories to search for libraries, replacing the system ones')
     .option('--sysroot <DIR>', 'look host libraries up inside DIR (e.g. a target architecture root)')
+    .option('--policy-file <FILE>', "add or override policies (auditwheel's or wheelaudit's JSON format; repeatable)", collect, [])
+    .option('--provided-by <WHEEL|DIR>', 'libraries this wheel or installed distribution provides count as present (repeatable)', collect, [])
     .option('-v, --verbose', 'more output (repeatable)', (_v: string, prev: number) => prev + 1, 0)
     .option('-q, --quiet', 'no log messages or progress on stderr (errors only); the report is still printed')
     .action(async (file: string, opts: ShowOptions) => {
@@ -42,7 +52,8 @@ export function registerShow(program: Command, ctx: CliContext, setExit: (code: 
         // Under --json a failure is still a JSON document (the reference schema's error
         // branch); the error line on stderr and the exit code are unchanged.
         if (opts.json === true) ctx.out(`${pyJsonDumps({ version: 1, wheel: path.basename(file), error: errorText(e) })}\n`);
-        throw e;
+        // The error line names the wheel, however deep the error was raised.
+        throw namingWheel(e, file);
       }
     });
 }
@@ -50,13 +61,19 @@ export function registerShow(program: Command, ctx: CliContext, setExit: (code: 
 export async function runShow(ctx: CliContext, file: string, opts: ShowOptions): Promise<number> {
   const wheelPath = requireFile(ctx, file);
   const root = sysrootOption(ctx, opts.sysroot);
+  const customPolicies = readPolicyFiles(ctx, opts.policyFile);
+  const providers = await readProviders(ctx, opts.providedBy);
+  const hostFs = new HostFs(root);
   const outcome = await auditWheel(wheelPath, {
     disableIsaExtCheck: opts.disableIsaExtCheck === true,
     ldpaths: opts.ldpaths,
     env: ldEnvironment(ctx.env),
     cwd: ctx.cwd,
     root,
-    hostFs: new HostFs(root),
+    hostFs,
+    customPolicies,
+    provided: providedPaths(providers),
+    runtimeLoads: opts.json !== true,
     onProgress: progressFor(ctx, statSync(wheelPath).size),
   });
   ctx.progress?.clear();
@@ -68,10 +85,24 @@ export async function runShow(ctx: CliContext, file: string, opts: ShowOptions):
       return 0;
     }
     if (opts.json === true) ctx.out(`${pyJsonDumps({ version: 1, wheel: outcome.wheelName, error: outcome.message })}\n`);
-    printError(ctx, outcome.code, outcome.message);
+    printError(ctx, outcome.code, `${outcome.wheelName}: ${outcome.message}`);
     return 1;
   }
   if (opts.json === true) ctx.out(`${pyJsonDumps(showJson(outcome.report))}\n`);
-  else ctx.out(renderShowText(outcome.report, ctx.verbose > 0, ctx.cOut) + (ctx.verbose > 0 ? renderShowCulprits(outcome.report) : ''));
+  else {
+    const supplement = buildSupplement(outcome.report, outcome.wheel, {
+      stableAbi: loadStableAbi(),
+      providers,
+      index: providedIndex(providers),
+      requirements: providers.length === 0 ? [] : requiresDist((await readWheelMetadata(wheelPath)) ?? ''),
+      fs: hostFs,
+      root,
+      cwd: ctx.cwd,
+      env: ldEnvironment(ctx.env),
+      ldpaths: opts.ldpaths,
+    });
+    const culprits = ctx.verbose > 0 ? renderShowCulprits(outcome.report) : '';
+    ctx.out(renderShowText(outcome.report, ctx.verbose > 0, ctx.cOut) + culprits + renderSupplementText(supplement, ctx.cOut));
+  }
   return 0;
 }

@@ -2,7 +2,8 @@
 // failed claim or unreadable wheel (a `::warning` per note), and the Markdown table appended to
 // $GITHUB_STEP_SUMMARY. Escaping follows the runner's rules: data escapes %, CR and LF;
 // property values also escape : and ,.
-import type { CheckResult } from '../../analyze/check.js';
+import type { TagCheck } from '../../analyze/check.js';
+import { abi3GithubMessage, abi3SummaryWhy } from './check-extras.js';
 import { blockerHint, blockerLines } from './blockers-text.js';
 import { isFailure, type WheelOutcome } from './check-json.js';
 import { repairCommand } from './check-text.js';
@@ -19,7 +20,7 @@ function command(kind: 'error' | 'warning', file: string, title: string, message
   return `::${kind} file=${escapeProperty(file)},title=${escapeProperty(title)}::${escapeData(message)}\n`;
 }
 
-function failureMessage(c: CheckResult, path: string): string {
+function failureMessage(c: TagCheck, path: string): string {
   const lines = [`${c.tag} is not deserved${c.reason === undefined ? '' : `: ${c.reason}`}`, ...blockerLines(c.blockers, c.tag).map((l) => `- ${l}`)];
   if (c.repair?.fixes === true) lines.push(`repair fixes this: ${repairCommand(c, path)}`);
   else if (c.repair !== undefined) lines.push('repair cannot fix this');
@@ -35,7 +36,7 @@ export function renderCheckGithub(wheels: readonly WheelOutcome[]): string {
       out += command('error', w.path, `wheelaudit: ${w.error.code}`, w.error.message);
       continue;
     }
-    for (const c of w.checks) if (c.status === 'fail') out += command('error', w.path, `wheelaudit: ${c.tag}`, failureMessage(c, w.path));
+    for (const c of w.checks) if (c.status === 'fail') out += command('error', w.path, `wheelaudit: ${c.tag}`, c.check === 'abi3' ? abi3GithubMessage(c, w.path) : failureMessage(c, w.path));
     for (const n of w.notes) out += command('warning', w.path, 'wheelaudit', n);
   }
   return out;
@@ -58,6 +59,11 @@ export function renderCheckSummary(wheels: readonly WheelOutcome[]): string {
     }
     if (w.checks.length === 0) rows.push(`| ${code(w.wheel)} | | :white_check_mark: pass | ${cell(w.notes.join('; '))} |`);
     for (const c of w.checks) {
+      if (c.check === 'abi3') {
+        const verdict = c.status === 'pass' ? ':white_check_mark: pass' : `:x: fail${c.repair.action === 'retag' ? ' (repair fixes it)' : ' (repair cannot fix it)'}`;
+        rows.push(`| ${code(w.wheel)} | ${code(c.tag)} | ${verdict} | ${cell(abi3SummaryWhy(c))} |`);
+        continue;
+      }
       const result =
         c.status === 'pass' ? ':white_check_mark: pass' : c.status === 'skip' ? ':heavy_minus_sign: skipped' : `:x: fail${c.repair?.fixes === true ? ' (repair fixes it)' : c.repair !== undefined ? ' (repair cannot fix it)' : ''}`;
       const why = c.status === 'fail' ? [...(c.reason === undefined ? [] : [c.reason]), ...blockerLines(c.blockers, c.tag)].join('\n') : (c.reason ?? '');

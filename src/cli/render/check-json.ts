@@ -6,6 +6,7 @@ import type { CheckResult, WheelCheck } from '../../analyze/check.js';
 import type { DependencyChain } from '../../analyze/report.js';
 import { blockerHint } from './blockers-text.js';
 import type { JsonValue } from './pyjson.js';
+import { abi3CheckJson, supplementJson } from './check-extras.js';
 
 /** The version of the check document; bump it when a field changes meaning or goes away. */
 export const CHECK_SCHEMA_VERSION = 1;
@@ -56,6 +57,7 @@ export function blockerJson(b: Blocker): JsonValue {
 }
 
 function checkJson(c: CheckResult): JsonValue {
+  if (c.check === 'abi3') return abi3CheckJson(c);
   return {
     check: c.check,
     tag: c.tag,
@@ -70,7 +72,7 @@ function checkJson(c: CheckResult): JsonValue {
 
 function wheelJson(w: WheelOutcome): JsonValue {
   if (isFailure(w)) return { path: w.path, wheel: w.wheel, passed: false, error: { code: w.error.code, message: w.error.message } };
-  return { path: w.path, wheel: w.wheel, passed: w.passed, checks: w.checks.map(checkJson), notes: [...w.notes] };
+  return { path: w.path, wheel: w.wheel, passed: w.passed, checks: w.checks.map(checkJson), notes: [...w.notes], ...supplementJson(w.supplement) };
 }
 
 export function checkJsonDocument(wheels: readonly WheelOutcome[], tool: { name: string; version: string }): JsonValue {

@@ -1,7 +1,8 @@
 // `check` as text on stdout: one line per wheel (pass or fail), and for a failed claim the
 // culprits, whether `repair` fixes it, and the next step.
 import type { ChalkInstance } from 'chalk';
-import type { CheckResult } from '../../analyze/check.js';
+import type { CheckResult, TagCheck } from '../../analyze/check.js';
+import { abi3FailedText } from './check-extras.js';
 import { blockerHint, blockerLines } from './blockers-text.js';
 import { isFailure, type WheelOutcome } from './check-json.js';
 
@@ -10,11 +11,11 @@ function sources(c: CheckResult): string {
 }
 
 /** The repair command that earns the claimed tag (`any` is replaced by the platform's tag). */
-export function repairCommand(c: CheckResult, path: string): string {
+export function repairCommand(c: TagCheck, path: string): string {
   return c.tag === 'any' ? `wheelaudit repair ${path}` : `wheelaudit repair --plat ${c.tag} ${path}`;
 }
 
-function failedCheck(c: CheckResult, path: string, color: ChalkInstance): string {
+function failedCheck(c: TagCheck, path: string, color: ChalkInstance): string {
   let out = `  ${c.tag}${sources(c)}: ${color.red('fail')}${c.reason === undefined ? '' : `: ${c.reason}`}\n`;
   for (const line of blockerLines(c.blockers, c.tag)) out += `    - ${line}\n`;
   if (c.repair !== undefined) {
@@ -49,7 +50,7 @@ export function renderCheckText(wheels: readonly WheelOutcome[], color: ChalkIns
       out += `${w.wheel}: ${color.green('pass')}${tags.length > 0 ? ` (${tags.join(', ')})` : ' (no Linux platform tag to check)'}\n`;
     } else {
       out += `${w.wheel}: ${color.red('fail')}\n`;
-      for (const c of w.checks) if (c.status === 'fail') out += failedCheck(c, w.path, color);
+      for (const c of w.checks) if (c.status === 'fail') out += c.check === 'abi3' ? abi3FailedText(c, w.path, color) : failedCheck(c, w.path, color);
       const passed = w.checks.filter((c) => c.status === 'pass').map((c) => c.tag);
       if (passed.length > 0) out += `  passes: ${passed.join(', ')}\n`;
     }

@@ -1,0 +1,45 @@
+// The options of issue 10 shared by show, repair and check: --policy-file (read here, so the
+// policy layer never opens user files), --provided-by and the repeatable-flag collector.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadProvider } from '../analyze/load-provider.js';
+import { providedIndex, type Provider } from '../analyze/provider.js';
+import { IoError } from '../errors.js';
+import type { CustomPolicies } from '../policy/custom.js';
+import { loadCustomPolicies } from '../policy/load.js';
+import { printLogs, type CliContext } from './context.js';
+
+/** Commander collector for a repeatable option. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Read and merge --policy-file files; print their PEP 600 warnings. Undefined when none given. */
+export function readPolicyFiles(ctx: CliContext, files: readonly string[] | undefined): CustomPolicies | undefined {
+  if (files === undefined || files.length === 0) return undefined;
+  const sources = files.map((f) => {
+    try {
+      return { label: f, text: readFileSync(path.resolve(ctx.cwd, f), 'utf8') };
+    } catch (e) {
+      throw new IoError(`--policy-file ${f}: ${e instanceof Error && 'code' in e && e.code === 'ENOENT' ? 'no such file' : e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  });
+  const custom = loadCustomPolicies(sources);
+  printLogs(
+    ctx,
+    custom.warnings.map((message) => ({ level: 'warning', message })),
+  );
+  return custom;
+}
+
+/** Read every --provided-by source. */
+export async function readProviders(ctx: CliContext, sources: readonly string[] | undefined): Promise<Provider[]> {
+  const out: Provider[] = [];
+  for (const s of sources ?? []) out.push(await loadProvider(s, ctx.cwd));
+  return out;
+}
+
+/** soname or file name -> install path, for the analysis. */
+export function providedPaths(providers: readonly Provider[]): Map<string, string> {
+  return new Map([...providedIndex(providers)].map(([k, m]) => [k, m.library.installed]));
+}

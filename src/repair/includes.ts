@@ -1,0 +1,95 @@
+// --include PATH|SONAME: find each library on the host (a path as given, a bare name through
+// the environment, --ldpaths or the system search path), and add it to the wheel's contents
+// at `<libs dir>/<file name>` before the analysis, so its own dependencies are judged and
+// grafted like those of any library of the wheel. Refuses what is not a shared library, and
+// a name the wheel already has.
+import { realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { LdEnvironment } from '../analyze/ld-paths.js';
+import type { LibraryFs } from '../analyze/library-fs.js';
+import { basename, join } from '../analyze/paths.js';
+import { runtimeSearchDirs } from '../analyze/runtime-loads.js';
+import type { WheelContents } from '../analyze/wheel-abi.js';
+import { RepairError, UsageError } from '../errors.js';
+import type { Libc } from '../policy/types.js';
+import { hashFile } from './apply.js';
+import type { IncludedLibrary } from './plan-extras.js';
+import type { ElfSummary } from '../analyze/elf-summary.js';
+
+export interface IncludeContext {
+  readonly libDir: string;
+  readonly libc: Libc;
+  readonly fs: LibraryFs;
+  readonly root: string;
+  readonly cwd: string;
+  readonly env: LdEnvironment;
+  readonly ldpaths: string | undefined;
+}
+
+export interface ResolvedInclude {
+  readonly library: IncludedLibrary;
+  readonly summary: ElfSummary;
+}
+
+function locate(spec: string, c: IncludeContext): string {
+  if (spec.includes('/')) {
+    const abs = path.resolve(c.cwd, spec);
+    try {
+      if (statSync(abs).isFile()) return abs;
+    } catch {
+      // reported below
+    }
+    throw new UsageError(`--include ${spec}: no such file`);
+  }
+  for (const d of runtimeSearchDirs(c.libc, c)) {
+    const p = join(d, spec);
+    if (c.fs.exists(p) && c.fs.loadElf(p) !== undefined) return p;
+  }
+  throw new RepairError('REPAIR_LIB_NOT_FOUND', `--include ${spec}: not found in the library search path`, {
+    hint: 'give its path, or add its directory to LD_LIBRARY_PATH or --ldpaths',
+  });
+}
+
+/** Resolve every --include on the host; their file names must be distinct. */
+export function resolveIncludes(specs: readonly string[], c: IncludeContext): ResolvedInclude[] {
+  const out: ResolvedInclude[] = [];
+  const present = new Set<string>();
+  for (const spec of specs) {
+    const found = locate(spec, c);
+    const real = realpathSync(found);
+    const summary = c.fs.loadElf(real);
+    if (summary === undefined || !summary.hasDynamic || summary.interpreter !== undefined) {
+      throw new UsageError(`--include ${spec}: ${real} is not a shared library`);
+    }
+    const name = basename(found);
+    const entry = `${c.libDir}/${name}`;
+    if (present.has(entry)) throw new UsageError(`--include ${spec}: another --include already adds ${entry}`);
+    present.add(entry);
+    out.push({
+      summary,
+      library: {
+        entry,
+        name,
+        soname: summary.soname,
+        hasRunPath: summary.runpath !== undefined || summary.rpath !== undefined,
+        source: { realpath: real, h8: hashFile(real).slice(0, 8), mode: statSync(real).mode, needed: summary.needed },
+      },
+    });
+  }
+  return out;
+}
+
+/**
+ * The wheel's contents with the included libraries added where repair will put them.
+ * Throws a usage error when the wheel already has a file there.
+ */
+export function withIncludes(contents: WheelContents, includes: readonly ResolvedInclude[]): WheelContents {
+  if (includes.length === 0) return contents;
+  for (const i of includes) {
+    if (contents.entryNames.includes(i.library.entry)) throw new UsageError(`--include ${i.library.name}: the wheel already has ${i.library.entry}`);
+  }
+  const elves = new Map(contents.elves);
+  for (const i of includes) elves.set(i.library.entry, i.summary);
+  const added = includes.map((i) => i.library.entry);
+  return { ...contents, recordPaths: [...contents.recordPaths, ...added], entryNames: [...contents.entryNames, ...added], elves };
+}
