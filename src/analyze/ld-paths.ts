@@ -6,8 +6,9 @@
 // use newlines as separators (as musl's loader accepts), and the glibc defaults include the
 // Debian multiarch directories of the file's architecture (as Debian's ld.so has them).
 // With a sysroot everything is taken inside it, as if run there: ld.so.conf, the default
-// directories, and every directory of the environment and --ldpaths (one outside the sysroot
-// is re-rooted), so no library is ever looked up on the host.
+// directories, and the directories of AUDITWHEEL_LD_LIBRARY_PATH and --ldpaths when they exist
+// there (one that exists only outside it, named by the user, is taken as written);
+// LD_LIBRARY_PATH, which describes the host, is ignored.
 import { AnalyzeError } from '../errors.js';
 import type { BaseArch, Libc } from '../policy/types.js';
 import type { LibraryFs } from './library-fs.js';
@@ -62,8 +63,10 @@ export function parseLdPaths(list: string, origin: string | undefined, ctx: Path
       p = entry.startsWith('/') ? ctx.root + entry : `${ctx.root}/${entry}`;
     } else {
       p = normpath(entry.startsWith('/') ? entry : `${ctx.cwd}/${entry}`);
-      // With a sysroot a directory is always one inside it (as if run there).
-      if (ctx.root !== '' && !isSubdir(p, ctx.root)) p = ctx.root + p;
+      // With a sysroot, a directory the user names is the one inside it when it exists there
+      // (as if run there: AUDITWHEEL_LD_LIBRARY_PATH=/usr/local/lib means the root's); one
+      // that only exists outside (a build directory on the host) is taken as written.
+      if (ctx.root !== '' && !isSubdir(p, ctx.root) && ctx.fs.isDirectory(ctx.root + p)) p = ctx.root + p;
     }
     out.push(normpath(p));
   }

@@ -308,8 +308,10 @@ describe('systemLdPaths', () => {
     mk(`glibc-root${t('here')}`);
     const got = systemLdPaths('glibc', { AUDITWHEEL_LD_LIBRARY_PATH: t('here') }, { fs: new HostFs(), root, cwd: t('cwd') });
     expect(got.conf).toEqual([`${root}/usr/lib/x86_64-linux-gnu`, `${root}/lib`, `${root}/lib64/`, `${root}/usr/lib`, `${root}/usr/lib64`]);
-    // An environment directory outside the sysroot is taken inside it.
+    // An environment directory that exists inside the sysroot is taken there...
     expect(got.env).toEqual([`${root}${t('here')}`]);
+    // ...and one that exists only outside it, as written.
+    expect(systemLdPaths('glibc', { AUDITWHEEL_LD_LIBRARY_PATH: t('cwd/a') }, { fs: new HostFs(root), root, cwd: t('cwd') }).env).toEqual([t('cwd/a')]);
   });
 
   it("glibc: the multiarch directories of the file's architecture come after ld.so.conf, when they exist", () => {

@@ -648,13 +648,12 @@ describe('symlinks and sysroots', needs(CC), () => {
     expect(tree.needed).toEqual(['libq.so', 'ld-linux-x86-64.so.2']);
   });
 
-  it('with a sysroot, an --ldpaths directory outside it is taken inside it: the host copy is never used', () => {
-    // As if run inside the sysroot: /…/outside there does not exist, so libq.so is not found,
-    // although the host has one at that path.
+  it('with a sysroot, an --ldpaths directory is the one inside it when it exists there, else the one named', () => {
+    // Only outside the sysroot: a directory the user named (a build directory) is used as written.
     const hostDir = lt.p('outside');
-    const { tree } = ldd(`${root}/bin/app2`, { root, ldpaths: hostDir });
-    expect(lib(tree, 'libq.so').path).toBeUndefined();
-    // The same directory created inside the sysroot is used.
+    const outside = ldd(`${root}/bin/app2`, { root, ldpaths: hostDir }).tree;
+    expect(lib(outside, 'libq.so').path).toBe(`${hostDir}/libq.so`);
+    // The same path inside the sysroot wins: as if run there, the host copy is not used.
     lt.symlink(`root${hostDir}/libq.so`, '/opt/libq.so.1');
     const inside = ldd(`${root}/bin/app2`, { root, ldpaths: hostDir }).tree;
     expect(lib(inside, 'libq.so').path).toBe(`${root}${hostDir}/libq.so`);
