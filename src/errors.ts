@@ -29,8 +29,8 @@ export type ErrorCode =
   // analysis
   | 'ANALYZE_NON_PLATFORM'
   | 'ANALYZE_PURELIB'
-  | 'ANALYZE_MULTI_ARCH'
   | 'ANALYZE_WRONG_ARCH'
+  | 'ANALYZE_MULTI_ARCH'
   | 'ANALYZE_LIBC'
   | 'ANALYZE_BAD_PATH'
   // repair

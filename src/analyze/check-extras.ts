@@ -4,7 +4,7 @@
 import { loadStableAbi } from '../policy/stable-abi.js';
 import { abi3CheckOf, type Abi3Check } from './abi3-check.js';
 import type { AuditOptions, AuditOutcome } from './audit.js';
-import { providedIndex } from './provider.js';
+import { providedIndex, type Provider } from './provider.js';
 import type { RuntimeLoad } from './runtime-loads.js';
 import { buildSupplement, type ProvidedUse } from './supplement.js';
 
@@ -15,7 +15,7 @@ export interface CheckSupplement {
 
 type Options = Pick<AuditOptions, 'ldpaths' | 'env' | 'cwd' | 'root' | 'hostFs' | 'provided'> & {
   /** The providers behind `provided`, for naming them. */
-  readonly providers?: Parameters<typeof providedIndex>[0] | undefined;
+  readonly providers?: readonly Provider[] | undefined;
 };
 
 export function checkExtras(outcome: Extract<AuditOutcome, { kind: 'platform' }>, o: Options): { abi3: Abi3Check | undefined; supplement: CheckSupplement } {

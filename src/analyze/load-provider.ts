@@ -99,7 +99,7 @@ function fromRecord(distInfo: string, root: string, source: string, wheelLayout:
   const libraries: ProvidedLibrary[] = [];
   for (const row of parseRecord(text, recordPath)) {
     const installed = wheelLayout ? sitePackagesPath(row.path) : row.path.startsWith('../') ? undefined : row.path;
-    if (installed === undefined) continue;
+    if (installed === undefined || !SHARED_NAME.test(basename(installed))) continue;
     const s = fs.loadElf(path.join(root, row.path));
     if (s !== undefined && s.hasDynamic && s.interpreter === undefined) libraries.push({ installed, soname: s.soname });
   }

@@ -66,10 +66,19 @@ export function scanElfLoadStrings(elf: ElfFile): string[] {
   const found = new Set<string>();
   const decoder = new TextDecoder('latin1');
   for (const [start, end] of readOnlyRanges(elf)) {
-    // Find each ".so" (a plain loop: TypedArray indexOf is slower on large data), then the
-    // NUL-delimited string around it.
-    for (let i = start; i + 2 < end && found.size < MAX_LOAD_HINTS_PER_FILE; i++) {
-      if (bytes[i] !== 0x2e || bytes[i + 1] !== 0x73 || bytes[i + 2] !== 0x6f) continue;
+    // Find each ".so" with a Horspool skip on the byte under its last letter (a third of the
+    // reads of a plain loop), then take the NUL-delimited string around it.
+    let i = start;
+    while (i + 2 < end && found.size < MAX_LOAD_HINTS_PER_FILE) {
+      const c = bytes[i + 2];
+      if (c !== 0x6f) {
+        i += c === 0x73 ? 1 : c === 0x2e ? 2 : 3;
+        continue;
+      }
+      if (bytes[i + 1] !== 0x73 || bytes[i] !== 0x2e) {
+        i += 3;
+        continue;
+      }
       let s = i;
       while (s > start && bytes[s - 1] !== 0 && i - s < MAX_STRING) s--;
       let e = i + 3;
@@ -78,7 +87,7 @@ export function scanElfLoadStrings(elf: ElfFile): string[] {
         const text = decoder.decode(bytes.subarray(s, e));
         if (LIBRARY_STRING.test(text) && !linked.has(text)) found.add(text);
       }
-      i = e;
+      i = e + 1;
     }
   }
   return [...found];

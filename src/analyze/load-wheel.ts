@@ -120,12 +120,15 @@ export async function readContents(path: string, name: WheelName, zip: WheelZip,
   };
 }
 
+/** .py files larger than this are not scanned for ctypes calls (no hand-written module is). */
+const MAX_PY_SCAN = 16 * 1024 * 1024;
+
 /** The ctypes calls of every .py entry that mentions ctypes' loaders at all. */
 async function scanPythonEntries(zip: WheelZip): Promise<Map<string, PyLoadCall[]>> {
   const out = new Map<string, PyLoadCall[]>();
   const lenient = new TextDecoder('utf-8');
   for (const entry of zip.entries) {
-    if (entry.isDirectory || !entry.name.endsWith('.py')) continue;
+    if (entry.isDirectory || !entry.name.endsWith('.py') || entry.uncompressedSize > MAX_PY_SCAN) continue;
     const text = lenient.decode(await zip.readEntry(entry));
     if (!/CDLL|PyDLL|LoadLibrary|find_library/.test(text)) continue;
     const calls = scanPythonLoads(text);

@@ -1,8 +1,9 @@
-// The manylinux and musllinux build images, as data: which glibc or musl each has and for
-// which architectures it is published. A refusal names the image whose C library would give
-// the requested tag. Source: the "Docker images" section of pypa/manylinux's README.rst
-// (https://github.com/pypa/manylinux, read at commit ad3c453962dd, 2026-06-28); images marked
-// end of life there are kept, flagged, because they are still the only ones for old tags.
+// The manylinux and musllinux build images, as data (build-images.json, with its source): which
+// glibc or musl each has and for which architectures it is published. A refusal names the
+// image whose C library would give the requested tag. The file is read once and checked by
+// hand here (a broken table is a wheelaudit bug, reported as such).
+import { readFileSync } from 'node:fs';
+import { InternalError } from '../errors.js';
 import { parsePolicyName } from '../policy/load.js';
 import type { Libc } from '../policy/types.js';
 
@@ -17,21 +18,34 @@ export interface BuildImage {
   readonly endOfLife: boolean;
 }
 
-const ALL5 = ['x86_64', 'i686', 'aarch64', 'ppc64le', 's390x'];
+function parseImage(v: unknown, i: number): BuildImage {
+  const bad = (why: string): never => {
+    throw new InternalError(`build-images.json: images[${i}]: ${why}`);
+  };
+  if (typeof v !== 'object' || v === null) return bad('not an object');
+  const o = v as Record<string, unknown>;
+  const { family, libc, version, arches, endOfLife } = o;
+  if (typeof family !== 'string' || !/^(manylinux|musllinux)[0-9_]+$/.test(family)) return bad(`bad family ${String(family)}`);
+  if (libc !== 'glibc' && libc !== 'musl') return bad(`bad libc ${String(libc)}`);
+  const m = typeof version === 'string' ? /^(\d+)\.(\d+)$/.exec(version) : null;
+  if (m === null) return bad(`bad version ${String(version)}`);
+  if (!Array.isArray(arches) || arches.length === 0 || !arches.every((a) => typeof a === 'string')) return bad('bad arches');
+  if (typeof endOfLife !== 'boolean') return bad('bad endOfLife');
+  return { family, libc, version: [Number(m[1]), Number(m[2])], arches: arches as string[], endOfLife };
+}
 
-export const BUILD_IMAGES: readonly BuildImage[] = [
-  { family: 'manylinux1', libc: 'glibc', version: [2, 5], arches: ['x86_64', 'i686'], endOfLife: true },
-  { family: 'manylinux2010', libc: 'glibc', version: [2, 12], arches: ['x86_64', 'i686'], endOfLife: true },
-  { family: 'manylinux2014', libc: 'glibc', version: [2, 17], arches: ALL5, endOfLife: false },
-  { family: 'manylinux_2_24', libc: 'glibc', version: [2, 24], arches: ALL5, endOfLife: true },
-  { family: 'manylinux_2_28', libc: 'glibc', version: [2, 28], arches: ALL5, endOfLife: false },
-  { family: 'manylinux_2_31', libc: 'glibc', version: [2, 31], arches: ['armv7l'], endOfLife: false },
-  { family: 'manylinux_2_34', libc: 'glibc', version: [2, 34], arches: ALL5, endOfLife: false },
-  { family: 'manylinux_2_35', libc: 'glibc', version: [2, 35], arches: ['armv7l'], endOfLife: false },
-  { family: 'manylinux_2_39', libc: 'glibc', version: [2, 39], arches: ['aarch64', 'riscv64'], endOfLife: false },
-  { family: 'musllinux_1_1', libc: 'musl', version: [1, 1], arches: ALL5, endOfLife: true },
-  { family: 'musllinux_1_2', libc: 'musl', version: [1, 2], arches: [...ALL5, 'armv7l', 'riscv64'], endOfLife: false },
-];
+let images: readonly BuildImage[] | undefined;
+
+/** The table, oldest first as the file lists it. */
+export function buildImages(): readonly BuildImage[] {
+  if (images === undefined) {
+    const doc: unknown = JSON.parse(readFileSync(new URL('./build-images.json', import.meta.url), 'utf8'));
+    const list = typeof doc === 'object' && doc !== null ? (doc as Record<string, unknown>)['images'] : undefined;
+    if (!Array.isArray(list)) throw new InternalError('build-images.json: no "images" list');
+    images = list.map(parseImage);
+  }
+  return images;
+}
 
 /** The legacy manylinux names and the glibc version they stand for (PEP 513, 571, 599). */
 const LEGACY: Readonly<Record<string, readonly [number, number]>> = { manylinux1: [2, 5], manylinux2010: [2, 12], manylinux2014: [2, 17] };
@@ -68,7 +82,7 @@ export function buildImageFor(tag: string): ImageChoice | undefined {
   const t = tagTarget(tag);
   if (t === undefined || t.libc === 'android') return undefined;
   let best: BuildImage | undefined;
-  for (const img of BUILD_IMAGES) {
+  for (const img of buildImages()) {
     if (img.libc !== t.libc || !img.arches.includes(t.arch) || !older(img.version, t.version)) continue;
     if (best === undefined || older(best.version, img.version)) best = img;
   }

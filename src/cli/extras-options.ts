@@ -1,10 +1,11 @@
 // The options of issue 10 shared by show, repair and check: --policy-file (read here, so the
 // policy layer never opens user files), --provided-by and the repeatable-flag collector.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadProvider } from '../analyze/load-provider.js';
 import { providedIndex, type Provider } from '../analyze/provider.js';
-import { IoError } from '../errors.js';
+import { IoError, PolicyError } from '../errors.js';
+import { MAX_JSON_CHARS } from '../policy/json-source.js';
 import type { CustomPolicies } from '../policy/custom.js';
 import { loadCustomPolicies } from '../policy/load.js';
 import { printLogs, type CliContext } from './context.js';
@@ -18,8 +19,17 @@ export function collect(value: string, previous: string[]): string[] {
 export function readPolicyFiles(ctx: CliContext, files: readonly string[] | undefined): CustomPolicies | undefined {
   if (files === undefined || files.length === 0) return undefined;
   const sources = files.map((f) => {
+    const abs = path.resolve(ctx.cwd, f);
+    // A policy file is a few hundred KiB at most; do not read a huge file to refuse it.
+    let size = 0;
     try {
-      return { label: f, text: readFileSync(path.resolve(ctx.cwd, f), 'utf8') };
+      size = statSync(abs).size;
+    } catch {
+      size = 0;
+    }
+    if (size > MAX_JSON_CHARS) throw new PolicyError('POLICY_INVALID', `${f}: the file is larger than ${MAX_JSON_CHARS} bytes; not a policy file`);
+    try {
+      return { label: f, text: readFileSync(abs, 'utf8') };
     } catch (e) {
       throw new IoError(`--policy-file ${f}: ${e instanceof Error && 'code' in e && e.code === 'ENOENT' ? 'no such file' : e instanceof Error ? e.message : String(e)}`, { cause: e });
     }

@@ -174,6 +174,9 @@ describe('what counts as deserving a tag', () => {
     const ldpaths = path.join(FIXTURES, 'elf', 'out', 'aarch64-android', 'ldpaths', 'arg');
     const found = await doc(['--ldpaths', ldpaths, droid]);
     expect(found.d.wheels[0]?.checks[0]).toMatchObject({ tag: 'android_24_arm64_v8a', status: 'fail', repair: { fixes: true } });
+    // The suggested repair carries the lookup flags the check ran with, or it would not find the library.
+    const text = await check(['--ldpaths', ldpaths, droid]);
+    expect(text.stdout).toContain(`repair fixes this: wheelaudit repair --ldpaths ${ldpaths} --plat android_24_arm64_v8a ${droid}\n`);
   });
 
   it('--disable-isa-ext-check lets an x86-64-v3 wheel pass', async () => {

@@ -6,7 +6,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildImageFor } from '../../src/cli/build-images.js';
+import { buildImageFor, buildImages } from '../../src/cli/build-images.js';
+import { knownPlatformTags } from '../../src/policy/load.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { editWheel, elfWithNeeded, fixtureWheel, scratchDir } from './helpers/wheels.js';
 import { needs, requireLibs } from '../helpers/requires.js';
@@ -224,6 +225,17 @@ describe('the build image table (pypa/manylinux README)', () => {
     expect(buildImageFor(tag)).toMatchObject({ image, exact, endOfLife: eol });
   });
 
+  it('every image in the table is the exact image for its own tag, and that tag is one wheelaudit knows', () => {
+    const known = new Set(knownPlatformTags().flatMap((t) => [t.name, ...t.aliases]));
+    for (const img of buildImages()) {
+      for (const arch of img.arches) {
+        const tag = `${img.family}_${arch}`;
+        expect(known.has(tag), tag).toBe(true);
+        expect(buildImageFor(tag), tag).toEqual({ image: `quay.io/pypa/${tag}`, libc: img.libc, version: img.version, exact: true, endOfLife: img.endOfLife });
+      }
+    }
+  });
+
   it.each(['manylinux_2_17_ppc64', 'musllinux_1_1_riscv64', 'manylinux_2_17_riscv64', 'linux_x86_64', 'android_24_arm64_v8a'])('%s: no image', (tag) => {
     expect(buildImageFor(tag)).toBeUndefined();
   });
@@ -235,6 +247,9 @@ describe('the build image table (pypa/manylinux README)', () => {
     // minext passes on ppc64: the hint text for a failure is exercised on the renderer instead.
     expect(c.code, c.stdout).toBe(0);
     const { blockerHint } = await import('../../src/cli/render/blockers-text.js');
+    expect(blockerHint([{ kind: 'ucs2', file: 'x.so' }], 'android_24_arm64_v8a')).toBe(
+      'rebuild with an Android NDK for API level 24 or lower against a wide-unicode (UCS4) Python, for android_24_arm64_v8a',
+    );
     expect(blockerHint([{ kind: 'ucs2', file: 'x.so' }], 'manylinux_2_17_ppc64')).toBe(
       'rebuild on a system with glibc 2.17 or older (no pypa image is published for ppc64) against a wide-unicode (UCS4) Python, for manylinux_2_17_ppc64',
     );

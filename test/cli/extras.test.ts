@@ -2,7 +2,7 @@
 // libraries) with `show --json` left exactly auditwheel's schema; repair's abi3 retag and
 // refusal; --policy-file on show and repair, with file:line:column errors; bad --include
 // and --provided-by values.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -159,6 +159,17 @@ describe('--policy-file', () => {
       expect(r.stderr).toMatch(/^wheelaudit: error\[POLICY_INVALID\]: .*\n$/);
       expect(r.stderr).toContain(message);
     }
+  });
+
+  it('a huge file is refused by its size, without being read', async () => {
+    const file = path.join(tmp, 'huge.json');
+    writeFileSync(file, '');
+    truncateSync(file, 64 * 1024 * 1024);
+    const start = Date.now();
+    const r = await runCli(['show', '--policy-file', file, wheel('symverold-0.1.0-cp311-cp311-linux_x86_64.whl')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^wheelaudit: error\[POLICY_INVALID\]: .*huge\.json: the file is larger than 16777216 bytes; not a policy file\n$/);
+    expect(Date.now() - start).toBeLessThan(10_000);
   });
 
   it('a missing file is an IO error naming it', async () => {

@@ -81,7 +81,7 @@ describe('patch-elf and links', () => {
     const dir = workDir();
     const r = await runCli(['patch-elf', 'real', '--set-soname', 'x.so'], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/error\[USAGE\]: real is not a regular file/);
+    expect(r.stderr).toMatch(/error\[USAGE\]: cannot access real: it is a directory, expected an ELF file/);
     const gone = await runCli(['patch-elf', 'missing.so', '--print-soname'], { cwd: dir });
     expect(gone.stderr).toMatch(/cannot access missing\.so: no such file or directory \(ENOENT\)/);
   });

@@ -10,7 +10,7 @@ import { HostFs } from '../../analyze/host-fs.js';
 import { UsageError } from '../../errors.js';
 import { ldEnvironment, namingWheel, printError, printLogs, progressFor, requireFile, sysrootOption, type CliContext } from '../context.js';
 import { withGraftedSymbols } from '../grafted-symbols.js';
-import { classifyError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit.js';
+import { classifyError, EXIT_FAILURE, EXIT_OK } from '../exit.js';
 import { checkJsonDocument, checkJsonError, isFailure, type WheelOutcome } from '../render/check-json.js';
 import { renderCheckGithub, renderCheckSummary } from '../render/check-github.js';
 import { renderCheckText } from '../render/check-text.js';
@@ -118,10 +118,21 @@ export async function runCheck(ctx: CliContext, files: readonly string[], o: Che
   }
   if (format === 'json') ctx.out(`${pyJsonDumps(checkJsonDocument(outcomes, { name: 'wheelaudit', version: packageVersion() }))}\n`);
   else if (format === 'github') {
-    ctx.out(renderCheckGithub(outcomes));
+    ctx.out(renderCheckGithub(outcomes, lookupFlags(o)));
     appendStepSummary(ctx, renderCheckSummary(outcomes));
-  } else ctx.out(renderCheckText(outcomes, ctx.cOut, ctx.quiet === true));
+  } else ctx.out(renderCheckText(outcomes, ctx.cOut, ctx.quiet === true, lookupFlags(o)));
   return outcomes.every((w) => !isFailure(w) && w.passed) ? EXIT_OK : EXIT_FAILURE;
+}
+
+/** The flags that change what `check` finds and judges, repeated in the repair commands it suggests. */
+function lookupFlags(o: CheckOptions): string[] {
+  return [
+    ...(o.ldpaths === undefined ? [] : ['--ldpaths', o.ldpaths]),
+    ...(o.sysroot === undefined ? [] : ['--sysroot', o.sysroot]),
+    ...(o.disableIsaExtCheck === true ? ['--disable-isa-ext-check'] : []),
+    ...(o.policyFile ?? []).flatMap((f) => ['--policy-file', f]),
+    ...(o.providedBy ?? []).flatMap((f) => ['--provided-by', f]),
+  ];
 }
 
 /** GitHub gives a file to append Markdown to; outside Actions there is none, and nothing is written. */
@@ -135,4 +146,3 @@ function appendStepSummary(ctx: CliContext, markdown: string): void {
   }
 }
 
-export { EXIT_USAGE };

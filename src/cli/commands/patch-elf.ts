@@ -11,7 +11,7 @@ import { parseElf } from '../../elf/index.js';
 import type { ElfEditOp } from '../../elf/edit.js';
 import { describeError, ElfFormatError, IoError, UsageError } from '../../errors.js';
 import { getPatcher, type PatcherName } from '../../repair/patcher.js';
-import type { CliContext } from '../context.js';
+import { describeFileKind, type CliContext } from '../context.js';
 
 export interface PatchElfArgs {
   file: string;
@@ -105,7 +105,7 @@ export function runPatchElf(ctx: CliContext, a: PatchElfArgs): number {
   let mode: number;
   try {
     const st = statSync(input);
-    if (!st.isFile()) throw new UsageError(`${a.file} is not a regular file`);
+    if (!st.isFile()) throw new UsageError(`cannot access ${a.file}: it is ${describeFileKind(st)}, expected an ELF file`);
     mode = st.mode & 0o7777;
     bytes = new Uint8Array(readFileSync(input));
   } catch (e) {

@@ -94,6 +94,8 @@ function qualifies(tag: string): string {
 /** A fallback when no image fits: the C library version to build against. */
 function systemText(tag: string): string {
   const t = tagTarget(tag);
+  const android = /^android_(\d+)_/.exec(tag);
+  if (android !== null) return `with an Android NDK for API level ${android[1] as string} or lower`;
   if (t === undefined) return 'on a system old enough for that tag';
   return `on a system with ${LIBC_WORD[t.libc]} ${t.version[0]}.${t.version[1]} or older (no pypa image is published for ${t.arch})`;
 }

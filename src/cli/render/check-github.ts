@@ -20,23 +20,23 @@ function command(kind: 'error' | 'warning', file: string, title: string, message
   return `::${kind} file=${escapeProperty(file)},title=${escapeProperty(title)}::${escapeData(message)}\n`;
 }
 
-function failureMessage(c: TagCheck, path: string): string {
+function failureMessage(c: TagCheck, path: string, flags: readonly string[]): string {
   const lines = [`${c.tag} is not deserved${c.reason === undefined ? '' : `: ${c.reason}`}`, ...blockerLines(c.blockers, c.tag).map((l) => `- ${l}`)];
-  if (c.repair?.fixes === true) lines.push(`repair fixes this: ${repairCommand(c, path)}`);
+  if (c.repair?.fixes === true) lines.push(`repair fixes this: ${repairCommand(c, path, flags)}`);
   else if (c.repair !== undefined) lines.push('repair cannot fix this');
   const hint = blockerHint(c.repair?.fixes === false ? c.repair.blockers : c.blockers, c.tag);
   if (hint !== undefined) lines.push(`hint: ${hint}`);
   return lines.join('\n');
 }
 
-export function renderCheckGithub(wheels: readonly WheelOutcome[]): string {
+export function renderCheckGithub(wheels: readonly WheelOutcome[], flags: readonly string[] = []): string {
   let out = '';
   for (const w of wheels) {
     if (isFailure(w)) {
       out += command('error', w.path, `wheelaudit: ${w.error.code}`, w.error.message);
       continue;
     }
-    for (const c of w.checks) if (c.status === 'fail') out += command('error', w.path, `wheelaudit: ${c.tag}`, c.check === 'abi3' ? abi3GithubMessage(c, w.path) : failureMessage(c, w.path));
+    for (const c of w.checks) if (c.status === 'fail') out += command('error', w.path, `wheelaudit: ${c.tag}`, c.check === 'abi3' ? abi3GithubMessage(c, w.path) : failureMessage(c, w.path, flags));
     for (const n of w.notes) out += command('warning', w.path, 'wheelaudit', n);
   }
   return out;

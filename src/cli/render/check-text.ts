@@ -10,17 +10,26 @@ function sources(c: CheckResult): string {
   return c.claimedBy.length === 0 ? '' : ` (${c.claimedBy.join(', ')})`;
 }
 
-/** The repair command that earns the claimed tag (`any` is replaced by the platform's tag). */
-export function repairCommand(c: TagCheck, path: string): string {
-  return c.tag === 'any' ? `wheelaudit repair ${path}` : `wheelaudit repair --plat ${c.tag} ${path}`;
+/** A word for a POSIX shell: as is when plain, else single-quoted. */
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
 }
 
-function failedCheck(c: TagCheck, path: string, color: ChalkInstance): string {
+/**
+ * The repair command that earns the claimed tag (`any` is replaced by the platform's tag),
+ * with the library lookup flags the check ran with (`flags`), so it finds the same libraries.
+ */
+export function repairCommand(c: TagCheck, path: string, flags: readonly string[] = []): string {
+  const plat = c.tag === 'any' ? [] : ['--plat', c.tag];
+  return ['wheelaudit', 'repair', ...flags, ...plat, path].map(shellWord).join(' ');
+}
+
+function failedCheck(c: TagCheck, path: string, color: ChalkInstance, flags: readonly string[]): string {
   let out = `  ${c.tag}${sources(c)}: ${color.red('fail')}${c.reason === undefined ? '' : `: ${c.reason}`}\n`;
   for (const line of blockerLines(c.blockers, c.tag)) out += `    - ${line}\n`;
   if (c.repair !== undefined) {
     if (c.repair.fixes) {
-      out += `    repair fixes this: ${repairCommand(c, path)}\n`;
+      out += `    repair fixes this: ${repairCommand(c, path, flags)}\n`;
     } else {
       out += '    repair cannot fix this';
       const before = new Set(blockerLines(c.blockers, c.tag));
@@ -34,8 +43,8 @@ function failedCheck(c: TagCheck, path: string, color: ChalkInstance): string {
   return out;
 }
 
-/** The text report; `quiet` leaves out wheels that passed. */
-export function renderCheckText(wheels: readonly WheelOutcome[], color: ChalkInstance, quiet: boolean): string {
+/** The text report; `quiet` leaves out wheels that passed; `flags` go into suggested repair commands. */
+export function renderCheckText(wheels: readonly WheelOutcome[], color: ChalkInstance, quiet: boolean, flags: readonly string[] = []): string {
   let out = '';
   for (const w of wheels) {
     // Errors go to stderr as error lines; the report names the wheel only.
@@ -50,7 +59,7 @@ export function renderCheckText(wheels: readonly WheelOutcome[], color: ChalkIns
       out += `${w.wheel}: ${color.green('pass')}${tags.length > 0 ? ` (${tags.join(', ')})` : ' (no Linux platform tag to check)'}\n`;
     } else {
       out += `${w.wheel}: ${color.red('fail')}\n`;
-      for (const c of w.checks) if (c.status === 'fail') out += c.check === 'abi3' ? abi3FailedText(c, w.path, color) : failedCheck(c, w.path, color);
+      for (const c of w.checks) if (c.status === 'fail') out += c.check === 'abi3' ? abi3FailedText(c, w.path, color) : failedCheck(c, w.path, color, flags);
       const passed = w.checks.filter((c) => c.status === 'pass').map((c) => c.tag);
       if (passed.length > 0) out += `  passes: ${passed.join(', ')}\n`;
     }
