@@ -16,6 +16,8 @@ const outAt = process.argv.indexOf('--out');
 const OUT = outAt > 0 && process.argv[outAt + 1] !== undefined ? path.resolve(process.argv[outAt + 1]) : path.join(DIST, 'wheelaudit.mjs');
 const ENTRY = path.join(ROOT, 'bin', 'wheelaudit.js');
 const PACKAGE_FILES_MODULE = path.join(DIST, 'util', 'package-files.js');
+/** `readFileSync(new URL('<relative path>', import.meta.url), 'utf8')` in compiled code. */
+const SIBLING_READ = /readFileSync\(new URL\((['"])(\.{1,2}\/[^'"]+)\1, import\.meta\.url\), (?:'utf8'|"utf8"|'utf-8'|"utf-8")\)/;
 /** Folders whose .json files the program reads at run time through readPackageFile(). */
 const DATA_DIRS = ['policies', 'data'];
 
@@ -116,6 +118,19 @@ async function main() {
           if (dir !== undefined) bundled.add(dir);
           return null;
         },
+        // A module that reads a data file next to itself, `readFileSync(new URL('./x.json',
+        // import.meta.url), 'utf8')`, gets the file's text in its place.
+        transform(code, id) {
+          if (!id.startsWith(DIST) || !SIBLING_READ.test(code)) return null;
+          return code.replace(new RegExp(SIBLING_READ.source, 'g'), (_all, _q, rel) => {
+            const file = path.resolve(path.dirname(id), rel);
+            try {
+              return JSON.stringify(readFileSync(file, 'utf8'));
+            } catch {
+              fail(`${path.relative(ROOT, id)} reads ${rel}, which is missing (${path.relative(ROOT, file)})`);
+            }
+          });
+        },
       },
     ],
   });
@@ -133,6 +148,10 @@ async function main() {
     })
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   let code = chunks[0].code.replace(/^#![^\n]*\n/, '');
+  // Nothing may be read relative to the bundle: import.meta.url serves only createRequire
+  // (for Node's built-in modules in bundled CommonJS code).
+  const relative = code.split('\n').filter((l) => l.includes('import.meta') && !/createRequire\(import\.meta\.url\)/.test(l));
+  if (relative.length > 0) fail(`the bundle would read files relative to itself:\n${relative.join('\n')}\n(read package files through src/util/package-files.ts)`);
   const header = `#!/usr/bin/env node\n// wheelaudit ${pkg.version}, single-file build (npm run bundle). Licences of the bundled packages are at the end.\n`;
   const footer = `\n/*\n * Bundled packages and their licences:\n${licences
     .map((l) => ` *\n * ${l.id}\n *\n${l.text

@@ -100,6 +100,25 @@ describe('the single file', () => {
     expect(log(a.stderr, outA)).toBe(log(b.stderr, outB));
   });
 
+  it('refuses, checks and lists like the packaged CLI (data files such as the build-image table are inside)', () => {
+    const outA = path.join(ws.dir, 'single-file-refusal');
+    const outB = path.join(ws.dir, 'packaged-refusal');
+    const glibcnew = path.join(FIXTURES, 'glibcnew-0.1.0-cp311-cp311-linux_x86_64.whl');
+    const cases: readonly (readonly string[])[] = [
+      ['repair', '--plat', 'manylinux2014_x86_64', '-w', 'OUT', glibcnew],
+      ['check', glibcnew, path.join(FIXTURES, 'demo-0.1.0-cp311-cp311-linux_x86_64.whl')],
+      ['lddtree', path.join(REPO, 'fixtures', 'elf', 'out', 'x86_64', 'verdemo', 'verdemo-main')],
+      ['--help'],
+    ];
+    for (const args of cases) {
+      const a = inAlone(process.execPath, [single, ...args.map((x) => (x === 'OUT' ? outA : x))]);
+      const b = inAlone(packaged, args.map((x) => (x === 'OUT' ? outB : x)));
+      const norm = (t: string, out: string): string => t.replaceAll(out, 'OUT');
+      expect({ code: a.code, stdout: a.stdout, stderr: norm(a.stderr, outA) }, args.join(' ')).toEqual({ code: b.code, stdout: b.stdout, stderr: norm(b.stderr, outB) });
+      expect(b.stdout + b.stderr, args.join(' ')).not.toBe('');
+    }
+  });
+
   it('is rebuilt byte for byte by `npm run bundle`', () => {
     const r = run('node', [path.join(ws.clone, 'scripts', 'bundle.mjs')], { cwd: ws.clone });
     expect(r.code, describeRun('scripts/bundle.mjs', r)).toBe(0);
