@@ -16,18 +16,20 @@ beforeAll(() => {
   ws = inject('packageWorkspace');
 });
 
-/** Every .ts file under src/, relative to src/, without the extension. */
-function sourceModules(srcDir: string, rel = ''): string[] {
+/** Every file under src/ whose name ends in `ext`, relative to src/, without the extension. */
+function sourceFiles(srcDir: string, ext: string, rel = ''): string[] {
   return readdirSync(path.join(srcDir, rel), { withFileTypes: true }).flatMap((e) => {
     const r = rel === '' ? e.name : `${rel}/${e.name}`;
-    if (e.isDirectory()) return sourceModules(srcDir, r);
-    return e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [r.slice(0, -3)] : [];
+    if (e.isDirectory()) return sourceFiles(srcDir, ext, r);
+    return e.name.endsWith(ext) && !e.name.endsWith(`.d${ext}`) ? [r.slice(0, -ext.length)] : [];
   });
 }
 
 describe('npm pack from a clean clone', () => {
   it('packs exactly the CLI, the library with its types, the single file, the policies and the documents', () => {
-    const modules = sourceModules(path.join(ws.clone, 'src'));
+    const modules = sourceFiles(path.join(ws.clone, 'src'), '.ts');
+    // Data files beside the modules that read them (tsc copies them to dist/).
+    const data = sourceFiles(path.join(ws.clone, 'src'), '.json').map((m) => `dist/${m}.json`);
     // The policy data and its provenance; not the scripts that derive it.
     const policies = readdirSync(path.join(ws.clone, 'policies'))
       .filter((f) => f.endsWith('.json') || f === 'README.md')
@@ -41,6 +43,7 @@ describe('npm pack from a clean clone', () => {
       'dist/wheelaudit.mjs',
       ...policies,
       ...modules.flatMap((m) => [`dist/${m}.js`, `dist/${m}.d.ts`]),
+      ...data,
     ].sort();
     expect(ws.packedFiles).toEqual(expected);
     // In particular: no source maps (they would point at src/, which is not shipped).
