@@ -2,6 +2,7 @@
 // turns them into one line `wheelaudit: error[CODE]: message` and an exit code.
 // Codes are stable: scripts and tests match on them, so add new ones, never rename.
 
+/** The stable code of every error wheelaudit throws on purpose, prefixed by the layer that throws it. */
 export type ErrorCode =
   // ELF layer
   | 'ELF_BAD_MAGIC'
@@ -42,6 +43,7 @@ export type ErrorCode =
   | 'USAGE'
   | 'IO';
 
+/** Optional parts of a {@link WheelauditError}: the underlying cause and a hint for the user. */
 export interface ErrorOptions {
   readonly cause?: unknown;
   /** A next step for the user, printed after the message. */
@@ -145,6 +147,7 @@ export class ElfSelfCheckError extends InternalError {
   readonly code = 'ELF_SELF_CHECK' as const;
 }
 
+/** True for errors wheelaudit throws on purpose (as opposed to bugs). */
 export function isWheelauditError(e: unknown): e is WheelauditError {
   return e instanceof WheelauditError;
 }

@@ -38,6 +38,7 @@ export const ARCHITECTURES = [
   'x86_64_v3',
   'x86_64_v4',
 ] as const;
+/** An architecture as a platform tag spells it, including the x86-64 microarchitecture levels (`x86_64_v3`). */
 export type Architecture = (typeof ARCHITECTURES)[number];
 
 export function baselineArch(a: Architecture): BaseArch {

@@ -15,6 +15,7 @@ import { loadWheel, type LoadedWheel } from './load-wheel.js';
 import type { AuditReport, LogRecord } from './report.js';
 import { analyzeWheelAbi, NonPlatformWheelError, type WheelContents } from './wheel-abi.js';
 
+/** Options of {@link auditWheel}; the library's `audit()` fills in defaults for every field. */
 export interface AuditOptions {
   readonly disableIsaExtCheck: boolean;
   readonly ldpaths?: string | undefined;
@@ -49,6 +50,7 @@ export interface AuditOptions {
   readonly onProgress?: ProgressSink | undefined;
 }
 
+/** The result of auditing one wheel: a report for a platform wheel, or why the wheel is not one. */
 export type AuditOutcome =
   | { readonly kind: 'platform'; readonly report: AuditReport; readonly wheel: LoadedWheel; readonly logs: readonly LogRecord[] }
   | {
@@ -96,6 +98,7 @@ export function filenameFacts(name: WheelName): FilenameFacts {
   return { arch: a.kind === 'arch' ? a.arch : undefined, libc: l.kind === 'libc' ? l.libc : undefined, pure: a.kind === 'pure', logs };
 }
 
+/** Audit one wheel file (the `show` flow) with every option given explicitly; see `audit()` for the one with defaults. */
 export async function auditWheel(path: string, options: AuditOptions): Promise<AuditOutcome> {
   const loaded = await loadWheel(path, { forRepair: options.forRepair === true, runtimeLoads: options.runtimeLoads === true, onProgress: options.onProgress });
   const wheel = options.amendContents === undefined ? loaded : { ...loaded, contents: options.amendContents(loaded.contents) };

@@ -5,6 +5,7 @@ import { SHN_UNDEF, STB_WEAK, STT_FUNC, STT_NOTYPE } from '../elf/constants.js';
 import type { ElfFile } from '../elf/index.js';
 import { elfPlatform, moduleName, type ElfPlatform } from './arch.js';
 
+/** The facts of one ELF file that the analysis uses (platform, needed libraries, run paths, symbol versions). */
 export interface ElfSummary {
   readonly platform: ElfPlatform;
   readonly interpreter: string | undefined;

@@ -4,7 +4,9 @@
 // ld.so does) and noted. Large libraries are read sparsely: only the header, the program
 // and section header tables and the sections the analysis reads are loaded into a buffer
 // whose other pages are never touched, so a 100 MiB libLLVM costs a few MiB.
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync } from 'node:fs';
+// With a sysroot, every path below it is resolved as a process chrooted there would resolve
+// it (absolute symlinks start again at the sysroot), so nothing is ever read from the host.
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { ELF32_EHDR_SIZE, SHF_ALLOC, SHT_DYNAMIC, SHT_DYNSYM, SHT_GNU_HASH, SHT_GNU_verdef, SHT_GNU_verneed, SHT_GNU_versym, SHT_HASH, SHT_NOTE, SHT_STRTAB, PT_DYNAMIC, PT_INTERP, PT_NOTE } from '../elf/constants.js';
 import { hasElfMagic, parseElf } from '../elf/index.js';
 import { parseHeader, parseIdent, parseProgramHeaders, parseSectionHeaders } from '../elf/headers.js';
@@ -13,8 +15,11 @@ import { ByteReader } from '../util/bytes.js';
 import { summarizeElf, type ElfSummary } from './elf-summary.js';
 import { fnmatch } from './fnmatch.js';
 import type { LibraryFs } from './library-fs.js';
-import { basename } from './paths.js';
+import { basename, isSubdir } from './paths.js';
+import { resolveInRoot, symlinkTarget } from '../util/rooted-path.js';
+export { hostPathInRoot } from '../util/rooted-path.js';
 
+/** A library candidate that could not be used, and why. */
 export interface HostFsNote {
   readonly path: string;
   readonly message: string;
@@ -80,18 +85,52 @@ function readSparse(fd: number, size: number): Uint8Array | undefined {
   return buf;
 }
 
+/** The real file system (the host, or a sysroot below it) as a {@link LibraryFs}, with answers cached for the run. */
 export class HostFs implements LibraryFs {
   private readonly elves = new Map<string, ElfSummary | undefined>();
   private readonly stats = new Map<string, 'file' | 'dir' | 'other' | 'missing'>();
   private readonly links = new Map<string, string | undefined>();
+  /** Raw lstat+readlink answers by host path, for resolving paths inside the root. */
+  private readonly rawLinks = new Map<string, string | undefined>();
+  private readonly hostPaths = new Map<string, string | undefined>();
   /** Candidates that looked like libraries but could not be used, with the reason. */
   readonly notes: HostFsNote[] = [];
+
+  /**
+   * @param root '' for the host, else the sysroot (absolute, no trailing slash): paths below
+   *   it are resolved inside it, so its symlinks never lead to a host file.
+   */
+  constructor(readonly root = '') {}
+
+  private rawReadlink(hostPath: string): string | undefined {
+    if (this.rawLinks.has(hostPath)) return this.rawLinks.get(hostPath);
+    const target = symlinkTarget(hostPath);
+    this.rawLinks.set(hostPath, target);
+    return target;
+  }
+
+  /**
+   * The host path to open for `path`: itself outside the root; below the root, the path with
+   * every symlink resolved inside the root (the last component only when `followFinal`).
+   * Undefined for a symlink loop.
+   */
+  private hostPath(path: string, followFinal = true): string | undefined {
+    if (this.root === '' || !isSubdir(path, this.root)) return path;
+    const key = `${followFinal ? 'F' : 'L'}${path}`;
+    if (this.hostPaths.has(key)) return this.hostPaths.get(key);
+    const inner = resolveInRoot(this.root, path.slice(this.root.length) || '/', (p) => this.rawReadlink(p), followFinal);
+    const host = inner === undefined ? undefined : inner === '/' ? this.root : this.root + inner;
+    this.hostPaths.set(key, host);
+    return host;
+  }
 
   private kind(path: string): 'file' | 'dir' | 'other' | 'missing' {
     let k = this.stats.get(path);
     if (k === undefined) {
+      const host = this.hostPath(path);
       try {
-        const st = statSync(path);
+        if (host === undefined) throw new Error('symlink loop');
+        const st = statSync(host);
         k = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other';
       } catch {
         k = 'missing';
@@ -111,12 +150,8 @@ export class HostFs implements LibraryFs {
 
   readlink(path: string): string | undefined {
     if (this.links.has(path)) return this.links.get(path);
-    let target: string | undefined;
-    try {
-      target = lstatSync(path).isSymbolicLink() ? readlinkSync(path) : undefined;
-    } catch {
-      target = undefined;
-    }
+    const host = this.hostPath(path, false);
+    const target = host === undefined ? undefined : this.rawReadlink(host);
     this.links.set(path, target);
     return target;
   }
@@ -125,7 +160,8 @@ export class HostFs implements LibraryFs {
     if (this.elves.has(path)) return this.elves.get(path);
     let summary: ElfSummary | undefined;
     try {
-      if (this.kind(path) === 'file') summary = loadSummary(path);
+      const host = this.hostPath(path);
+      if (host !== undefined && this.kind(path) === 'file') summary = loadSummary(host);
     } catch (e) {
       if (!isWheelauditError(e) && !(e instanceof Error && 'code' in e)) throw e;
       this.notes.push({ path, message: e instanceof Error ? e.message : String(e) });
@@ -136,8 +172,10 @@ export class HostFs implements LibraryFs {
   }
 
   readText(path: string): string | undefined {
+    const host = this.hostPath(path);
+    if (host === undefined) return undefined;
     try {
-      return readFileSync(path, 'utf8');
+      return readFileSync(host, 'utf8');
     } catch {
       return undefined;
     }
@@ -161,7 +199,9 @@ export class HostFs implements LibraryFs {
         }
         let names: string[];
         try {
-          names = readdirSync(b === '.' ? '.' : b);
+          const host = this.hostPath(b);
+          if (host === undefined) continue;
+          names = readdirSync(host);
         } catch {
           continue;
         }

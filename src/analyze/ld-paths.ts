@@ -3,24 +3,31 @@
 // --ldpaths. Deliberate deviations from the reference, each a fix: relative and empty
 // entries of the environment and --ldpaths resolve against the invocation directory (not a
 // temporary wheel root), include globs are expanded in sorted order, musl path files may
-// use newlines as separators (as musl's loader accepts), and with a sysroot the trusted
-// default directories are taken inside it.
+// use newlines as separators (as musl's loader accepts), and the glibc defaults include the
+// Debian multiarch directories of the file's architecture (as Debian's ld.so has them).
+// With a sysroot everything is taken inside it, as if run there: ld.so.conf, the default
+// directories, and the directories of AUDITWHEEL_LD_LIBRARY_PATH and --ldpaths when they exist
+// there (one that exists only outside it, named by the user, is taken as written);
+// LD_LIBRARY_PATH, which describes the host, is ignored.
 import { AnalyzeError } from '../errors.js';
-import type { Libc } from '../policy/types.js';
+import type { BaseArch, Libc } from '../policy/types.js';
 import type { LibraryFs } from './library-fs.js';
-import { dedupe, dirname, normpath } from './paths.js';
+import { dedupe, dirname, isSubdir, normpath } from './paths.js';
 
+/** The system part of a library search path: ld.so.conf (or musl's path file), the environment, the interpreter's directories. */
 export interface LdPathSet {
   readonly conf: readonly string[];
   readonly env: readonly string[];
   readonly interp: readonly string[];
 }
 
+/** The environment variables that add library search directories. */
 export interface LdEnvironment {
   readonly AUDITWHEEL_LD_LIBRARY_PATH?: string | undefined;
   readonly LD_LIBRARY_PATH?: string | undefined;
 }
 
+/** Where search paths are resolved: the file system, the root (a sysroot or the host) and the working directory. */
 export interface PathContext {
   readonly fs: LibraryFs;
   /** '' for the host, else a sysroot directory without a trailing slash. */
@@ -55,7 +62,11 @@ export function parseLdPaths(list: string, origin: string | undefined, ctx: Path
       // as in the reference); with a sysroot, from there.
       p = entry.startsWith('/') ? ctx.root + entry : `${ctx.root}/${entry}`;
     } else {
-      p = entry.startsWith('/') ? entry : `${ctx.cwd}/${entry}`;
+      p = normpath(entry.startsWith('/') ? entry : `${ctx.cwd}/${entry}`);
+      // With a sysroot, a directory the user names is the one inside it when it exists there
+      // (as if run there: AUDITWHEEL_LD_LIBRARY_PATH=/usr/local/lib means the root's); one
+      // that only exists outside (a build directory on the host) is taken as written.
+      if (ctx.root !== '' && !isSubdir(p, ctx.root) && ctx.fs.isDirectory(ctx.root + p)) p = ctx.root + p;
     }
     out.push(normpath(p));
   }
@@ -96,8 +107,27 @@ export function envLdPaths(env: LdEnvironment, ctx: PathContext, withLdLibraryPa
   return parseLdPaths(parts.join(':'), undefined, ctx, false, parts.length > 1 ? 'library path environment' : 'library path environment variable');
 }
 
-/** The system part: ld.so.conf plus the trusted directories (glibc), or musl's path file. */
-export function systemLdPaths(libc: Libc | undefined, env: LdEnvironment, ctx: PathContext): LdPathSet {
+/**
+ * Debian's multiarch triplet per architecture: its glibc loader searches /lib/<triplet> and
+ * /usr/lib/<triplet> by default, before /lib and /usr/lib.
+ */
+const MULTIARCH: Readonly<Record<BaseArch, string>> = {
+  x86_64: 'x86_64-linux-gnu',
+  i686: 'i386-linux-gnu',
+  aarch64: 'aarch64-linux-gnu',
+  armv7l: 'arm-linux-gnueabihf',
+  ppc64le: 'powerpc64le-linux-gnu',
+  ppc64: 'powerpc64-linux-gnu',
+  s390x: 's390x-linux-gnu',
+  riscv64: 'riscv64-linux-gnu',
+  loongarch64: 'loongarch64-linux-gnu',
+};
+
+/**
+ * The system part: ld.so.conf plus the default directories (glibc), or musl's path file.
+ * `arch` is the top-level file's architecture, for the glibc defaults.
+ */
+export function systemLdPaths(libc: Libc | undefined, env: LdEnvironment, ctx: PathContext, arch?: BaseArch): LdPathSet {
   const envPaths = envLdPaths(env, ctx, true);
   if (libc === 'musl') {
     const files = ctx.fs.glob(`${ctx.root}/etc/ld-musl-*.path`);
@@ -114,8 +144,15 @@ export function systemLdPaths(libc: Libc | undefined, env: LdEnvironment, ctx: P
     return { conf, env: envPaths, interp: [] };
   }
   const conf = parseLdSoConf(`${ctx.root}/etc/ld.so.conf`, ctx);
-  // The trusted directories are searched even when ld.so.conf does not list them (the
-  // reference appends them unfiltered, in this order).
+  // The default directories are searched even when ld.so.conf does not list them: Debian's
+  // multiarch ones for this architecture (when present and not listed already), then those
+  // the reference appends unfiltered, in its order (/lib64 serves RPM-style 64-bit systems).
+  const triplet = arch === undefined ? undefined : MULTIARCH[arch];
+  if (triplet !== undefined) {
+    for (const d of [`${ctx.root}/lib/${triplet}`, `${ctx.root}/usr/lib/${triplet}`]) {
+      if (!conf.includes(d) && ctx.fs.isDirectory(d)) conf.push(d);
+    }
+  }
   conf.push(`${ctx.root}/lib`, `${ctx.root}/lib64/`, `${ctx.root}/usr/lib`, `${ctx.root}/usr/lib64`);
   return { conf, env: envPaths, interp: [] };
 }

@@ -13,6 +13,7 @@ import { argLdPaths, parseLdPaths, systemLdPaths, type LdEnvironment, type LdPat
 import { displayPath, type LibraryFs } from './library-fs.js';
 import { basename, dirname, isSubdir, join, normpath } from './paths.js';
 
+/** One library of a dependency tree: where it was found (if anywhere) and what it needs. */
 export interface DynamicLibrary {
   readonly soname: string;
   /** The candidate path as found in a search directory; undefined when not found. */
@@ -23,6 +24,7 @@ export interface DynamicLibrary {
   readonly needed: readonly string[];
 }
 
+/** An ELF file with its resolved dependency tree, as {@link lddtree} returns it. */
 export interface DynamicExecutable {
   readonly interpreter: string | undefined;
   readonly libc: 'glibc' | 'musl' | undefined;
@@ -37,9 +39,12 @@ export interface DynamicExecutable {
   readonly libraries: ReadonlyMap<string, DynamicLibrary>;
 }
 
+/** How important a log message is. */
 export type LogLevel = 'debug' | 'info' | 'warning';
+/** Receives the messages of a dependency-tree walk. */
 export type Logger = (level: LogLevel, message: string) => void;
 
+/** Options of {@link lddtree}: the file system, search paths and exclusions to resolve with. */
 export interface LddOptions extends PathContext {
   readonly env: LdEnvironment;
   /** --ldpaths: replaces the system search path when given. */
@@ -77,10 +82,15 @@ export const LIBPYTHON_RE = /^libpython\d+\.\d+m?.so(\.\d)*$/;
 
 const MAX_SYMLINKS = 40;
 
-/** Resolve final-component symlinks of a (root-prefixed) path, like the reference's readlink. */
+/**
+ * Resolve final-component symlinks of a (root-prefixed) path, like the reference's readlink,
+ * so that a sysroot run reports the paths a run inside the root would. Directory components
+ * may still be symlinks: a rooted HostFs resolves those inside the root when it reads, and
+ * repair reads grafts through hostPathInRoot, so an absolute link never leads to the host.
+ */
 export function resolveFinalSymlinks(fs: LibraryFs, path: string, root: string): string {
   // Only paths inside the sysroot have their absolute link targets re-rooted; a candidate
-  // outside it (the wheel's virtual mount, an --ldpaths directory) is resolved as it is.
+  // outside it (the wheel's virtual mount) is resolved as it is.
   const base = root !== '' && isSubdir(path, root) ? root : '';
   let p = path.slice(base.length);
   for (let i = 0; i < MAX_SYMLINKS; i++) {
@@ -177,10 +187,11 @@ function walk(
     if (opts.ldpaths !== undefined) {
       base = argLdPaths(opts.ldpaths, opts.env, opts);
     } else {
-      const key = `${libc ?? 'unknown'}:${opts.root}`;
+      const arch = sum.platform.baseArch;
+      const key = `${libc ?? 'unknown'}:${arch ?? '?'}:${opts.root}`;
       let cached = opts.systemCache?.get(key);
       if (cached === undefined) {
-        cached = systemLdPaths(libc, opts.env, opts);
+        cached = systemLdPaths(libc, opts.env, opts, arch);
         opts.systemCache?.set(key, cached);
       }
       base = cached;

@@ -5,6 +5,7 @@
 import type { ElfSummary } from './elf-summary.js';
 import { installedPath, isSubdir } from './paths.js';
 
+/** The file-system questions library resolution asks; answered by the host ({@link HostFs}), a sysroot, or the wheel itself. */
 export interface LibraryFs {
   isDirectory(path: string): boolean;
   /** True for anything that exists (file, directory, or a symlink to one). */

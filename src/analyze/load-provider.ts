@@ -94,7 +94,8 @@ function fromRecord(distInfo: string, root: string, source: string, wheelLayout:
   } catch (e) {
     throw new IoError(`--provided-by ${source}: cannot read ${recordPath}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  const fs = new HostFs();
+  // The directory the user named, read on the host as given (not inside any --sysroot).
+  const fs = new HostFs('');
   const libraries: ProvidedLibrary[] = [];
   for (const row of parseRecord(text, recordPath)) {
     const installed = wheelLayout ? sitePackagesPath(row.path) : row.path.startsWith('../') ? undefined : row.path;

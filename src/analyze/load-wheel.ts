@@ -26,6 +26,7 @@ import { basename } from './paths.js';
 import type { RuntimeLoadHints } from './runtime-loads.js';
 import type { WheelContents } from './wheel-abi.js';
 
+/** A wheel read for analysis: its ELF facts, RECORD rows and, on request, the digests of its ELF entries. */
 export interface LoadedWheel {
   readonly path: string;
   readonly contents: WheelContents;

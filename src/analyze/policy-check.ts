@@ -6,6 +6,7 @@ import type { ElfSummary } from './elf-summary.js';
 import { LIBPYTHON_RE, type DynamicExecutable } from './lddtree.js';
 import { isSubdir } from './paths.js';
 
+/** For one policy: the libraries outside the wheel that it does not whitelist, and the blacklisted symbols used. */
 export interface ExternalReference {
   readonly policy: Policy;
   /** soname -> resolved path (undefined when it could not be found), for libraries outside the wheel. */

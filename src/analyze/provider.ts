@@ -3,12 +3,14 @@
 // the wheel being judged declares the provider in its Requires-Dist. Pure.
 import { basename } from './paths.js';
 
+/** A library that a --provided-by distribution installs: where it lands and its soname. */
 export interface ProvidedLibrary {
   /** Where the file lands, relative to site-packages: 'torch/lib/libc10.so'. */
   readonly installed: string;
   readonly soname: string | undefined;
 }
 
+/** A distribution named with --provided-by and the libraries it installs. */
 export interface Provider {
   /** The wheel file or directory as the user named it. */
   readonly source: string;

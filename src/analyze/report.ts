@@ -7,11 +7,13 @@ import type { ElfSummary } from './elf-summary.js';
 import type { DynamicExecutable, LogLevel } from './lddtree.js';
 import type { ExternalRefs, VersionedSymbols } from './policy-check.js';
 
+/** A message produced while auditing or repairing, with its level; the CLI prints them on stderr. */
 export interface LogRecord {
   readonly level: LogLevel;
   readonly message: string;
 }
 
+/** What an ELF file of the wheel is: a Python extension, a library, or an executable. */
 export type ElfRole = 'extension' | 'library' | 'executable';
 
 /** One ELF file of the wheel that the analysis accepted. */
@@ -31,6 +33,7 @@ export interface DependencyChain {
   readonly chain: readonly string[];
 }
 
+/** One compliance problem of the wheel, with the files that cause it and the policies it rules out. */
 export type Finding =
   | {
       readonly kind: 'external-lib';
@@ -79,6 +82,7 @@ export type Finding =
   | { readonly kind: 'pyfpe'; readonly elf: string }
   | { readonly kind: 'ucs2'; readonly elf: string };
 
+/** Everything `show` reports about one platform wheel: the verdict per check, the external references and the findings. */
 export interface AuditReport {
   readonly wheel: string;
   readonly name: WheelName;

@@ -38,6 +38,7 @@ export interface WheelContents {
   readonly elves: ReadonlyMap<string, ElfSummary>;
 }
 
+/** Options of {@link analyzeWheelAbi}: what is known about the target, and where libraries are looked up. */
 export interface AnalyzeOptions {
   /** From the filename or --plat; undefined to learn it from the ELF files. */
   readonly libc: Libc | undefined;

@@ -3,8 +3,10 @@
 // plans are refused here, before any byte is written.
 import { ElfFormatError } from '../errors.js';
 
+/** The dynamic tag a run path is written to. */
 export type RpathTag = 'DT_RPATH' | 'DT_RUNPATH';
 
+/** One change to an ELF file's dynamic section (soname, needed entries, run path). */
 export type ElfEditOp =
   | { readonly kind: 'set-soname'; readonly soname: string }
   /** Rename a DT_NEEDED entry (and the Verneed naming it); a pair whose `from` is absent is a no-op. */

@@ -25,6 +25,7 @@ import type { DynamicInfo, ElfFile, ElfHeader, ElfIdent, ElfNote, ElfSymbol, Gnu
 import { VERSYM_HIDDEN, VERSYM_VERSION } from './constants.js';
 import { parseVerdef, parseVerneed, parseVersym, type VersionSource } from './versions.js';
 
+/** Options of {@link parseElf}. */
 export interface ParseOptions {
   /** Accept relocatable objects and core files too (the analysis never needs them). */
   readonly allowAnyType?: boolean;

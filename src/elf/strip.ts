@@ -28,6 +28,7 @@ import type { ElfFile, SectionHeader } from './types.js';
 /** The largest sh_addralign honoured when re-packing a non-alloc section. */
 const MAX_TAIL_ALIGN = 0x10000;
 
+/** The result of {@link stripElf}. */
 export interface StripResult {
   /** The stripped image; the input object itself when nothing was removed. */
   readonly bytes: Uint8Array;

@@ -2,6 +2,7 @@
 // derived fields are camelCase. Addr/Off/Xword fields are bigint in both classes (ELF32
 // values are widened), so one type serves ELF32 and ELF64.
 
+/** The decoded `e_ident` bytes: class, byte order, version and OS ABI. */
 export interface ElfIdent {
   /** 32 or 64, from EI_CLASS. */
   readonly elfClass: 32 | 64;
@@ -10,6 +11,7 @@ export interface ElfIdent {
   readonly ei_abiversion: number;
 }
 
+/** The ELF file header (`Elf64_Ehdr`), 32-bit values widened. */
 export interface ElfHeader {
   readonly e_type: number;
   readonly e_machine: number;
@@ -29,6 +31,7 @@ export interface ElfHeader {
   readonly e_shstrndx: number;
 }
 
+/** One program header (`Elf64_Phdr`). */
 export interface ProgramHeader {
   readonly index: number;
   readonly p_type: number;
@@ -41,6 +44,7 @@ export interface ProgramHeader {
   readonly p_align: bigint;
 }
 
+/** One section header (`Elf64_Shdr`) with its name. */
 export interface SectionHeader {
   readonly index: number;
   readonly sh_name: number;
@@ -57,6 +61,7 @@ export interface SectionHeader {
   readonly sh_entsize: bigint;
 }
 
+/** One entry of the dynamic array (`Elf64_Dyn`). */
 export interface DynamicEntry {
   /** Slot number in the dynamic array. */
   readonly index: number;
@@ -64,6 +69,7 @@ export interface DynamicEntry {
   readonly d_val: bigint;
 }
 
+/** The dynamic section decoded: its entries and the values the analysis reads from them. */
 export interface DynamicInfo {
   /** File offset and size of the PT_DYNAMIC array. */
   readonly offset: number;
@@ -88,6 +94,7 @@ export interface DynamicInfo {
   readonly flags1: number | undefined;
 }
 
+/** One symbol of the dynamic symbol table (`Elf64_Sym`) with its name. */
 export interface ElfSymbol {
   readonly index: number;
   readonly st_name: number;
@@ -105,6 +112,7 @@ export interface ElfSymbol {
   readonly visibility: number;
 }
 
+/** One version required from a library (`Elf64_Vernaux`). */
 export interface Vernaux {
   readonly offset: number;
   readonly vna_hash: number;
@@ -114,6 +122,7 @@ export interface Vernaux {
   readonly name: string;
 }
 
+/** The versions required from one library (`Elf64_Verneed`). */
 export interface Verneed {
   readonly offset: number;
   readonly vn_version: number;
@@ -126,12 +135,14 @@ export interface Verneed {
   readonly aux: readonly Vernaux[];
 }
 
+/** One version name of a version definition (`Elf64_Verdaux`). */
 export interface Verdaux {
   readonly offset: number;
   readonly vda_name: number;
   readonly name: string;
 }
 
+/** One version definition (`Elf64_Verdef`): a version this file provides. */
 export interface Verdef {
   readonly offset: number;
   readonly vd_version: number;
@@ -153,6 +164,7 @@ export interface SymbolVersion {
   readonly file: string | undefined;
 }
 
+/** One note of a `PT_NOTE` segment or `SHT_NOTE` section. */
 export interface ElfNote {
   readonly namesz: number;
   readonly descsz: number;
@@ -161,11 +173,13 @@ export interface ElfNote {
   readonly desc: Uint8Array;
 }
 
+/** One property of a `.note.gnu.property` note (such as the x86 ISA level needed). */
 export interface GnuProperty {
   readonly pr_type: number;
   readonly data: Uint8Array;
 }
 
+/** The kinds of recoverable oddity the reader reports. */
 export type ParseWarningCode =
   | 'ELF_NO_DT_NULL'
   | 'ELF_STRING_NOT_UTF8'

@@ -17,8 +17,10 @@ import { writeNewSegment } from './segment-write.js';
 import { selfCheckBaseline, verifyEdit } from './self-check.js';
 import type { ElfFile } from './types.js';
 
+/** How an edit was written: nothing to do, within the existing tables, by moving them, or into room a previous edit left. */
 export type WriteStrategy = 'unchanged' | 'in-place' | 'relocated' | 'reused';
 
+/** The edited image and how the editor made room for the change. */
 export interface ElfWriteResult {
   readonly bytes: Uint8Array;
   readonly strategy: WriteStrategy;

@@ -5,10 +5,8 @@
 // build machine's copy of a whitelisted library says nothing about what the target's copy
 // loads (libgobject links libffi.so.6, .7 or .8 depending on the distribution).
 // Reads and validates policies/companions.json (format "wheelaudit-companions/1").
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
 import { PolicyError } from '../errors.js';
+import { packageFilePath, readPackageFile } from '../util/package-files.js';
 import { SONAME_RE, asObject, asStringList, expectedAt, field, invalidAt, isLibc, jsonIndex, jsonKey } from './schema.js';
 import type { JsonPath } from './schema.js';
 import { LIBCS } from './types.js';
@@ -87,13 +85,12 @@ let cache: readonly Companion[] | undefined;
 export function loadCompanions(): readonly Companion[] {
   if (cache !== undefined) return cache;
   const label = 'policies/companions.json';
-  const url = new URL('../../policies/companions.json', import.meta.url);
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(url, 'utf8'));
+    json = JSON.parse(readPackageFile(label));
   } catch (cause) {
     const why = cause instanceof Error ? cause.message : String(cause);
-    throw new PolicyError('POLICY_INVALID', `${label}: cannot read ${fileURLToPath(url)} as JSON (${why})`, {
+    throw new PolicyError('POLICY_INVALID', `${label}: cannot read ${packageFilePath(label)} as JSON (${why})`, {
       cause,
       hint: 'the policies/ folder ships with wheelaudit; reinstall the package',
     });

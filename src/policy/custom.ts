@@ -9,6 +9,7 @@ import { PolicyError } from '../errors.js';
 import type { CustomEntry } from './custom-parse.js';
 import type { BaseArch, Libc, PolicyEntry } from './types.js';
 
+/** Policies read from --policy-file files, merged over the bundled ones. */
 export interface CustomPolicies {
   /** The files, in the order given (a later file overrides an earlier one). */
   readonly files: readonly string[];

@@ -3,11 +3,9 @@
 // policy files, never the host: the musl policy comes from the wheel or --plat, not from
 // the local musl loader. Refuses selections with no matching policy (POLICY_NOT_FOUND).
 
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
 import { PolicyError } from '../errors.js';
 import { assertNever, invariant } from '../util/assert.js';
+import { packageFilePath, readPackageFile } from '../util/package-files.js';
 import { checkCompanions, companionsFor, loadCompanions } from './companions.js';
 import { parseCustomPolicyFile } from './custom-parse.js';
 import { mergeCustomPolicies, type CustomPolicies } from './custom.js';
@@ -217,12 +215,11 @@ export function loadPolicyEntries(libc: Libc): readonly PolicyEntry[] {
 
   const base = POLICY_FILES[libc];
   const label = `policies/${base}.json`;
-  const url = new URL(`../../policies/${base}.json`, import.meta.url);
   let text: string;
   try {
-    text = readFileSync(url, 'utf8');
+    text = readPackageFile(label);
   } catch (cause) {
-    throw new PolicyError('POLICY_INVALID', `cannot read policy file ${fileURLToPath(url)}`, {
+    throw new PolicyError('POLICY_INVALID', `cannot read policy file ${packageFilePath(label)}`, {
       cause,
       hint: 'the policies/ folder ships with wheelaudit; reinstall the package',
     });
@@ -440,6 +437,7 @@ export function loadPolicySet(
 // ---------------------------------------------------------------------------------------
 // Tags
 
+/** A platform tag wheelaudit has a policy for. */
 export interface KnownTag {
   libc: Libc;
   arch: BaseArch;

@@ -2,10 +2,9 @@
 // the Python version that added each one, from policies/stable-abi.json (derived from CPython's
 // Misc/stable_abi.toml by policies/stable-abi.py). Deals in names and versions only; refuses a
 // data file whose shape or versions are not as documented (POLICY_INVALID).
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 
 import { PolicyError } from '../errors.js';
+import { packageFilePath, readPackageFile } from '../util/package-files.js';
 
 export const STABLE_ABI_FORMAT = 'wheelaudit-stable-abi/1';
 
@@ -87,12 +86,12 @@ let cached: StableAbi | undefined;
 /** policies/stable-abi.json, validated; read once per process. */
 export function loadStableAbi(): StableAbi {
   if (cached !== undefined) return cached;
-  const url = new URL('../../policies/stable-abi.json', import.meta.url);
+  const label = 'policies/stable-abi.json';
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(url, 'utf8'));
+    json = JSON.parse(readPackageFile(label));
   } catch (cause) {
-    throw new PolicyError('POLICY_INVALID', `cannot read ${fileURLToPath(url)}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+    throw new PolicyError('POLICY_INVALID', `cannot read ${packageFilePath(label)}: ${cause instanceof Error ? cause.message : String(cause)}`, {
       cause,
       hint: 'the policies/ folder ships with wheelaudit; reinstall the package',
     });

@@ -2,6 +2,7 @@
 // android_24_arm64_v8a, linux_x86_64) allows an ELF file in a wheel to depend on.
 // Pure types and constants; loading and validation live in load.ts and schema.ts.
 
+/** The C library a policy targets: glibc (manylinux), musl (musllinux) or Android's bionic. */
 export type Libc = 'glibc' | 'musl' | 'android';
 
 export const LIBCS = ['glibc', 'musl', 'android'] as const satisfies readonly Libc[];
@@ -19,6 +20,7 @@ export const BASE_ARCHES = [
   'loongarch64',
 ] as const;
 
+/** A baseline architecture as policies name it (`x86_64`, `aarch64`, ...). */
 export type BaseArch = (typeof BASE_ARCHES)[number];
 
 /** True when `s` is one of {@link BASE_ARCHES}. */

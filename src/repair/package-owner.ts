@@ -1,11 +1,16 @@
-// Which system package owns a file, for the SBOM (spec §6.12). Asks the package managers in the
-// order pypa/auditwheel's vendored `whichprovides` does: apk, rpm, dpkg, then apt-file. This is
-// the only repair/ module that spawns processes. Every failure (tool missing, non-zero exit,
-// output not understood) means "unknown": a lookup never throws and never prints.
+// Which system package owns a file, for the SBOM (spec §6.12). On the host, asks the package
+// managers in the order pypa/auditwheel's vendored `whichprovides` does: apk, rpm, dpkg, then
+// apt-file. For a sysroot, reads the root's own package database as text (package-db.ts:
+// dpkg or apk; rpm's cannot be read without rpm, and then `unknownReason` says so), never a
+// host tool or database. Every failure (tool missing, non-zero exit, output not understood)
+// means "unknown": a lookup never throws and never prints.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { resolveInRoot as resolveWith, symlinkTarget } from '../util/rooted-path.js';
+import { openRootPackageDb, type RootPackageDb } from './package-db.js';
 
+/** A system package that owns a file: its type, distribution, name and version (a purl). */
 export interface PackageOwner {
   readonly type: 'deb' | 'rpm' | 'apk';
   /** `ID` from os-release, e.g. `debian`: the purl namespace. */
@@ -14,18 +19,24 @@ export interface PackageOwner {
   readonly version: string;
 }
 
+/** Finds the system package that owns each library file (for the SBOM of grafted libraries). */
 export interface OwnerLookup {
   /** Owners of the files that have one, keyed by the path exactly as given. */
   lookup(paths: readonly string[]): Map<string, PackageOwner>;
+  /**
+   * Why no owner can be known at all (a sysroot whose package database cannot be read), for
+   * the user to be told; undefined when owners are looked up.
+   */
+  readonly unknownReason?: string | undefined;
 }
 
+/** Options of {@link hostOwnerLookup}. */
 export interface HostOwnerLookupOptions {
   /** os-release file to take `ID` from; default `/etc/os-release` (then `/usr/lib/os-release`), inside `root` if set. */
   readonly osRelease?: string;
   /**
-   * A sysroot: paths are looked up in its dpkg database (`dpkg --admindir=<root>/var/lib/dpkg`),
-   * symlinks are resolved inside it, and paths outside it are unknown. No other tool can be
-   * pointed at a root reliably, so none is asked.
+   * A sysroot: paths are looked up in its own package database (dpkg's or apk's, read as
+   * text), symlinks are resolved inside it, and paths outside it are unknown. No tool is run.
    */
   readonly root?: string;
 }
@@ -54,8 +65,6 @@ const TIMEOUT_MS = 120_000;
 /** apt-file reads the whole Contents index; allow it longer. */
 const APT_FILE_TIMEOUT_MS = 600_000;
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
-/** Symlinks followed while resolving one path before giving up (Linux's ELOOP limit). */
-const MAX_SYMLINKS = 40;
 
 /**
  * Owner lookup through the package managers installed on this machine. A tool is used only if
@@ -66,11 +75,18 @@ const MAX_SYMLINKS = 40;
  */
 export function hostOwnerLookup(options: HostOwnerLookupOptions = {}): OwnerLookup {
   const root = normalizeRoot(options.root);
+  const opened = root === '' ? undefined : openRootPackageDb(root);
   const tools: readonly Tool[] =
-    root === '' ? [apkTool(), rpmTool(), dpkgTool(undefined), aptFileTool()] : [dpkgTool(`${root}/var/lib/dpkg`)];
+    opened === undefined ? [apkTool(), rpmTool(), dpkgTool(undefined), aptFileTool()] : opened.db === undefined ? [] : [rootDbTool(opened.db)];
   const rootSpellings = root === '' ? [] : rootAliases(root);
+  let unknownReason: string | undefined;
+  if (opened !== undefined) {
+    if (opened.db === undefined) unknownReason = opened.reason;
+    else if (readDistro(options.osRelease, root) === undefined) unknownReason = `${root} has no os-release with an ID (the package URLs need it)`;
+  }
 
   return {
+    unknownReason,
     lookup(paths) {
       const result = new Map<string, PackageOwner>();
       if (paths.length === 0) return result;
@@ -108,6 +124,25 @@ export function hostOwnerLookup(options: HostOwnerLookupOptions = {}): OwnerLook
   };
 }
 
+/**
+ * `lookup` (made for `root`) taking paths as seen inside the root (`/usr/lib/…`) instead of
+ * host paths below it; results are keyed by the inside path. Paths outside the root are unknown.
+ */
+export function ownersInsideRoot(lookup: OwnerLookup, root: string): OwnerLookup {
+  return {
+    unknownReason: lookup.unknownReason,
+    lookup(paths) {
+      const found = lookup.lookup(paths.map((p) => (p.startsWith('/') ? `${root}${p}` : p)));
+      const out = new Map<string, PackageOwner>();
+      for (const p of paths) {
+        const owner = found.get(`${root}${p}`);
+        if (owner !== undefined) out.set(p, owner);
+      }
+      return out;
+    },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Tools
 
@@ -136,6 +171,22 @@ function rpmTool(): Tool {
         const owner = r?.status === 0 ? parseRpmQuery(r.stdout) : undefined;
         return owner === undefined ? undefined : { type: 'rpm', ...owner };
       }),
+  };
+}
+
+/** A root's own package database (package-db.ts), asked about every spelling at once. */
+function rootDbTool(db: RootPackageDb): Tool {
+  return {
+    available: () => true,
+    identify(queries) {
+      const owners = db.owners(unique(queries.flatMap((q) => q.candidates)));
+      const found = new Map<Query, Found>();
+      for (const query of queries) {
+        const hit = query.candidates.map((c) => owners.get(c)).find((o) => o !== undefined);
+        if (hit !== undefined) found.set(query, hit);
+      }
+      return found;
+    },
   };
 }
 
@@ -369,32 +420,9 @@ export function parseOsRelease(text: string): Map<string, string> {
  * as written, like Python's non-strict `Path.resolve()`. `undefined` on a symlink loop.
  */
 export function resolveInRoot(root: string, p: string): string | undefined {
-  const pending = p.split('/').reverse();
-  const done: string[] = [];
-  let links = 0;
-  while (pending.length > 0) {
-    const part = pending.pop() as string;
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      done.pop();
-      continue;
-    }
-    done.push(part);
-    let target: string;
-    try {
-      const hostPath = `${root}/${done.join('/')}`;
-      if (!lstatSync(hostPath).isSymbolicLink()) continue;
-      target = readlinkSync(hostPath);
-    } catch {
-      continue; // missing (or unreadable): keep the component as written
-    }
-    if (++links > MAX_SYMLINKS) return undefined;
-    done.pop();
-    if (target.startsWith('/')) done.length = 0;
-    pending.push(...target.split('/').reverse());
-  }
-  return `/${done.join('/')}`;
+  return resolveWith(root, p, symlinkTarget);
 }
+
 
 /** On a merged-/usr system, the other spelling of the same file (`/usr/lib/x` ↔ `/lib/x`), if it resolves to it. */
 function mergedUsrAlias(root: string, resolved: string): string | undefined {

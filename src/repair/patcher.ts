@@ -11,14 +11,17 @@ import { parseElf } from '../elf/read.js';
 import { applyElfEdit } from '../elf/write.js';
 import { RepairError } from '../errors.js';
 
+/** The ELF patchers `repair --patcher` can choose. */
 export type PatcherName = 'native' | 'patchelf';
 
+/** Applies ELF edits to an image: wheelaudit's own editor ({@link nativePatcher}) or an installed patchelf. */
 export interface ElfPatcher {
   readonly name: PatcherName;
   /** The edited image; `file` names the input in messages. */
   patch(bytes: Uint8Array, ops: readonly ElfEditOp[], file: string): Uint8Array;
 }
 
+/** wheelaudit's own ELF editor (the default patcher): no external tool, every output self-checked. */
 export const nativePatcher: ElfPatcher = {
   name: 'native',
   patch(bytes, ops) {

@@ -10,15 +10,16 @@ import { describeProvided } from '../analyze/findings.js';
 import type { LdEnvironment } from '../analyze/ld-paths.js';
 import type { LibraryFs } from '../analyze/library-fs.js';
 import type { AuditReport, LogRecord } from '../analyze/report.js';
+import { hostPathInRoot } from '../analyze/host-fs.js';
 import { blockersFor, platformMismatch, type Blocker } from '../analyze/blockers.js';
-import { describeError, IoError, UsageError, type ErrorCode } from '../errors.js';
+import { describeError, IoError, UsageError, RepairError, type ErrorCode } from '../errors.js';
 import { normpath } from '../analyze/paths.js';
 import { parsePolicyName } from '../policy/load.js';
 import type { Libc, Policy } from '../policy/types.js';
 import { applyRepair, gatherSources, sameFile } from './apply.js';
-import type { OwnerLookup } from './package-owner.js';
+import { ownersInsideRoot, type OwnerLookup } from './package-owner.js';
 import type { ElfPatcher } from './patcher.js';
-import { planRepair } from './plan.js';
+import { planRepair, type GraftSource, type RepairPlan } from './plan.js';
 import { RefusalError } from './refusal.js';
 import { summarizeRepair, type RepairSummary } from './summary.js';
 import type { ProgressSink } from '../util/progress.js';
@@ -29,6 +30,7 @@ import type { CustomPolicies } from '../policy/custom.js';
 import { afterAudit, extendPlan, prepareExtras } from './repair-extras.js';
 import type { WheelName } from '../wheel/name.js';
 
+/** Options of {@link repairWheel}; the library's `repair()` fills in defaults for every field. */
 export interface RepairOptions {
   /** 'auto' or a platform tag (any architecture and libc). */
   readonly plat: string;
@@ -63,6 +65,7 @@ export interface RepairOptions {
   readonly onProgress?: ProgressSink | undefined;
 }
 
+/** The result of repairing one wheel: where it was written, or why it is not a platform wheel. */
 export type RepairOutcome =
   | { readonly kind: 'written'; readonly outputPath: string; readonly summary: RepairSummary; readonly logs: readonly LogRecord[] }
   | { readonly kind: 'pure-copied'; readonly outputPath: string; readonly logs: readonly LogRecord[] }
@@ -102,9 +105,10 @@ function mismatch(name: string, plat: string, what: 'architecture' | 'libc', whe
 }
 
 /**
- * Repair one wheel. Over 80 lines because it is the flow itself, read top to bottom: check
- * the request, analyse, choose and vet the target, plan, apply, summarise. Each step is a
- * named function or library call; what remains here is passing their results along.
+ * Repair one wheel (the `repair` flow) with every option given explicitly; see `repair()` for
+ * the one with defaults. Over 80 lines because it is the flow itself, read top to bottom:
+ * check the request, analyse, choose and vet the target, plan, apply, summarise. Each step is
+ * a named function or library call; what remains here is passing their results along.
  */
 export async function repairWheel(file: string, o: RepairOptions): Promise<RepairOutcome> {
   const logs: LogRecord[] = [];
@@ -188,7 +192,7 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
   for (const [soname, rule] of report.externalRefs.get(graftPolicy)?.provided ?? []) info(describeProvided(soname, rule));
   throwIfMissing(report, graftPolicy, platName);
   const level = /^android_(\d+)/.exec(report.wheel.includes('android_') ? (name.platformTags[0] ?? '') : '');
-  const basePlan = planRepair(report, gatherSources(toGraft, report), {
+  const basePlan = planRepair(report, o.root === '' ? gatherSources(toGraft, report) : gatherInsideRoot(toGraft, report, o.root), {
     graftPolicy,
     libSdir: o.libSdir,
     distribution: name.distribution,
@@ -209,14 +213,20 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     strip: o.strip,
   });
   emit(plan.logs);
-  const res = await applyRepair(outcome.wheel, plan, {
+  if (plan.grafts.length > 0 && o.owners?.unknownReason !== undefined) {
+    emit([{ level: 'warning', message: `the SBOM names no system package for the grafted libraries: ${o.owners.unknownReason}` }]);
+  }
+  // With a sysroot the SBOM names each graft by its path inside the root, as a repair run
+  // there would (the bom-ref hashes that path).
+  const sbom = o.root === '' ? { plan, owners: o.owners } : sbomInsideRoot(plan, o.owners, o.root);
+  const res = await applyRepair(outcome.wheel, sbom.plan, {
     outDir: realpathSync(o.wheelDir),
     abis,
     updateTags: o.updateTags,
     level: o.level,
     timestamp: o.timestamp,
     patcher: o.patcher,
-    owners: o.owners,
+    owners: sbom.owners,
     tool: o.tool,
     inputPath: wheelPath,
     abi3PythonTag: after.abi3PythonTag,
@@ -320,3 +330,24 @@ function prepareOutputDir(dir: string): void {
   }
 }
 
+/**
+ * gatherSources for libraries found in a sysroot: each is read through its path resolved
+ * inside the root (a directory symlink there never leads to the host), and keyed by the path
+ * the analysis reported.
+ */
+function gatherInsideRoot(paths: Iterable<string>, report: AuditReport, root: string): Map<string, GraftSource> {
+  const out = new Map<string, GraftSource>();
+  for (const p of paths) {
+    const host = hostPathInRoot(root, p);
+    if (host === undefined) throw new RepairError('REPAIR_IO', `cannot read library ${p}: too many levels of symbolic links inside ${root}`);
+    const source = gatherSources([host], report).get(host);
+    if (source !== undefined) out.set(p, source);
+  }
+  return out;
+}
+
+/** The plan with SBOM source paths as seen inside `root`, and an owner lookup that takes those. */
+function sbomInsideRoot(plan: RepairPlan, owners: OwnerLookup | undefined, root: string): { plan: RepairPlan; owners: OwnerLookup | undefined } {
+  const inner = (p: string): string => (p.startsWith(`${root}/`) ? p.slice(root.length) : p);
+  return { plan: { ...plan, sbomSources: plan.sbomSources.map(inner) }, owners: owners === undefined ? undefined : ownersInsideRoot(owners, root) };
+}

@@ -6,6 +6,7 @@ import { LIBPYTHON_RE } from '../analyze/lddtree.js';
 import type { AuditReport } from '../analyze/report.js';
 import type { RepairPlan } from './plan.js';
 
+/** A library that a repair copied into the wheel. */
 export interface GraftedLibrary {
   readonly soname: string;
   /** Entry name in the repaired wheel. */
@@ -16,12 +17,14 @@ export interface GraftedLibrary {
   readonly size: number;
 }
 
+/** A library that a repair did not copy into the wheel, and why. */
 export interface LeftOutLibrary {
   /** A soname, or a resolved path when an --exclude pattern matched the path. */
   readonly name: string;
   readonly reason: string;
 }
 
+/** What a repair did: the libraries it grafted and those it left out. */
 export interface RepairSummary {
   readonly grafted: readonly GraftedLibrary[];
   readonly leftOut: readonly LeftOutLibrary[];

@@ -1,6 +1,7 @@
 // Progress of a long step, reported by the library through an optional callback and drawn
 // (or not) by the CLI: the library never decides whether anyone is watching.
 
+/** How far a long step (reading, patching, writing) has come. */
 export interface Progress {
   /** reading: inflating (and checking) the wheel's entries; patching: editing ELF files; writing: the output zip. */
   readonly phase: 'reading' | 'patching' | 'writing';
@@ -13,4 +14,5 @@ export interface Progress {
   readonly totalBytes?: number;
 }
 
+/** Receives progress reports; the library calls it, the caller decides whether to show them. */
 export type ProgressSink = (p: Progress) => void;

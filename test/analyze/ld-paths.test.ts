@@ -1,6 +1,6 @@
 // Search-path sources (spec §5.2-§5.5, §10.2): colon lists, ld.so.conf with includes, musl's
 // path file, the environment and --ldpaths. Run on real temporary directory trees.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,12 @@ function put(rel: string, text: string): string {
   mkdirSync(path.dirname(full), { recursive: true });
   writeFileSync(full, text);
   return full;
+}
+
+/** An absolute symlink at `at` pointing to `target` (absolute: meant to be read inside a sysroot). */
+function lt_symlink(at: string, target: string): void {
+  mkdirSync(path.dirname(at), { recursive: true });
+  symlinkSync(target, at);
 }
 
 function t(rel: string): string {
@@ -299,9 +305,46 @@ describe('systemLdPaths', () => {
     mk('glibc-root/usr/lib/x86_64-linux-gnu', 'glibc-root/lib');
     put('glibc-root/etc/ld.so.conf', 'include /etc/ld.so.conf.d/*.conf\n');
     put('glibc-root/etc/ld.so.conf.d/x.conf', '/usr/lib/x86_64-linux-gnu\n/usr/lib/missing\n');
+    mk(`glibc-root${t('here')}`);
     const got = systemLdPaths('glibc', { AUDITWHEEL_LD_LIBRARY_PATH: t('here') }, { fs: new HostFs(), root, cwd: t('cwd') });
     expect(got.conf).toEqual([`${root}/usr/lib/x86_64-linux-gnu`, `${root}/lib`, `${root}/lib64/`, `${root}/usr/lib`, `${root}/usr/lib64`]);
-    expect(got.env).toEqual([t('here')]);
+    // An environment directory that exists inside the sysroot is taken there...
+    expect(got.env).toEqual([`${root}${t('here')}`]);
+    // ...and one that exists only outside it, as written.
+    expect(systemLdPaths('glibc', { AUDITWHEEL_LD_LIBRARY_PATH: t('cwd/a') }, { fs: new HostFs(root), root, cwd: t('cwd') }).env).toEqual([t('cwd/a')]);
+  });
+
+  it("glibc: the multiarch directories of the file's architecture come after ld.so.conf, when they exist", () => {
+    const root = t('multiarch-root');
+    mk('multiarch-root/lib/aarch64-linux-gnu', 'multiarch-root/usr/lib/aarch64-linux-gnu', 'multiarch-root/usr/lib/x86_64-linux-gnu', 'multiarch-root/etc');
+    put('multiarch-root/etc/ld.so.conf', '/usr/lib/x86_64-linux-gnu\n');
+    const ctx = { fs: new HostFs(root), root, cwd: t('cwd') };
+    expect(systemLdPaths('glibc', {}, ctx, 'aarch64').conf).toEqual([
+      `${root}/usr/lib/x86_64-linux-gnu`,
+      `${root}/lib/aarch64-linux-gnu`,
+      `${root}/usr/lib/aarch64-linux-gnu`,
+      `${root}/lib`,
+      `${root}/lib64/`,
+      `${root}/usr/lib`,
+      `${root}/usr/lib64`,
+    ]);
+    // Listed by ld.so.conf already: not repeated; missing (no /lib/x86_64-linux-gnu): left out.
+    expect(systemLdPaths('glibc', {}, ctx, 'x86_64').conf.slice(0, 2)).toEqual([`${root}/usr/lib/x86_64-linux-gnu`, `${root}/lib`]);
+  });
+
+  it('with a sysroot, absolute links in ld.so.conf, its includes and the directories stay inside the sysroot', () => {
+    const root = t('linked-root');
+    // The host has a decoy configuration the links would reach if they were followed on the host.
+    put('decoy/etc/ld.so.conf.d/evil.conf', `${t('decoy')}\n`);
+    mk('linked-root/etc', 'linked-root/real/conf.d', 'linked-root/real/libdir');
+    put('linked-root/real/ld.so.conf', 'include /etc/ld.so.conf.d/*.conf\n');
+    put('linked-root/real/conf.d/a.conf', '/libs\n');
+    lt_symlink(`${root}/etc/ld.so.conf`, '/real/ld.so.conf');
+    lt_symlink(`${root}/etc/ld.so.conf.d`, '/real/conf.d');
+    lt_symlink(`${root}/libs`, '/real/libdir');
+    const got = systemLdPaths('glibc', {}, { fs: new HostFs(root), root, cwd: t('cwd') });
+    expect(got.conf[0]).toBe(`${root}/libs`);
+    expect(got.conf.some((d) => d.includes('decoy'))).toBe(false);
   });
 
   it('glibc on the host ends with /lib, /lib64/, /usr/lib, /usr/lib64; unknown libc does the same', () => {

@@ -648,13 +648,16 @@ describe('symlinks and sysroots', needs(CC), () => {
     expect(tree.needed).toEqual(['libq.so', 'ld-linux-x86-64.so.2']);
   });
 
-  it('with a sysroot, a library in an --ldpaths directory outside it is still found', () => {
-    // The directory is accepted as a search directory (it exists on the host and --ldpaths
-    // entries are not re-rooted), so a library in it must be usable too.
+  it('with a sysroot, an --ldpaths directory is the one inside it when it exists there, else the one named', () => {
+    // Only outside the sysroot: a directory the user named (a build directory) is used as written.
     const hostDir = lt.p('outside');
-    const { tree } = ldd(`${root}/bin/app2`, { root, ldpaths: hostDir });
-    expect(lib(tree, 'libq.so').path).toBe(`${hostDir}/libq.so`);
-    expect(lib(tree, 'libq.so').realpath).toBe(`${hostDir}/libq.so`);
+    const outside = ldd(`${root}/bin/app2`, { root, ldpaths: hostDir }).tree;
+    expect(lib(outside, 'libq.so').path).toBe(`${hostDir}/libq.so`);
+    // The same path inside the sysroot wins: as if run there, the host copy is not used.
+    lt.symlink(`root${hostDir}/libq.so`, '/opt/libq.so.1');
+    const inside = ldd(`${root}/bin/app2`, { root, ldpaths: hostDir }).tree;
+    expect(lib(inside, 'libq.so').path).toBe(`${root}${hostDir}/libq.so`);
+    expect(lib(inside, 'libq.so').realpath).toBe(`${root}/opt/libq.so.1`);
   });
 
   it('with a sysroot, AUDITWHEEL_LD_LIBRARY_PATH is taken as written (root-prefixed by the user)', () => {

@@ -284,7 +284,7 @@ describe('tool order and availability (fake apk and rpm in PATH)', needs(require
   });
 });
 
-describe.skipIf(!hasDpkg)('hostOwnerLookup with a sysroot (dpkg --admindir)', () => {
+describe('hostOwnerLookup with a sysroot (its dpkg database, read without dpkg)', () => {
   let root: string;
   beforeAll(() => {
     root = path.join(tmp, 'sysroot');
@@ -305,7 +305,7 @@ describe.skipIf(!hasDpkg)('hostOwnerLookup with a sysroot (dpkg --admindir)', ()
     writeFileSync(path.join(root, 'etc/os-release'), 'ID=testos\n');
   });
 
-  it('resolves inside the root and asks the root dpkg database', () => {
+  it('resolves inside the root and reads the root dpkg database', () => {
     const owners = hostOwnerLookup({ root }).lookup([
       path.join(root, 'lib/libfoo.so'),
       path.join(root, 'usr/lib/libother.so.1'),
@@ -314,11 +314,44 @@ describe.skipIf(!hasDpkg)('hostOwnerLookup with a sysroot (dpkg --admindir)', ()
     expect([...owners]).toEqual([[path.join(root, 'lib/libfoo.so'), { type: 'deb', distro: 'testos', name: 'libfoo1', version: '1:2.3+x-4' }]]);
   });
 
-  it('asks no host tool when the root has no dpkg database', () => {
+  it('asks no host tool when the root has no package database, and says why owners are unknown', () => {
     const empty = path.join(tmp, 'empty-root');
     mkdirSync(path.join(empty, 'etc'), { recursive: true });
     writeFileSync(path.join(empty, 'etc/os-release'), 'ID=debian\n');
     symlinkSync(LIBXML2, path.join(empty, 'libxml2.so'));
-    expect(hostOwnerLookup({ root: empty }).lookup([path.join(empty, 'libxml2.so')]).size).toBe(0);
+    const lookup = hostOwnerLookup({ root: empty });
+    expect(lookup.lookup([path.join(empty, 'libxml2.so')]).size).toBe(0);
+    expect(lookup.unknownReason).toMatch(/has no package database wheelaudit can read/);
+  });
+
+  it('reports an rpm root plainly as unknown', () => {
+    const rpmRoot = path.join(tmp, 'rpm-root');
+    mkdirSync(path.join(rpmRoot, 'var/lib/rpm'), { recursive: true });
+    mkdirSync(path.join(rpmRoot, 'etc'), { recursive: true });
+    writeFileSync(path.join(rpmRoot, 'var/lib/rpm/Packages'), 'berkeley db bytes');
+    writeFileSync(path.join(rpmRoot, 'etc/os-release'), 'ID="centos"\n');
+    writeFileSync(path.join(rpmRoot, 'libz.so.1'), '');
+    const lookup = hostOwnerLookup({ root: rpmRoot });
+    expect(lookup.unknownReason).toBe(`${rpmRoot} keeps its packages in rpm's database (/var/lib/rpm/Packages), which wheelaudit cannot read without rpm`);
+    expect(lookup.lookup([path.join(rpmRoot, 'libz.so.1')]).size).toBe(0);
+  });
+
+  it('reads an apk root (Alpine): F: directories and R: files', () => {
+    const apkRoot = path.join(tmp, 'apk-root');
+    mkdirSync(path.join(apkRoot, 'lib/apk/db'), { recursive: true });
+    mkdirSync(path.join(apkRoot, 'usr/lib'), { recursive: true });
+    mkdirSync(path.join(apkRoot, 'etc'), { recursive: true });
+    writeFileSync(
+      path.join(apkRoot, 'lib/apk/db/installed'),
+      'C:Q1abc=\nP:musl\nV:1.2.4-r2\nA:x86_64\nF:lib\nR:ld-musl-x86_64.so.1\nR:libc.musl-x86_64.so.1\n\nC:Q1def=\nP:libffi\nV:3.4.4-r3\nF:usr\nF:usr/lib\nR:libffi.so.8.1.2\nR:libffi.so.8\n\n',
+    );
+    writeFileSync(path.join(apkRoot, 'usr/lib/libffi.so.8.1.2'), '');
+    symlinkSync('libffi.so.8.1.2', path.join(apkRoot, 'usr/lib/libffi.so.8'));
+    writeFileSync(path.join(apkRoot, 'etc/os-release'), 'ID=alpine\n');
+    const lookup = hostOwnerLookup({ root: apkRoot });
+    expect(lookup.unknownReason).toBeUndefined();
+    expect([...lookup.lookup([path.join(apkRoot, 'usr/lib/libffi.so.8')])]).toEqual([
+      [path.join(apkRoot, 'usr/lib/libffi.so.8'), { type: 'apk', distro: 'alpine', name: 'libffi', version: '3.4.4-r3' }],
+    ]);
   });
 });

@@ -85,7 +85,7 @@ export async function runCheck(ctx: CliContext, files: readonly string[], o: Che
   const root = sysrootOption(ctx, o.sysroot);
   // Every argument is checked before any wheel is read: a typo is a usage error, not a failure.
   const paths = files.map((f) => requireFile(ctx, f));
-  const hostFs = new HostFs();
+  const hostFs = new HostFs(root);
   const providers = await readProviders(ctx, o.providedBy);
   const outcomes: WheelOutcome[] = [];
   for (const [i, file] of files.entries()) {

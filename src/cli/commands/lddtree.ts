@@ -32,9 +32,9 @@ export function registerLddtree(program: Command, ctx: CliContext, setExit: (cod
 
 export function runLddtree(ctx: CliContext, file: string, opts: LddtreeOptions): number {
   const abs = requireFile(ctx, file, 'an ELF file');
-  const hostFs = new HostFs();
   const logs: LogRecord[] = [];
   const root = sysrootOption(ctx, opts.sysroot);
+  const hostFs = new HostFs(root);
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(readFileSync(abs));

@@ -172,7 +172,7 @@ export async function runRepair(ctx: CliContext, files: readonly string[], f: Re
   validateLibSdir(f.libSdir);
   const root = sysrootOption(ctx, f.sysroot);
   const patcher: ElfPatcher | 'none' = patcherName === 'native' ? nativePatcher : patcherName === 'patchelf' ? patchelfPatcher() : 'none';
-  const hostFs = new HostFs();
+  const hostFs = new HostFs(root);
   const wheelDir = path.resolve(ctx.cwd, f.wheelDir);
   const providers = await readProviders(ctx, f.providedBy);
 

@@ -63,7 +63,7 @@ export async function runShow(ctx: CliContext, file: string, opts: ShowOptions):
   const root = sysrootOption(ctx, opts.sysroot);
   const customPolicies = readPolicyFiles(ctx, opts.policyFile);
   const providers = await readProviders(ctx, opts.providedBy);
-  const hostFs = new HostFs();
+  const hostFs = new HostFs(root);
   const outcome = await auditWheel(wheelPath, {
     disableIsaExtCheck: opts.disableIsaExtCheck === true,
     ldpaths: opts.ldpaths,
