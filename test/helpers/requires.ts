@@ -102,7 +102,9 @@ export function requireRoot(why: string): Requirement {
 export function requireAll(...rs: readonly Requirement[]): Requirement {
   const bad = rs.filter((r) => !r.ok);
   if (bad.length === 0) return MET;
-  return { ok: false, reason: [...new Set(bad.map((r) => r.reason))].join('; '), optional: bad.every((r) => r.optional) };
+  // Reasons of nested requireAll calls are lists already: each reason is given once.
+  const reasons = new Set(bad.flatMap((r) => r.reason.split('; ')));
+  return { ok: false, reason: [...reasons].join('; '), optional: bad.every((r) => r.optional) };
 }
 
 export interface NeedsOptions {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO } from '../helpers/corpus.js';
 import { buildZip, extensionBytes, localOffsets, text, WHEEL_NAME, wheelEntries, type BuildEntry, type BuildOptions } from '../wheel/zip-builder.js';
 import { errorLines, RSS_LIMIT_KIB, runMeasured, sha256File, snapshot, TIME_LIMIT_MS } from './measured.js';
+import { needs, requireTool } from '../helpers/requires.js';
 
 const SO = 'hostile/_ext.cpython-311-x86_64-linux-gnu.so';
 const PY = 'hostile/__init__.py';
@@ -167,7 +168,7 @@ describe('hostile zip structures are refused the same way by show and repair', (
     expect(fs.readdirSync(out)).toEqual(['hostile-1.0-cp311-cp311-manylinux1_x86_64.manylinux_2_5_x86_64.whl']);
   });
 
-  it("the premise: Python's zipfile sees every record of a directory whose end record undercounts", () => {
+  it("the premise: Python's zipfile sees every record of a directory whose end record undercounts", needs(requireTool('python3', 'python3')), () => {
     const file = path.join(tmp, 'premise.whl');
     fs.writeFileSync(file, wheel(undefined, { count: 3 }));
     const names = execFileSync('python3', ['-c', 'import sys, zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', file], { encoding: 'utf8' });

@@ -154,7 +154,7 @@ for text in json.load(sys.stdin):
 print(json.dumps(out))
 `;
 
-describe('reads like Python csv.reader on random text', () => {
+describe('reads like Python csv.reader on random text', needs(requireTool('python3', 'python3')), () => {
   it('agrees on 3000 seeded samples', () => {
     let seed = 0x9e3779b9;
     const next = (): number => {

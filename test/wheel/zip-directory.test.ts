@@ -11,6 +11,7 @@ import { WheelFormatError } from '../../src/errors.js';
 import { checkDirectoryPlacement, END_SEARCH_BYTES, findEndRecord, parseCentralDirectory, parseEndRecords } from '../../src/wheel/zip-directory.js';
 import { openWheelZip } from '../../src/wheel/zip-read.js';
 import { buildZip, text, type BuildEntry, type BuildOptions } from './zip-builder.js';
+import { needs, requireTool } from '../helpers/requires.js';
 
 const W = 'x.whl';
 
@@ -200,7 +201,7 @@ afterAll(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-describe("agrees with Python's zipfile on consistent archives", () => {
+describe("agrees with Python's zipfile on consistent archives", needs(requireTool('python3', 'python3')), () => {
   const variants: [string, BuildEntry[], BuildOptions][] = [
     ['plain', ENTRIES, {}],
     ['zip64 end records', ENTRIES, { zip64: true }],
