@@ -435,7 +435,7 @@ function machineCheck(
     if (error === 'unknown x86_64 ISA') {
       // The reference crashes here; an ISA level we cannot name is treated as unsupported.
       log('warning', `ELF file '${file}' requires an unknown x86-64 ISA level, not in '${arch}'`);
-      problems.push({ file, isa: 'x86_64' as Architecture, whitelistedIn: undefined });
+      problems.push({ file, isa: 'x86_64', whitelistedIn: undefined });
       result = pset.linux;
       continue;
     }
