@@ -1,23 +1,17 @@
 // What a repair did, for its closing lines: each graft with its entry, source and size; each
 // library left out with the reason (an --exclude pattern, libpython), from real audits and
 // plans of the fixture wheels.
-import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { AuditReport } from '../../src/analyze/report.js';
-import { planRepair, type GraftSource } from '../../src/repair/plan.js';
+import { planRepair } from '../../src/repair/plan.js';
 import { summarizeRepair } from '../../src/repair/summary.js';
 import { platformAudit } from '../helpers/audit-fixture.js';
+import { graftSources } from '../helpers/graft-sources.js';
 import { needs, requireLibs } from '../helpers/requires.js';
 
-function source(p: string): GraftSource {
-  return { realpath: p, h8: createHash('sha256').update(readFileSync(p)).digest('hex').slice(0, 8), mode: statSync(p).mode, needed: [] };
-}
-
 function plan(report: AuditReport, policy: string): ReturnType<typeof planRepair> {
-  const paths = new Set<string>();
-  for (const refs of report.fullExternalRefs.values()) for (const p of refs.get(policy)?.libs.values() ?? []) if (p !== undefined) paths.add(p);
-  return planRepair(report, new Map([...paths].map((p) => [p, source(p)])), {
+  return planRepair(report, graftSources(report, policy), {
     graftPolicy: policy,
     libSdir: '.libs',
     distribution: report.name.distribution,
