@@ -2,9 +2,15 @@
 // tools that write and check RECORD), on inputs whose base64 needs 0, 1 and 2 padding
 // characters and contains the '+' and '/' that urlsafe encoding replaces.
 import { execFileSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { recordDigest, sha256, sha256Hex, urlsafeB64NoPad } from '../../src/util/hash.js';
 import { needs, requireTool } from '../helpers/requires.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'wheelaudit-hash-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 // Byte strings chosen so the plain base64 of the bytes has '+', '/' and each padding length.
 const SAMPLES: Uint8Array[] = [new Uint8Array([0xfb, 0xff]), new Uint8Array([0xfb, 0xef, 0xbe]), new Uint8Array([0xff, 0xfe, 0xfd, 0xfc]), new Uint8Array(0)];
@@ -26,12 +32,21 @@ describe('urlsafeB64NoPad', () => {
 
 describe('sha256 and RECORD digests agree with the system tools', needs(requireTool('python3', 'python3'), requireTool('sha256sum', 'coreutils')), () => {
   it('sha256Hex matches sha256sum; sha256 is the same 32 bytes', () => {
-    for (const s of [...SAMPLES, new TextEncoder().encode('wheelaudit\n')]) {
-      const want = execFileSync('sha256sum', { input: s }).toString().split(' ')[0];
-      expect(sha256Hex(s)).toBe(want);
-      expect(Buffer.from(sha256(s)).toString('hex')).toBe(want);
-    }
-    expect(sha256Hex('abc')).toBe(execFileSync('sha256sum', { input: 'abc' }).toString().split(' ')[0]);
+    const inputs = [...SAMPLES, new TextEncoder().encode('wheelaudit\n')];
+    const files = inputs.map((s, i) => {
+      const f = path.join(tmp, `in-${i}`);
+      writeFileSync(f, s);
+      return f;
+    });
+    // One sha256sum run for every input: "<hex>  <file>" per line, in argument order.
+    const want = execFileSync('sha256sum', files, { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ')[0]);
+    expect(want).toHaveLength(inputs.length);
+    expect(inputs.map((s) => sha256Hex(s))).toEqual(want);
+    expect(inputs.map((s) => Buffer.from(sha256(s)).toString('hex'))).toEqual(want);
+    expect(sha256Hex('wheelaudit\n')).toBe(want.at(-1));
   });
 
   it('recordDigest is what pip writes: sha256=urlsafe_b64encode(digest).rstrip(b"=")', () => {
