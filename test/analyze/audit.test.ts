@@ -1,12 +1,11 @@
 // The `show` flow for one wheel file: what the filename says about architecture and libc (and
-// the warnings when it says nothing), the musl policy from the wheel's oldest musllinux tag,
+// the log lines when it says nothing), the musl policy from the wheel's oldest musllinux tag,
 // a verdict for a platform wheel, and a non-platform outcome (never a throw) for the rest.
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { auditWheel, filenameFacts, muslPolicyOfWheel } from '../../src/analyze/audit.js';
-import { parseWheelName } from '../../src/wheel/name.js';
+import { auditWheel } from '../../src/analyze/audit.js';
 import { auditFixture, HOST_AUDIT, platformAudit } from '../helpers/audit-fixture.js';
 import { buildWheel, wheelFiles } from '../helpers/build-wheel.js';
 import { wheel } from '../helpers/cli.js';
@@ -14,28 +13,6 @@ import { FIXTURES } from '../helpers/corpus.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'wheelaudit-audit-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-describe('muslPolicyOfWheel', () => {
-  it('is the oldest musllinux base the name claims, or undefined', () => {
-    expect(muslPolicyOfWheel(parseWheelName('x-1-cp311-cp311-musllinux_1_2_x86_64.musllinux_1_1_x86_64.whl'))).toBe('musllinux_1_1');
-    expect(muslPolicyOfWheel(parseWheelName('x-1-cp311-cp311-musllinux_1_2_x86_64.whl'))).toBe('musllinux_1_2');
-    expect(muslPolicyOfWheel(parseWheelName('x-1-cp311-cp311-manylinux_2_17_x86_64.whl'))).toBeUndefined();
-    expect(muslPolicyOfWheel(parseWheelName('x-1-cp311-cp311-linux_x86_64.whl'))).toBeUndefined();
-  });
-});
-
-describe('filenameFacts', () => {
-  it('reads arch and libc from the tags, and says when it cannot', () => {
-    expect(filenameFacts(parseWheelName('x-1-cp311-cp311-manylinux_2_17_aarch64.whl'))).toMatchObject({ arch: 'aarch64', libc: 'glibc', pure: false });
-    expect(filenameFacts(parseWheelName('x-1-cp311-cp311-musllinux_1_2_x86_64.whl'))).toMatchObject({ arch: 'x86_64', libc: 'musl' });
-    const plain = filenameFacts(parseWheelName('x-1-cp311-cp311-linux_x86_64.whl'));
-    expect(plain).toMatchObject({ arch: 'x86_64', libc: undefined, pure: false });
-    expect(plain.logs).toEqual([{ level: 'debug', message: 'The libc could not be deduced from the wheel filename' }]);
-    const any = filenameFacts(parseWheelName('x-1-py3-none-any.whl'));
-    expect(any).toMatchObject({ arch: undefined, libc: undefined, pure: true });
-    expect(any.logs).toContainEqual({ level: 'warning', message: 'The architecture could not be deduced from the wheel filename' });
-  });
-});
 
 describe('auditWheel', () => {
   it('a platform wheel gives its verdict, the loaded wheel and the analysis logs', async () => {
@@ -52,10 +29,21 @@ describe('auditWheel', () => {
     expect(o.kind === 'non-platform' ? o.message : '').toMatch(/^This does not look like a platform wheel/);
   });
 
-  it('musl: the policy follows the tag the wheel claims', async () => {
+  it('musl: the policy follows the tag the wheel claims, the oldest of several', async () => {
     const o = await platformAudit('muslext-0.1.0-cp311-cp311-linux_x86_64.whl', { libc: 'musl', musl: 'musllinux_1_1' });
     expect(o.report.policies.policies.map((p) => p.name)).toContain('musllinux_1_1_x86_64');
     expect(o.report.policies.policies.map((p) => p.name)).not.toContain('musllinux_1_2_x86_64');
+    const files = await wheelFiles(wheel('muslext-0.1.0-cp311-cp311-linux_x86_64.whl'));
+    const named = await buildWheel(tmp, { distribution: 'muslext', version: '0.1.0', tag: 'cp311-cp311-musllinux_1_2_x86_64.musllinux_1_1_x86_64', files });
+    const fromName = await auditWheel(named, HOST_AUDIT);
+    const names = fromName.kind === 'platform' ? fromName.report.policies.policies.map((p) => p.name) : [];
+    expect(names).toContain('musllinux_1_1_x86_64');
+    expect(names).not.toContain('musllinux_1_2_x86_64');
+  });
+
+  it('a wheel named without a libc logs that at debug level; one named any with an ELF file warns about the architecture', async () => {
+    expect((await auditFixture('symverold-0.1.0-cp311-cp311-linux_x86_64.whl')).logs).toContainEqual({ level: 'debug', message: 'The libc could not be deduced from the wheel filename' });
+    expect((await auditFixture('ffitool-0.1.0-py3-none-any.whl')).logs).toContainEqual({ level: 'warning', message: 'The architecture could not be deduced from the wheel filename' });
   });
 
   it('trusts the filename unless fromContents: an x86_64 extension in a wheel named aarch64', async () => {
