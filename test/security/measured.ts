@@ -28,6 +28,10 @@ export function runMeasured(argv: readonly string[], opts: { cwd?: string; env?:
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...opts.env, WHEELAUDIT_MEASURE: report },
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
+    // A hang (a FIFO opened, /dev/zero read) must fail the test, not block the worker: the
+    // child is killed well past TIME_LIMIT_MS and reported as not finished below.
+    timeout: 3 * TIME_LIMIT_MS,
+    killSignal: 'SIGKILL',
   });
   let m: { code: number; ms: number; maxRssKiB: number };
   try {
