@@ -110,7 +110,7 @@ describe('scale', () => {
     for (const command of ['show', 'check']) {
       const r = runMeasured([command, file]);
       expect(errorLines(r.stderr), `${command}: ${r.stderr.slice(-2000)}`).toEqual([]);
-      expect(r.ms, `${command} time`).toBeLessThan(TIME_LIMIT_MS);
+      expect(r.cpuMs, `${command} CPU time`).toBeLessThan(TIME_LIMIT_MS);
       expect(r.maxRssKiB, `${command} peak RSS`).toBeLessThan(RSS_LIMIT_KIB);
     }
     const out = path.join(path.dirname(file), 'out');
@@ -119,7 +119,7 @@ describe('scale', () => {
       expect.stringMatching(/^wheelaudit: error\[WHEEL_LIMIT_EXCEEDED\]: hostile-1\.0-cp311-cp311-linux_x86_64\.whl: the retagged hostile-1\.0\.dist-info\/WHEEL would be \d+ bytes, more than the 4194304 allowed for a WHEEL file$/),
     ]);
     expect(r.code).toBe(1);
-    expect(r.ms).toBeLessThan(TIME_LIMIT_MS);
+    expect(r.cpuMs).toBeLessThan(TIME_LIMIT_MS);
     expect(r.maxRssKiB).toBeLessThan(RSS_LIMIT_KIB);
     expect(snapshot(out)).toEqual([]);
     process.stdout.write(`repair, 250,000 Tag lines: refused in ${Math.round(r.ms)} ms, peak RSS ${Math.round(r.maxRssKiB / 1024)} MiB\n`);
