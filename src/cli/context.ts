@@ -92,7 +92,8 @@ export function printError(ctx: CliContext, code: string, message: string, hint?
  * refusals keep the reference's wording (their culprits name the files): those pass as they are.
  */
 export function namingWheel(e: unknown, file: string): unknown {
-  if (!isWheelauditError(e) || e.code === 'USAGE' || e.code === 'IO' || e instanceof RefusalError) return e;
+  // A malformed --policy-file names its own file, line and column: the wheel is not at fault.
+  if (!isWheelauditError(e) || e.code === 'USAGE' || e.code === 'IO' || e.code === 'POLICY_INVALID' || e instanceof RefusalError) return e;
   return inContext(e, path.basename(file));
 }
 

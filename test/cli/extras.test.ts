@@ -155,13 +155,16 @@ describe('--policy-file', () => {
     ['syntax.json', '{"format": "wheelaudit-policies/1",\n "libc": "glibc"\n "policies": []}', "syntax.json:3:2: not valid JSON: expected ',' or '}' after a member, found"],
   ])('a malformed file (%s) is one error line with its line and column, and nothing is written', async (name, text, message) => {
     const file = write(name, text);
-    for (const cmd of [['show', wheel('symverold-0.1.0-cp311-cp311-linux_x86_64.whl')], ['repair', '-w', outDir(), wheel('symverold-0.1.0-cp311-cp311-linux_x86_64.whl')]]) {
+    const dir = outDir();
+    for (const cmd of [['show', wheel('symverold-0.1.0-cp311-cp311-linux_x86_64.whl')], ['repair', '-w', dir, wheel('symverold-0.1.0-cp311-cp311-linux_x86_64.whl')], ['check', wheel('symverold-0.1.0-cp311-cp311-linux_x86_64.whl')]]) {
       const r = await runCli([cmd[0] as string, '--policy-file', file, ...cmd.slice(1)]);
       expect(r.code).toBe(1);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(/^wheelaudit: error\[POLICY_INVALID\]: .*\n$/);
-      expect(r.stderr).toContain(message);
+      // The same line from every command, naming the policy file (not the wheel, which is fine).
+      expect(r.stderr, cmd[0]).toMatch(/^wheelaudit: error\[POLICY_INVALID\]: .*\n$/);
+      expect(r.stderr.startsWith(`wheelaudit: error[POLICY_INVALID]: ${path.dirname(file)}/${message}`), `${cmd[0]}: ${r.stderr}`).toBe(true);
     }
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('a huge file is refused by its size, without being read', async () => {
