@@ -11,6 +11,7 @@ import type { AuditReport, LogRecord } from '../analyze/report.js';
 import { describeError, InternalError, RepairError, WheelFormatError } from '../errors.js';
 import { MAX_WHEEL_FILE_SIZE, retaggedWheelSize, serializeWheelMetadata, updateWheelTags } from '../wheel/metadata.js';
 import { wheelPlatforms, withPlatformTags } from '../wheel/name.js';
+import { linuxTagsReplacedBy } from '../policy/tags.js';
 import { recordRowFor, serializeRecord, type RecordRow } from '../wheel/record.js';
 import { walkOrder } from '../wheel/walk-order.js';
 import { openWheelZip, type WheelEntry } from '../wheel/zip-read.js';
@@ -51,14 +52,6 @@ const REGULAR = 0o100000;
 export function fileMode(entry: WheelEntry | undefined): number {
   const m = entry?.mode ?? 0;
   return REGULAR | (m === 0 ? 0o644 : (m & 0o777) | 0o600);
-}
-
-/** The platform tags that `abis[0]` replaces (spec §2.6). */
-export function replacedPlatforms(name: string): string[] {
-  if (name.startsWith('linux')) return [];
-  const parts = name.split('_');
-  if (/^(manylinux|musllinux)_\d+_\d+_/.test(name)) return [`linux_${parts.slice(3).join('_')}`];
-  return [`linux_${parts.slice(1).join('_')}`];
 }
 
 /** The bytes of a host file as a plain Uint8Array view (no copy; a Buffer's slice() would alias). */
@@ -174,7 +167,7 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
     const wheelEntryName = `${distInfo}/WHEEL`;
     const wheelEntry = zip.entry(wheelEntryName);
     if (o.updateTags) {
-      const remove = replacedPlatforms(o.abis[0] ?? '');
+      const remove = linuxTagsReplacedBy(o.abis[0] ?? '');
       const original = wheelPlatforms(name);
       info(`Previous filename tags: ${original.join(', ')}`);
       let tags = [...new Set([...original.filter((t) => !remove.includes(t)), ...o.abis])];
