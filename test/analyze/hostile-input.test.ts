@@ -128,7 +128,7 @@ describe('a wheel is for one architecture and one libc', () => {
     oneError(runMeasured(['show', w]), 1, 'ANALYZE_LIBC', /several C libraries/);
   });
 
-  it('control: one architecture, one libc is fine', async () => {
+  it('control: one architecture, one libc is fine', () => {
     const r = runMeasured(['show', '--json', SYMVEROLD]);
     expect(r.code, r.stderr).toBe(0);
   });

@@ -25,7 +25,7 @@ function refusal(f: () => unknown): { code: string; message: string } {
     if (isWheelauditError(e)) return { code: e.code, message: e.message };
     throw e;
   }
-  return expect.unreachable('the analysis accepted the wheel') as never;
+  return expect.unreachable('the analysis accepted the wheel');
 }
 
 describe('verdicts', () => {

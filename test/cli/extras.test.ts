@@ -248,7 +248,7 @@ describe('check', () => {
     expect(code).toBe(0);
     const loads = firstWheel(doc)['runtime_loads'] as Record<string, unknown>[];
     expect(loads[0]).toEqual({ file: 'dlopener/_dlopener.cpython-311-x86_64-linux-gnu.so', line: null, via: 'dlopen string', name: 'libwaplug.so.1', form: 'literal', found: 'missing', path: null });
-    expect(loads.map((l) => `${l['via']} ${l['name']} ${l['found']}`)).toContain('ctypes.CDLL os.path.join(os.path.dirname(__file__), name) computed');
+    expect(loads.map((l) => `${String(l['via'])} ${String(l['name'])} ${String(l['found'])}`)).toContain('ctypes.CDLL os.path.join(os.path.dirname(__file__), name) computed');
   });
 
   it('--provided-by: a repaired consumer passes its manylinux claim only when the provider is named', async () => {

@@ -54,7 +54,7 @@ describe('wheelaudit (no command, --help, --version)', () => {
   it('an unknown option is a usage error naming it, exit 2', async () => {
     const r = await runCli(['show', '--frob', wheel('symverold-0.1.0-cp311-cp311-linux_x86_64.whl')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^wheelaudit: error\[USAGE\]: unknown option '--frob'\n  hint: see 'wheelaudit show --help'\n$/);
+    expect(r.stderr).toMatch(/^wheelaudit: error\[USAGE\]: unknown option '--frob'\n {2}hint: see 'wheelaudit show --help'\n$/);
   });
 
   it('a missing argument is a usage error, exit 2', async () => {

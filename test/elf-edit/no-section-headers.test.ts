@@ -209,7 +209,7 @@ describe('sstripped extension and library through wheelaudit repair, run under q
   ];
   for (const [dir, key, triplet, debArch] of REPAIRED) {
     const arch = ARCHES[key];
-    const cc = arch.cc ?? '';
+    const cc = arch.cc;
     const tools = needs(requireTool(arch.qemu ?? '', 'qemu-user-static'), requireTool(cc, `gcc-${triplet}`), requireFile(arch.sysroot ?? '', `libc6-${debArch}-cross`));
     it(`slow: ${dir}`, tools, async () => {
       const work = path.join(tmp, `repair-${dir}`);

@@ -21,7 +21,7 @@ const fixtures = fs
   .sort();
 
 /** The lazy getters, each called the way the analysis calls it. */
-const GETTERS: ReadonlyArray<readonly [string, (f: ElfFile) => unknown]> = [
+const GETTERS: readonly (readonly [string, (f: ElfFile) => unknown])[] = [
   ['sections', (f) => f.sections()],
   ['sectionByName', (f) => f.sectionByName('.dynstr')],
   ['dynamicSymbols', (f) => f.dynamicSymbols()],

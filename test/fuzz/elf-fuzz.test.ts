@@ -171,7 +171,7 @@ function describeBase(name: string): Base {
   add(4, 1, 'EI_CLASS');
   add(5, 1, 'EI_DATA');
   add(6, 1, 'EI_VERSION');
-  const ehdr: ReadonlyArray<readonly [string, number, Size]> = is64
+  const ehdr: readonly (readonly [string, number, Size])[] = is64
     ? [
         ['e_type', 0x10, 2],
         ['e_phoff', 0x20, 8],
@@ -414,7 +414,7 @@ interface Trial {
   readonly ms: number;
 }
 
-const GETTERS: ReadonlyArray<readonly [string, (f: ElfFile) => unknown]> = [
+const GETTERS: readonly (readonly [string, (f: ElfFile) => unknown])[] = [
   ['sections', (f) => f.sections()],
   ['sectionByName', (f) => f.sectionByName('.dynstr')],
   ['dynamicSymbols', (f) => f.dynamicSymbols()],
@@ -445,7 +445,7 @@ function recordCount(name: string, v: unknown): number {
   if (!Array.isArray(v)) return 0;
   let n = v.length;
   if (name === 'versionNeeds' || name === 'versionDefs') {
-    for (const r of v as ReadonlyArray<{ aux: readonly unknown[] }>) n += r.aux.length;
+    for (const r of v as readonly { aux: readonly unknown[] }[]) n += r.aux.length;
   }
   return name === 'symbolVersion' ? 0 : n;
 }
@@ -678,7 +678,7 @@ function appendLoad(name: string, regionSize: number, stripSections: boolean): G
 }
 
 /** Point PT_DYNAMIC at a new dynamic array written at `at` (file offset) / `vaddr`. */
-function writeDynamic(g: Grown & { f: ElfFile }, at: number, vaddr: bigint, entries: ReadonlyArray<readonly [bigint, bigint]>): void {
+function writeDynamic(g: Grown & { f: ElfFile }, at: number, vaddr: bigint, entries: readonly (readonly [bigint, bigint])[]): void {
   const is64 = g.f.ident.elfClass === 64;
   const le = g.f.ident.littleEndian;
   const W: Size = is64 ? 8 : 4;

@@ -247,11 +247,11 @@ export class LibTree {
 
     const both = spec.rpath !== undefined && spec.runpath !== undefined;
     const needed = [...(spec.needed ?? [])];
-    if (both) needed.push(spec.runpath as string);
+    if (both) needed.push(spec.runpath);
     const [obj, ...stubs] = await Promise.all([toolbox.object(arch, kind, libc), ...needed.map((n) => toolbox.stub(arch, n))]);
 
     const args = kind === 'shared' ? ['-shared'] : [];
-    args.push('-o', out, obj as string);
+    args.push('-o', out, obj);
     if (!libc) args.push('-nostdlib');
     if (spec.soname !== undefined) args.push('-Xlinker', '-soname', '-Xlinker', spec.soname);
     if (spec.rpath !== undefined) {

@@ -203,6 +203,7 @@ export function runInRoot(root: string, argv: readonly string[], opts: RunInRoot
   for (const b of binds) args.push(b.host, b.at, b.readOnly === true ? '1' : '0');
   try {
     const r = spawnSync('unshare', [...args, ...inner], { encoding: 'utf8', timeout: opts.timeoutMs ?? 300_000, maxBuffer: 64 * 1024 * 1024 });
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- spawnSync's output is null when the command cannot start, whatever @types/node says
     if (r.error !== undefined) return { code: -1, stdout: r.stdout ?? '', stderr: `${r.error.message}\n${r.stderr ?? ''}` };
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   } finally {

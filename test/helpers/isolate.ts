@@ -16,7 +16,7 @@ const MOUNT_FAILED = 97;
 const WRAPPER = [
   'n=$1; shift',
   'while [ "$n" -gt 0 ]; do',
-  '  mount --bind /dev/null "$1" || { echo "isolate: cannot bind-mount /dev/null over $1" >&2; exit ' + MOUNT_FAILED + '; }',
+  `  mount --bind /dev/null "$1" || { echo "isolate: cannot bind-mount /dev/null over $1" >&2; exit ${MOUNT_FAILED}; }`,
   '  shift; n=$((n - 1))',
   'done',
   'exec "$@"',

@@ -6,7 +6,8 @@
 //
 //   const pe = await debianPatchelf('trixie');   // { dir, binary, version: '0.18.0' }
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { debRoot, debSupport } from './deb-packages.js';
 import type { Requirement } from './requires.js';
@@ -42,7 +43,7 @@ export async function debianPatchelf(suite: string): Promise<DebianPatchelf> {
       `exec ${shellQuote(path.join(libdir, 'ld-linux-x86-64.so.2'))} --library-path ${shellQuote(libdir)} ${shellQuote(path.join(root, 'usr/bin/patchelf'))} "$@"`,
       '',
     ].join('\n');
-    writeFileSync(path.join(tmp, 'patchelf'), script);
+    await writeFile(path.join(tmp, 'patchelf'), script);
     chmodSync(path.join(tmp, 'patchelf'), 0o755);
   });
   const binary = path.join(dir, 'patchelf');

@@ -47,7 +47,7 @@ export default class SkipReporter implements Reporter {
     this.filtered = vitest.config.testNamePattern !== undefined;
   }
 
-  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+  onTestRunEnd(modules: readonly TestModule[]): void {
     const skips: Skip[] = [];
     for (const m of modules) {
       for (const t of m.children.allTests()) {

@@ -20,6 +20,7 @@ export interface RunResult {
 }
 
 export function toResult(r: SpawnSyncReturns<string>): RunResult {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- spawnSync's output is null when the command cannot start, whatever @types/node says
   if (r.error !== undefined) return { code: -1, stdout: r.stdout ?? '', stderr: `${r.error.message}\n${r.stderr ?? ''}` };
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

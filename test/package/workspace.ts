@@ -67,6 +67,7 @@ export function run(cmd: string, args: readonly string[], opts: { cwd: string; e
     ...(opts.input === undefined ? {} : { input: opts.input }),
   });
   const ms = Date.now() - start;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- spawnSync's output is null when the command cannot start, whatever @types/node says
   if (r.error !== undefined) return { code: -1, stdout: r.stdout ?? '', stderr: `${r.error.message}\n${r.stderr ?? ''}`, ms };
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, ms };
 }

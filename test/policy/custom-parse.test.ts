@@ -23,7 +23,7 @@ function refusal(text: string, label = 'acme.json'): string {
     if (e instanceof Error && 'code' in e && e.code === 'POLICY_INVALID') return e.message;
     throw e;
   }
-  return expect.unreachable('accepted') as never;
+  return expect.unreachable('accepted');
 }
 
 const AUDITWHEEL = `[

@@ -13,7 +13,7 @@ function auditwheelShape(e: PolicyEntry, changes: { name?: string; priority?: nu
     for (const [prefix, set] of prefixes) {
       const short = [...set].map((v) => v.slice(prefix.length + 1));
       if (prefix === 'GLIBC') short.push(...(changes.addGlibc ?? []));
-      (symbol_versions[arch] as Record<string, string[]>)[prefix] = short;
+      symbol_versions[arch][prefix] = short;
     }
   }
   return {

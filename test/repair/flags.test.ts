@@ -37,6 +37,7 @@ const outDir = (): string => path.join(tmp, `out-${++n}`);
 
 function sh(cmd: string, args: readonly string[], opts: { cwd?: string; input?: string } = {}): CliResult {
   const r = spawnSync(cmd, [...args], { encoding: 'utf8', cwd: opts.cwd, input: opts.input, env: { PATH: '/usr/local/bin:/usr/bin:/bin' }, maxBuffer: 64 * 1024 * 1024 });
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- spawnSync's output is null when the command cannot start, whatever @types/node says
   return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: `${r.error?.message ?? ''}${r.stderr ?? ''}` };
 }
 
@@ -101,7 +102,9 @@ let ffiSeen: string | undefined;
 async function ffiPathSeen(): Promise<string> {
   if (ffiSeen === undefined) {
     const j = JSON.parse((await runCli(['show', '--json', wheel(WITHFFI)])).stdout) as { external_libs: Record<string, string> };
-    ffiSeen = j.external_libs['libffi.so.8'] as string;
+    const seen = j.external_libs['libffi.so.8'];
+    if (seen === undefined) throw new Error('show --json lists no libffi.so.8 among the external libraries');
+    ffiSeen = seen;
   }
   return ffiSeen;
 }
@@ -257,6 +260,7 @@ beforeAll(() => {
 }, 120_000);
 
 afterAll(() => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed before creating it
   if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
 });
 

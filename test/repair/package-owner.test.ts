@@ -1,7 +1,7 @@
 // Owner lookup: output parsers, symlink resolution inside a root, real dpkg answers on this
 // (Debian, merged-/usr) machine, tool order and availability with fake apk/rpm in PATH, and a
 // sysroot queried through `dpkg --admindir`.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,7 +23,6 @@ const LIBFFI = '/lib/x86_64-linux-gnu/libffi.so.8.1.2';
 const LIBXML2 = '/usr/lib/x86_64-linux-gnu/libxml2.so.2.9.14';
 const LIBC = '/lib/x86_64-linux-gnu/libc.so.6';
 
-const hasDpkg = spawnSync('dpkg', ['--version']).status === 0;
 const hostDistro = (() => {
   try {
     return parseOsRelease(readFileSync('/etc/os-release', 'utf8')).get('ID');

@@ -292,7 +292,7 @@ describe('planRepair', needs(sysrootOk), () => {
     expect(ext?.newEntry).toBe(ext?.entry);
     expect(ext?.shim).toBeUndefined();
     const replaced = ext?.ops.filter((o) => o.kind === 'replace-needed') ?? [];
-    expect(replaced.map((o) => (o.kind === 'replace-needed' ? [o.from, o.to] : [])).sort()).toEqual(sonames.map((s) => [s, names[s]]).sort());
+    expect(replaced.map((o) => [o.from, o.to]).sort()).toEqual(sonames.map((s) => [s, names[s]]).sort());
     expect(ext?.ops.filter((o) => o.kind === 'set-rpath')).toEqual([{ kind: 'set-rpath', value: '$ORIGIN/../withxml.libs', tag: 'DT_RPATH' }]);
     expect(plan.strip).toEqual([]);
     expect([...new Set(plan.sbomSources)].sort()).toEqual(sonames.map((s) => plan.grafts.find((g) => g.newName === names[s])?.source.realpath).sort());

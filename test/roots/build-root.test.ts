@@ -88,6 +88,7 @@ function must(what: string, r: RootRun): string {
 /** A host command, run to completion. */
 function host(cmd: string, args: readonly string[], env?: NodeJS.ProcessEnv): RootRun {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...(env === undefined ? {} : { env }) });
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- spawnSync's output is null when the command cannot start, whatever @types/node says
   return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? (r.error?.message ?? '') };
 }
 

@@ -95,7 +95,8 @@ describe('mutated wheels never escape as raw errors', needs(requireTool('python3
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  async function check(bytes: Buffer, label: string): Promise<'ok' | string> {
+  /** 'ok', or what went wrong. */
+  async function check(bytes: Buffer, label: string): Promise<string> {
     const file = path.join(tmp, 'mutant.whl');
     fs.writeFileSync(file, bytes);
     try {

@@ -85,7 +85,7 @@ function dataOffset(b: Buffer, e: WheelEntry): number {
   return loc + 30 + b.readUInt16LE(loc + 26) + b.readUInt16LE(loc + 28);
 }
 
-async function withZip<T>(file: string, fn: (z: WheelZip) => Promise<T>, limits = {}): Promise<T> {
+async function withZip<T>(file: string, fn: (z: WheelZip) => T | Promise<T>, limits = {}): Promise<T> {
   const z = await openWheelZip(file, limits);
   try {
     return await fn(z);
@@ -155,7 +155,7 @@ describe('openWheelZip: listing', PYTHON, () => {
       { name: 'demo/dos.txt', data: 'dos', noMode: true },
       { name: 'demo-1.0.dist-info/RECORD', data: '' },
     ]);
-    await withZip(file, async (z) => {
+    await withZip(file, (z) => {
       expect(z.path).toBe(file);
       expect(z.entries.map((e) => e.name)).toEqual([
         'demo/',
@@ -196,7 +196,7 @@ describe('openWheelZip: listing', PYTHON, () => {
 
   it('looks entries up by exact name', async () => {
     const file = buildZip([{ name: 'demo/a.py', data: 'a' }, { name: 'demo/b/', mode: 0o40755 }]);
-    await withZip(file, async (z) => {
+    await withZip(file, (z) => {
       expect(z.entry('demo/a.py')?.uncompressedSize).toBe(1);
       expect(z.entry('demo/b/')?.isDirectory).toBe(true);
       expect(z.entry('demo/b')).toBeUndefined();
@@ -206,7 +206,7 @@ describe('openWheelZip: listing', PYTHON, () => {
 
   it('decodes UTF-8 names (bit 11) and code page 437 names', async () => {
     const utf = buildZip([{ name: 'demo/é✓.txt', data: 'u' }]);
-    await withZip(utf, async (z) => {
+    await withZip(utf, (z) => {
       expect(z.entries[0]?.name).toBe('demo/é✓.txt');
       expect((z.entries[0]?.generalPurposeBitFlag ?? 0) & 0x800).toBe(0x800);
     });
@@ -218,7 +218,7 @@ describe('openWheelZip: listing', PYTHON, () => {
         i = b.indexOf('demo/X.txt', i + 1);
       }
     });
-    await withZip(cp, async (z) => {
+    await withZip(cp, (z) => {
       expect(z.entries[0]?.name).toBe('demo/é.txt');
     });
   });
@@ -236,7 +236,7 @@ describe('openWheelZip: listing', PYTHON, () => {
 
   it('applies partial limits on top of the defaults', async () => {
     const file = buildZip([{ name: 'a/x', data: new Uint8Array(100) }, { name: 'a/y', data: new Uint8Array(100) }]);
-    await withZip(file, async (z) => expect(z.entries).toHaveLength(2), { maxEntrySize: 100 });
+    await withZip(file, (z) => expect(z.entries).toHaveLength(2), { maxEntrySize: 100 });
     const err = await rejection(openWheelZip(file, { maxTotalSize: 150 }));
     expect(err).toBeInstanceOf(WheelFormatError);
     expect((err as WheelFormatError).code).toBe('WHEEL_LIMIT_EXCEEDED');
@@ -319,7 +319,7 @@ describe('WheelZip: reading', PYTHON, () => {
   });
 
   it('readHead does not inflate the whole entry: it succeeds where the tail is corrupt', async () => {
-    const corrupt = await withZip(file, async (z) => {
+    const corrupt = await withZip(file, (z) => {
       const e = z.entry('demo/noise.bin') as WheelEntry;
       return patchFile(file, (b) => {
         const end = dataOffset(b, e) + e.compressedSize;
@@ -354,7 +354,7 @@ describe('WheelZip: reading', PYTHON, () => {
   });
 
   it('checks the CRC-32 of stored data', async () => {
-    const bad = await withZip(file, async (z) => {
+    const bad = await withZip(file, (z) => {
       const e = z.entry('demo/stored.bin') as WheelEntry;
       return patchFile(file, (b) => {
         const at = dataOffset(b, e) + 1000;

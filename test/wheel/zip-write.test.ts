@@ -122,7 +122,13 @@ async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-async function withZip<T>(file: string, fn: (z: WheelZip) => Promise<T>): Promise<T> {
+/** `v`, or a failed test naming what is missing. */
+function must<T>(v: T | undefined, what: string): T {
+  if (v === undefined) throw new Error(`missing: ${what}`);
+  return v;
+}
+
+async function withZip<T>(file: string, fn: (z: WheelZip) => T | Promise<T>): Promise<T> {
   const z = await openWheelZip(file);
   try {
     return await fn(z);
@@ -245,18 +251,18 @@ describe('writeZip: mixing raw copies and new data', ORACLES, () => {
           'demo/empty-stored.txt': new Uint8Array(0),
           'demo/new.txt': text('brand new\n'),
           'demo.libs/libfoo-12345678.so.1': newLib,
-          'demo-1.0.dist-info/METADATA': await z.readEntry(z.entry('demo-1.0.dist-info/METADATA') ?? z.entries[0]!),
+          'demo-1.0.dist-info/METADATA': await z.readEntry(must(z.entry('demo-1.0.dist-info/METADATA') ?? z.entries[0], 'an entry')),
           'demo-1.0.dist-info/RECORD': text(record),
         };
         for (const [name, want] of Object.entries(expected)) {
           const e = o.entry(name);
           expect(e, name).toBeDefined();
-          expect(sha(await o.readEntry(e!)), name).toBe(sha(want));
+          expect(sha(await o.readEntry(must(e, name))), name).toBe(sha(want));
         }
         // Raw copies: stored bytes, method and CRC identical to the input's.
         for (const name of ['demo/__init__.py', 'demo/_ext.so', 'demo/big.bin', 'demo/empty.txt', 'demo/empty-stored.txt', 'demo-1.0.dist-info/METADATA']) {
-          const a = z.entry(name)!;
-          const b = o.entry(name)!;
+          const a = must(z.entry(name), name);
+          const b = must(o.entry(name), name);
           expect(b.compressionMethod, name).toBe(a.compressionMethod);
           expect(b.crc32, name).toBe(a.crc32);
           expect(b.compressedSize, name).toBe(a.compressedSize);
@@ -267,7 +273,7 @@ describe('writeZip: mixing raw copies and new data', ORACLES, () => {
         expect(o.entry('demo/big.bin')?.compressionMethod).toBe(0);
         expect(o.entry('demo/__init__.py')?.compressionMethod).toBe(8);
         // New data is deflated, with the CRC-32 of the content.
-        const lib = o.entry('demo.libs/libfoo-12345678.so.1')!;
+        const lib = must(o.entry('demo.libs/libfoo-12345678.so.1'), 'demo.libs/libfoo-12345678.so.1');
         expect(lib.compressionMethod).toBe(8);
         expect(lib.crc32).toBe(crc32(newLib) >>> 0);
       });
@@ -336,7 +342,7 @@ describe('writeZip: mixing raw copies and new data', ORACLES, () => {
     ]);
     const b = fs.readFileSync(out);
     expect(b.readUInt16LE((entries[0]?.header_offset ?? 0) + 6)).toBe(0x800);
-    await withZip(out, async (o) => {
+    await withZip(out, (o) => {
       expect(o.entries.map((e) => e.name)).toEqual(['pkg/naïve-✓.txt', 'pkg/plain.txt', 'pkg/\u{1F600}.txt']);
     });
   });
@@ -349,7 +355,7 @@ describe('writeZip: mixing raw copies and new data', ORACLES, () => {
     });
     expectToolsAccept(out);
     await withZip(out, async (o) => {
-      expect(Buffer.from(await o.readEntry(o.entry('new/x.py')!)).toString()).toBe('x = 1\n');
+      expect(Buffer.from(await o.readEntry(must(o.entry('new/x.py'), 'new/x.py'))).toString()).toBe('x = 1\n');
     });
   });
 
@@ -395,9 +401,9 @@ describe('writeZip: compression', ORACLES, () => {
       outs.push(out);
     }
     const [dflt, l1, l6, l9] = inspectAll(outs).map((z) => z.entries[0]?.compress_size ?? 0);
-    expect(fs.readFileSync(outs[0]!).equals(fs.readFileSync(outs[2]!))).toBe(true);
+    expect(fs.readFileSync(must(outs[0], 'output 0')).equals(fs.readFileSync(must(outs[2], 'output 2')))).toBe(true);
     expect(dflt).toBe(l6);
-    expect(l9).toBeLessThanOrEqual(l1!);
+    expect(l9).toBeLessThanOrEqual(must(l1, 'the level-1 size'));
   });
 
   it('is deterministic: the same items give identical bytes, whatever the concurrency', async () => {
@@ -569,11 +575,11 @@ describe('writeZip: zip64', ORACLES, () => {
       }
       await withZip(out, async (o) => {
         expect(o.entries.map((e) => e.name)).toEqual(['demo/', 'demo/__init__.py', 'demo/_ext.so', 'demo/fresh.bin', 'demo/é.txt']);
-        expect(sha(await o.readEntry(o.entry('demo/fresh.bin')!))).toBe(sha(fresh));
-        expect(sha(await o.readEntry(o.entry('demo/_ext.so')!))).toBe(sha(SO));
-        expect(Buffer.from(await o.readEntry(o.entry('demo/__init__.py')!)).toString()).toBe(PY_SRC);
-        const a = z.entry('demo/__init__.py')!;
-        expect(sha(await collect(o.rawChunks(o.entry(a.name)!)))).toBe(sha(await collect(z.rawChunks(a))));
+        expect(sha(await o.readEntry(must(o.entry('demo/fresh.bin'), 'demo/fresh.bin')))).toBe(sha(fresh));
+        expect(sha(await o.readEntry(must(o.entry('demo/_ext.so'), 'demo/_ext.so')))).toBe(sha(SO));
+        expect(Buffer.from(await o.readEntry(must(o.entry('demo/__init__.py'), 'demo/__init__.py'))).toString()).toBe(PY_SRC);
+        const a = must(z.entry('demo/__init__.py'), 'demo/__init__.py');
+        expect(sha(await collect(o.rawChunks(must(o.entry(a.name), a.name))))).toBe(sha(await collect(z.rawChunks(a))));
       });
     });
     // Local headers carry 0xffffffff sizes and a 20-byte zip64 extra field with both sizes.

@@ -28,7 +28,7 @@ describe('wrap', () => {
     ];
     for (let i = 0; i < 300; i++) {
       const n = rand(40);
-      const text = Array.from({ length: n }, () => words[rand(words.length)] as string).join([' ', '  ', '\n', '\t'][rand(4)] as string);
+      const text = Array.from({ length: n }, () => words[rand(words.length)] as string).join([' ', '  ', '\n', '\t'][rand(4)]);
       cases.push([text, [70, 20, 10, 79][rand(4)] as number]);
     }
     const want = JSON.parse(execFileSync('python3', ['-c', PY], { input: JSON.stringify(cases), encoding: 'utf8' })) as string[][];

@@ -36,7 +36,7 @@ export interface Backend {
 
 /** Error code of a refusal: the native error's `code`, or PATCHELF_FAILED / EXCEPTION:<name>. */
 export function errorCode(e: unknown): string {
-  if (typeof e === 'object' && e !== null && 'code' in e && typeof (e as { code: unknown }).code === 'string') return (e as { code: string }).code;
+  if (typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string') return (e as { code: string }).code;
   return `EXCEPTION:${e instanceof Error ? e.constructor.name : typeof e}`;
 }
 

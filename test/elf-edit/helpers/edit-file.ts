@@ -30,7 +30,7 @@ export async function editFileRaw(backend: Backend, inPath: string, outPath: str
   try {
     res = await backend.apply(input, ops, opts);
   } catch (e) {
-    const crashed = typeof e === 'object' && e !== null && 'crashed' in e && (e as { crashed: unknown }).crashed === true;
+    const crashed = typeof e === 'object' && e !== null && 'crashed' in e && e.crashed === true;
     return { ok: false, inPath, code: errorCode(e), message: errorText(e), crashed };
   }
   mkdirSync(path.dirname(outPath), { recursive: true });
@@ -57,7 +57,7 @@ export async function editFile(backend: Backend, inPath: string, outPath: string
   try {
     res = await backend.apply(input, ops, opts);
   } catch (e) {
-    const crashed = typeof e === 'object' && e !== null && 'crashed' in e && (e as { crashed: unknown }).crashed === true;
+    const crashed = typeof e === 'object' && e !== null && 'crashed' in e && e.crashed === true;
     return { ok: false, inPath, code: errorCode(e), message: errorText(e), crashed };
   }
   mkdirSync(path.dirname(outPath), { recursive: true });

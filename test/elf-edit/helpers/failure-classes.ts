@@ -221,7 +221,7 @@ export function registerFailureClassTests(context: { backend: Backend; root: () 
         const e = await editFile(need(), path.join(vdir(v), file), path.join(dir, v.name, file), ops());
         if (!e.ok) {
           if (e.code !== 'ELF_EDIT_NO_ROOM') f.add(`${v.name}/${file}`, [`refused with ${e.code}, expected ELF_EDIT_NO_ROOM: ${e.message}`]);
-          else if (!/--patcher patchelf/.test(e.message)) f.add(`${v.name}/${file}`, [`the ELF_EDIT_NO_ROOM message (or its hint) does not name --patcher patchelf: ${e.message}`]);
+          else if (!e.message.includes('--patcher patchelf')) f.add(`${v.name}/${file}`, [`the ELF_EDIT_NO_ROOM message (or its hint) does not name --patcher patchelf: ${e.message}`]);
           continue;
         }
         // Handled: then the SHT and every section must be intact.
@@ -238,7 +238,7 @@ export function registerFailureClassTests(context: { backend: Backend; root: () 
         // The PHT grows into the gap: nothing needs to be evicted.
         const moved = e.after.shdrs.filter((s) => {
           const b = e.before.shdrs[s.index];
-          return b && b.name === s.name && b.offset !== s.offset && !['.dynstr', '.dynamic'].includes(s.name);
+          return b?.name === s.name && b.offset !== s.offset && !['.dynstr', '.dynamic'].includes(s.name);
         });
         if (moved.length) f.add(`${v.name}/${file}`, [`sections moved although the gap after the PHT had room: ${moved.map((s) => s.name).join(', ')}`]);
         f.add(`${v.name}/${file}`, contentFindings(e.input, e.output));
@@ -252,7 +252,7 @@ export function registerFailureClassTests(context: { backend: Backend; root: () 
         if (e.after.phnum !== e.before.phnum) f.add(`${v.name}/${file}`, [`phnum ${e.before.phnum} -> ${e.after.phnum}: the PT_NULL slot was not used`]);
         const moved = e.after.shdrs.filter((x) => {
           const b = e.before.shdrs[x.index];
-          return b && b.name === x.name && b.offset !== x.offset && !['.dynstr', '.dynamic'].includes(x.name);
+          return b?.name === x.name && b.offset !== x.offset && !['.dynstr', '.dynamic'].includes(x.name);
         });
         if (moved.length) f.add(`${v.name}/${file}`, [`sections moved although a PT_NULL slot was free: ${moved.map((x) => x.name).join(', ')}`]);
         f.add(`${v.name}/${file}`, contentFindings(e.input, e.output));
@@ -460,7 +460,7 @@ export function registerFailureClassTests(context: { backend: Backend; root: () 
       f.add(label, semanticFindings(e.before, e.after, opsFor(file)).filter((x) => x.startsWith('readelf -n') || x.startsWith('PT_INTERP')));
       const prop = e.after.phdrs.find((p) => p.type === 'GNU_PROPERTY');
       const sec = section(e.after, '.note.gnu.property');
-      if (prop && (!sec || prop.offset !== sec.offset || prop.vaddr !== sec.addr || prop.filesz !== sec.size)) f.add(label, ['PT_GNU_PROPERTY does not match .note.gnu.property']);
+      if (prop && (prop.offset !== sec?.offset || prop.vaddr !== sec.addr || prop.filesz !== sec.size)) f.add(label, ['PT_GNU_PROPERTY does not match .note.gnu.property']);
       const notes = (i: Inspection): string[] => i.phdrs.filter((p) => p.type === 'NOTE' || p.type === 'GNU_PROPERTY').map((p) => `${p.type}:${p.sections.join(',')}`);
       if (JSON.stringify(notes(e.before)) !== JSON.stringify(notes(e.after))) f.add(label, [`note segments covered ${JSON.stringify(notes(e.before))}, now ${JSON.stringify(notes(e.after))}`]);
       for (const n of e.after.phdrs.filter((p) => p.type === 'NOTE')) {
@@ -502,7 +502,7 @@ export function registerFailureClassTests(context: { backend: Backend; root: () 
     for (const v of pick('x86_64-edge-rwlast')) {
       const raw = readRaw(new Uint8Array(readFileSync(path.join(vdir(v), 'libbss.so.1'))));
       const last = raw.phdrs[raw.phdrs.length - 1];
-      if (!last || last.type !== PT_LOAD || (last.flags & 2) === 0 || last.memsz - last.filesz < 2048) f.add(v.name, ['fixture: the last phdr of libbss is not a RW PT_LOAD with ≥ 2 KiB of .bss']);
+      if (last?.type !== PT_LOAD || (last.flags & 2) === 0 || last.memsz - last.filesz < 2048) f.add(v.name, ['fixture: the last phdr of libbss is not a RW PT_LOAD with ≥ 2 KiB of .bss']);
       if (raw.shdrs.some((s) => s.name === '.symtab')) f.add(v.name, ['fixture: libbss is not stripped']);
       const libOps = (l: string): readonly ElfEditOp[] => [soname(hashed(l)), rpath('$ORIGIN')];
       const libs = ['libbss.so.1', 'libfoo.so.1', 'libdep.so.1', 'libunused.so.1', 'libthrower.so.1'];
@@ -575,7 +575,7 @@ export function registerFailureClassTests(context: { backend: Backend; root: () 
           if (!(out.bytes instanceof Uint8Array)) f.add(`${v.name} mutant ${i} (${diff()})`, ['the result has no bytes']);
           stats.written++;
         } catch (e) {
-          const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
+          const code = typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : '';
           if (e instanceof PatchelfError) {
             if (e.crashed) f.add(`${v.name} mutant ${i} (${diff()})`, [`patchelf crashed: ${e.message.slice(0, 200)}`]);
           } else if (!code.startsWith('ELF_')) {
@@ -644,7 +644,7 @@ export function registerFailureClassTests(context: { backend: Backend; root: () 
       const r = await runProgram(v.arch, path.join(run, 'bin/main'), { extraEnv: { LD_DEBUG: 'libs' } });
       if (r.code !== 0 || r.stdout !== EXPECTED_STDOUT['main']) f.add(v.name, [`run: exit ${r.code ?? r.signal} stdout=${JSON.stringify(r.stdout)} stderr=${r.stderr.slice(-400)}`]);
       const used = /search path=([^\n]*foo\.libs)\s+\(RPATH from file ([^)]*)\)/.exec(r.stderr);
-      if (!used || !used[2]?.includes('libfoo')) f.add(v.name, [`LD_DEBUG=libs does not show libdep found through libfoo's RPATH:\n${r.stderr.split('\n').filter((l) => /search path|find library/.test(l)).join('\n')}`]);
+      if (!used?.[2]?.includes('libfoo')) f.add(v.name, [`LD_DEBUG=libs does not show libdep found through libfoo's RPATH:\n${r.stderr.split('\n').filter((l) => /search path|find library/.test(l)).join('\n')}`]);
     }
     finish(expect, f, dir);
   }, 600_000);

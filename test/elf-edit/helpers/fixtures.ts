@@ -62,7 +62,7 @@ export function listVariants(): Variant[] {
   const out: Variant[] = [];
   for (const m of block.matchAll(/^\s*"([^"]*)"/gm)) {
     const [name, arch, , linker, ldflags, edge] = (m[1] ?? '').split('|');
-    const info = ARCHES[arch as ArchKey];
+    const info = arch !== undefined && Object.hasOwn(ARCHES, arch) ? ARCHES[arch as ArchKey] : undefined;
     if (!name || !info || (linker !== 'bfd' && linker !== 'gold' && linker !== 'lld')) throw new Error(`build.sh: bad variant line ${m[0]}`);
     out.push({ name, arch: info, linker, ldflags: ldflags ?? '', edge: edge ?? '', cxx: arch !== 'musl' });
   }

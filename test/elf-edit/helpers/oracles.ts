@@ -277,7 +277,7 @@ export function pointerFindings(input: Inspection, output: Inspection): string[]
     const k = seen.get(d.type) ?? 0;
     seen.set(d.type, k + 1);
     const before = input.dynamic.filter((x) => x.type === d.type)[k];
-    if (!before || before.num === undefined || before.num === d.num) continue;
+    if (before?.num === undefined || before.num === d.num) continue;
     // Without sections there is nothing to name the target by: tableFindings compares its bytes.
     if (input.shdrs.length === 0 && output.shdrs.length === 0) continue;
     if (input.shdrs.length === 0 || output.shdrs.length === 0) {
@@ -286,7 +286,7 @@ export function pointerFindings(input: Inspection, output: Inspection): string[]
     }
     const a = sectionAt(input, before.num);
     const b = sectionAt(output, d.num);
-    if (!a || !b || a.name !== b.name || a.delta !== b.delta) {
+    if (!a || a.name !== b?.name || a.delta !== b.delta) {
       f.push(`DT_${d.type} ${hx(before.num)} (${a ? `${a.name}+${hx(a.delta)}` : '?'}) now ${hx(d.num)} (${b ? `${b.name}+${hx(b.delta)}` : 'in no section'})`);
     }
   }
@@ -311,7 +311,7 @@ export function contentFindings(inputBytes: Uint8Array, outputBytes: Uint8Array)
   for (const s of a.shdrs) {
     if (s.type === SHT_NOBITS || s.type === 0 || s.size === 0) continue;
     const t = b.shdrs[s.index];
-    if (!t || t.name !== s.name) continue; // reported by the section-table check
+    if (t?.name !== s.name) continue; // reported by the section-table check
     const before = Buffer.from(sectionBytes(a, s));
     const after = Buffer.from(sectionBytes(b, t));
     if (s.name === '.dynstr') {

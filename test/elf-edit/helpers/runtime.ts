@@ -49,7 +49,7 @@ export async function runPrograms(arch: ArchInfo, runs: readonly ProgramRun[]): 
   const f: string[] = [];
   runs.forEach((run, i) => {
     const r = results[i];
-    if (r && r.code === 0 && r.stdout === run.expected && r.stderr === '') return;
+    if (r?.code === 0 && r.stdout === run.expected && r.stderr === '') return;
     f.push(`run${run.label ? ` (${run.label})` : ''}: ${r ? describeRun(r) : 'no result'}; expected stdout ${JSON.stringify(run.expected)} and empty stderr`);
   });
   return f;
