@@ -190,6 +190,7 @@ describe('--include and --provided-by values', () => {
     [['--include', '/nonexistent/libx.so.1'], 2, 'error[USAGE]: --include /nonexistent/libx.so.1: no such file'],
     [['--include', 'libwheelaudit-nowhere.so.7'], 1, '--include libwheelaudit-nowhere.so.7: not found in the library search path'],
     [['--include', wheel('README.md')], 2, 'is not a shared library'],
+    [['--include', path.join(REPO, 'fixtures/elf/out/aarch64/libverdemo.so.1')], 2, "error[USAGE]: --include libverdemo.so.1: " + path.join(REPO, 'fixtures/elf/out/aarch64/libverdemo.so.1') + " is for aarch64, but the wheel's ELF files are for x86_64"],
     [['--provided-by', '/nonexistent/x.whl'], 2, 'error[USAGE]: --provided-by /nonexistent/x.whl: no such file or directory'],
   ])('%j -> exit %i', async (args, code, message) => {
     const dir = outDir();
