@@ -96,7 +96,13 @@ function repairLog(onLog: ((r: LogRecord) => void) | undefined): RepairLog {
       onLog?.(r);
     }
   };
-  return { records, emit, info: (message) => emit([{ level: 'info', message }]) };
+  return {
+    records,
+    emit,
+    info: (message) => {
+      emit([{ level: 'info', message }]);
+    },
+  };
 }
 
 /** What was asked, read and checked before the wheel is opened. */

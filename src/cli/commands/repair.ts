@@ -96,7 +96,7 @@ const LIB_SDIR_CHARS = /^[A-Za-z0-9._+~/-]*$/;
  * relative to the current directory), `$` (a loader substitution), spaces or control characters.
  */
 export function validateLibSdir(value: string): string {
-  const bad = [...value].find((c) => !LIB_SDIR_CHARS.test(c));
+  const bad = Array.from(value).find((c) => !LIB_SDIR_CHARS.test(c));
   if (bad !== undefined) {
     const code = bad.codePointAt(0) ?? 0;
     const shown = code < 0x20 || code === 0x7f ? `control character U+${code.toString(16).padStart(4, '0').toUpperCase()}` : `'${bad}'`;
@@ -201,7 +201,9 @@ export async function runRepair(ctx: CliContext, files: readonly string[], f: Re
       timestamp: sde?.date,
       host,
       tool: { name: 'wheelaudit', version: packageVersion() },
-      onLog: (r) => printLogs(ctx, [r]),
+      onLog: (r) => {
+        printLogs(ctx, [r]);
+      },
       includes: f.include ?? [],
       providers,
       customPolicies,
