@@ -30,13 +30,13 @@ export interface PreparedExtras {
 }
 
 /**
- * Before the analysis: find the included libraries on the host (for `libc`, glibc when
- * unknown) and index what the providers install.
+ * Before the analysis: find the included libraries through the host's library search (for
+ * `libc`, glibc when unknown) and index what the providers install.
  */
-export function prepareExtras(input: ExtrasInput, host: LibrarySearch, c: { libDir: string; libc: Libc | undefined }): PreparedExtras {
+export function prepareExtras(input: ExtrasInput, c: LibrarySearch & { readonly libDir: string; readonly libc: Libc | undefined }): PreparedExtras {
   const index = providedIndex(input.providers);
   const provided = new Map([...index].map(([k, m]) => [k, m.library.installed]));
-  const includes = input.includes.length === 0 ? [] : resolveIncludes(input.includes, { ...host, libDir: c.libDir, libc: c.libc ?? 'glibc' });
+  const includes = input.includes.length === 0 ? [] : resolveIncludes(input.includes, { ...c, libc: c.libc ?? 'glibc' });
   for (const i of includes) {
     provided.set(i.library.name, i.library.entry);
     if (i.library.soname !== undefined) provided.set(i.library.soname, i.library.entry);

@@ -136,7 +136,7 @@ interface ChosenTags {
 export async function repairWheel(file: string, o: RepairOptions): Promise<RepairOutcome> {
   const log = repairLog(o.onLog);
   const req = readRequest(file, o, log);
-  const extras = prepareExtras({ includes: o.includes ?? [], providers: o.providers ?? [] }, o.host, { libDir: req.libDir, libc: req.platforms.libc ?? req.plat.libc });
+  const extras = prepareExtras({ includes: o.includes ?? [], providers: o.providers ?? [] }, { ...o.host, libDir: req.libDir, libc: req.platforms.libc ?? req.plat.libc });
   const outcome = await analyse(req, extras, o);
   // The file name's facts were logged already.
   log.emit(outcome.logs.slice(req.platforms.logs.length));
