@@ -86,8 +86,8 @@ export function parseSourceDateEpoch(env: NodeJS.ProcessEnv): { date: Date; clip
   return clipTimestamp(seconds);
 }
 
-/** Characters a library folder suffix may use: what a portable folder name needs, no more. */
-const LIB_SDIR_CHARS = /^[A-Za-z0-9._+~/-]*$/;
+/** A character a library folder suffix may not use (one code point, `u`): a portable folder name needs no more. */
+const LIB_SDIR_BAD_CHAR = /[^A-Za-z0-9._+~/-]/u;
 
 /**
  * -L SUFFIX: the grafted libraries go to `<name><SUFFIX>`, which also becomes part of an
@@ -96,7 +96,7 @@ const LIB_SDIR_CHARS = /^[A-Za-z0-9._+~/-]*$/;
  * relative to the current directory), `$` (a loader substitution), spaces or control characters.
  */
 export function validateLibSdir(value: string): string {
-  const bad = Array.from(value).find((c) => !LIB_SDIR_CHARS.test(c));
+  const bad = LIB_SDIR_BAD_CHAR.exec(value)?.[0];
   if (bad !== undefined) {
     const code = bad.codePointAt(0) ?? 0;
     const shown = code < 0x20 || code === 0x7f ? `control character U+${code.toString(16).padStart(4, '0').toUpperCase()}` : `'${bad}'`;
