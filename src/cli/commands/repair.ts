@@ -9,7 +9,8 @@ import { HostFs } from '../../analyze/host-fs.js';
 import { UsageError } from '../../errors.js';
 import { isKnownPlatformTag } from '../../policy/load.js';
 import { hostOwnerLookup } from '../../repair/package-owner.js';
-import { nativePatcher, patchelfPatcher, type ElfPatcher } from '../../repair/patcher.js';
+import type { HostContext } from '../../repair/host-context.js';
+import { nativePatcher, patchelfPatcher } from '../../repair/patcher.js';
 import { repairWheel } from '../../repair/repair.js';
 import { clipTimestamp } from '../../wheel/zip-write.js';
 import type { CustomPolicies } from '../../policy/custom.js';
@@ -171,8 +172,15 @@ export async function runRepair(ctx: CliContext, files: readonly string[], f: Re
   }
   validateLibSdir(f.libSdir);
   const root = sysrootOption(ctx, f.sysroot);
-  const patcher: ElfPatcher | 'none' = patcherName === 'native' ? nativePatcher : patcherName === 'patchelf' ? patchelfPatcher() : 'none';
-  const hostFs = new HostFs(root);
+  const host: HostContext = {
+    root,
+    cwd: ctx.cwd,
+    env: ldEnvironment(ctx.env),
+    ldpaths: f.ldpaths,
+    fs: new HostFs(root),
+    owners: hostOwnerLookup(root === '' ? {} : { root }),
+    patcher: patcherName === 'native' ? nativePatcher : patcherName === 'patchelf' ? patchelfPatcher() : 'none',
+  };
   const wheelDir = path.resolve(ctx.cwd, f.wheelDir);
   const providers = await readProviders(ctx, f.providedBy);
 
@@ -190,14 +198,8 @@ export async function runRepair(ctx: CliContext, files: readonly string[], f: Re
       level,
       disableIsaExtCheck: f.disableIsaExtCheck === true,
       allowPurePythonWheel: f.allowPurePythonWheel === true,
-      ldpaths: f.ldpaths,
-      patcher,
       timestamp: sde?.date,
-      env: ldEnvironment(ctx.env),
-      cwd: ctx.cwd,
-      root,
-      hostFs,
-      owners: hostOwnerLookup(root === '' ? {} : { root }),
+      host,
       tool: { name: 'wheelaudit', version: packageVersion() },
       onLog: (r) => {
         printLogs(ctx, [r]);
