@@ -161,8 +161,7 @@ execFileSync('gcc', ['-O2', '-Wall', '-o', probeBin, path.join(here, 'probe.c')]
 // ---------------------------------------------------------------------------------------
 // Probe pool: JOBS long-lived probe processes, one request each at a time. Each probe forks
 // a child per library; a worker that does not answer well past the deadline is replaced.
-const probeEnv = { ...process.env };
-for (const k of Object.keys(probeEnv)) if (k.startsWith('LD_')) delete probeEnv[k];
+const probeEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LD_')));
 
 class ProbeWorker {
   constructor(pool) {
