@@ -42,6 +42,8 @@ export type { Libc, BaseArch, Companion, Policy, PolicyEntry, PolicySet } from '
 export type { CustomPolicies } from './policy/custom.js';
 export { parseWheelName, type WheelName } from './wheel/name.js';
 export type { RecordRow } from './wheel/record.js';
+export type { WheelMetadata } from './wheel/metadata.js';
+export type { WheelProblem } from './wheel/conformance.js';
 export { auditWheel, type AuditOptions, type AuditOutcome } from './analyze/audit.js';
 export { analyzeWheelAbi, type AnalyzeOptions, type WheelContents } from './analyze/wheel-abi.js';
 export { lddtree, type DynamicExecutable, type DynamicLibrary, type LddOptions, type LogLevel, type Logger } from './analyze/lddtree.js';
@@ -49,7 +51,8 @@ export type { LdEnvironment, LdPathSet, PathContext } from './analyze/ld-paths.j
 export type { LibraryFs } from './analyze/library-fs.js';
 export { HostFs, type HostFsNote } from './analyze/host-fs.js';
 export type { ElfSummary } from './analyze/elf-summary.js';
-export type { ElfPlatform, Architecture } from './analyze/arch.js';
+export { readWheelPlatforms, type ElfPlatform, type WheelPlatforms } from './analyze/arch.js';
+export { parsePlatformTag, parsePolicyBase, type Architecture, type PlatformTag, type PolicyBase, type TagFamily } from './policy/tags.js';
 export type { LoadedWheel } from './analyze/load-wheel.js';
 export type { ProvidedLibrary, Provider } from './analyze/provider.js';
 export type { PyLoadCall } from './analyze/load-scan.js';

@@ -24,7 +24,6 @@ import { serializeRecord } from '../wheel/record.js';
 
 export { gatherSources, hashFile } from './host-files.js';
 export { fileMode } from './patch-entries.js';
-export { replacedPlatforms } from './wheel-retag.js';
 
 export interface ApplyOptions {
   readonly outDir: string;

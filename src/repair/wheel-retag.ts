@@ -3,16 +3,17 @@
 // what changed, as the reference prints them.
 import type { LoadedWheel } from '../analyze/load-wheel.js';
 import { RepairError, WheelFormatError } from '../errors.js';
-import { MAX_WHEEL_FILE_SIZE, serializeWheelMetadata, updateWheelTags } from '../wheel/metadata.js';
+import { linuxTagsReplacedBy } from '../policy/tags.js';
+import { MAX_WHEEL_FILE_SIZE, retaggedWheelSize, serializeWheelMetadata, updateWheelTags, type WheelMetadata } from '../wheel/metadata.js';
 import { wheelPlatforms, withPlatformTags, type WheelName } from '../wheel/name.js';
 import { withAbi3PythonTag } from './abi3-retag.js';
 
-/** The platform tags that `abis[0]` replaces (spec §2.6). */
-export function replacedPlatforms(name: string): string[] {
-  if (name.startsWith('linux')) return [];
-  const parts = name.split('_');
-  if (/^(manylinux|musllinux)_\d+_\d+_/.test(name)) return [`linux_${parts.slice(3).join('_')}`];
-  return [`linux_${parts.slice(1).join('_')}`];
+function tooLarge(name: WheelName, entry: string, size: number): WheelFormatError {
+  return new WheelFormatError('WHEEL_LIMIT_EXCEEDED', `${name.filename}: the retagged ${entry} would be ${size} bytes, more than the ${MAX_WHEEL_FILE_SIZE} allowed for a WHEEL file`);
+}
+
+function tagsOf(meta: WheelMetadata): string {
+  return meta.headers.filter(([n]) => n === 'Tag').map(([, v]) => v).join(', ');
 }
 
 export interface Retagged {
@@ -27,7 +28,7 @@ export interface Retagged {
  */
 export function retagWheel(wheel: LoadedWheel, name: WheelName, abis: readonly string[], abi3PythonTag: string | undefined, info: (m: string) => void): Retagged {
   const wheelEntryName = `${wheel.distInfo}/WHEEL`;
-  const remove = replacedPlatforms(abis[0] ?? '');
+  const remove = linuxTagsReplacedBy(abis[0] ?? '');
   const original = wheelPlatforms(name);
   info(`Previous filename tags: ${original.join(', ')}`);
   let tags = [...new Set([...original.filter((t) => !remove.includes(t)), ...abis])];
@@ -46,17 +47,19 @@ export function retagWheel(wheel: LoadedWheel, name: WheelName, abis: readonly s
   const meta = abi3PythonTag === undefined ? parsed : withAbi3PythonTag(parsed, abi3PythonTag);
   const before = parsed.headers.filter(([n]) => n.toLowerCase() === 'tag').map(([, v]) => v);
   info(`Previous WHEEL info tags: ${before.join(', ')}`);
+  // The output must stay readable by wheelaudit itself (and anything with the same limit).
+  // Its size is known before the new tags are built: 250,000 short Tag lines would become
+  // a million, hundreds of MB of strings, only to be refused.
+  const size = retaggedWheelSize(meta, abis, remove, notPurelib);
+  if (size !== undefined && size > MAX_WHEEL_FILE_SIZE) throw tooLarge(name, wheelEntryName, size);
   const upd = updateWheelTags(meta, abis, remove, notPurelib);
   if (!upd.changed && meta === parsed) {
     info('No WHEEL info change needed.');
     return { filename, wheelFile: undefined };
   }
-  if (notPurelib) info('Changed wheel type to Platlib');
-  info(`New WHEEL info tags: ${upd.metadata.headers.filter(([n]) => n === 'Tag').map(([, v]) => v).join(', ')}`);
   const bytes = new TextEncoder().encode(serializeWheelMetadata(upd.metadata));
-  // The output must stay readable by wheelaudit itself (and anything with the same limit).
-  if (bytes.length > MAX_WHEEL_FILE_SIZE) {
-    throw new WheelFormatError('WHEEL_LIMIT_EXCEEDED', `${name.filename}: the retagged ${wheelEntryName} would be ${bytes.length} bytes, more than the ${MAX_WHEEL_FILE_SIZE} allowed for a WHEEL file`);
-  }
+  if (bytes.length > MAX_WHEEL_FILE_SIZE) throw tooLarge(name, wheelEntryName, bytes.length);
+  if (notPurelib) info('Changed wheel type to Platlib');
+  info(`New WHEEL info tags: ${tagsOf(upd.metadata)}`);
   return { filename, wheelFile: bytes };
 }

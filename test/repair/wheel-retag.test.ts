@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadWheel } from '../../src/analyze/load-wheel.js';
-import { replacedPlatforms, retagWheel } from '../../src/repair/wheel-retag.js';
+import { retagWheel } from '../../src/repair/wheel-retag.js';
 import { FIXTURES } from '../helpers/corpus.js';
 
 const DEMO = path.join(FIXTURES, 'wheels', 'demo-0.1.0-cp311-cp311-linux_x86_64.whl');
@@ -33,12 +33,5 @@ describe('retagWheel', () => {
     expect(r.wheelFile).toBeUndefined();
     expect(logs).toContain('No filename tags change needed.');
     expect(logs).toContain('No WHEEL info change needed.');
-  });
-
-  it('replacedPlatforms: the generic linux tag of the target\'s architecture', () => {
-    expect(replacedPlatforms('manylinux_2_17_x86_64')).toEqual(['linux_x86_64']);
-    expect(replacedPlatforms('manylinux2014_aarch64')).toEqual(['linux_aarch64']);
-    expect(replacedPlatforms('musllinux_1_2_armv7l')).toEqual(['linux_armv7l']);
-    expect(replacedPlatforms('linux_x86_64')).toEqual([]);
   });
 });

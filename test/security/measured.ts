@@ -11,7 +11,10 @@ export interface Measured {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
+  /** Wall time, for reports. */
   readonly ms: number;
+  /** CPU time (user + system, all threads): what time bounds are asserted on. */
+  readonly cpuMs: number;
   readonly maxRssKiB: number;
 }
 
@@ -28,8 +31,13 @@ export function runMeasured(argv: readonly string[], opts: { cwd?: string; env?:
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...opts.env, WHEELAUDIT_MEASURE: report },
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
+    // A hang (a FIFO opened, /dev/zero read) must fail the test, not block the worker: the
+    // child is killed after five minutes of wall time (far past any CPU bound asserted, even on
+    // a loaded machine) and reported as not finished below.
+    timeout: 300_000,
+    killSignal: 'SIGKILL',
   });
-  let m: { code: number; ms: number; maxRssKiB: number };
+  let m: { code: number; ms: number; cpuMs: number; maxRssKiB: number };
   try {
     m = JSON.parse(fs.readFileSync(report, 'utf8')) as typeof m;
   } catch {
@@ -37,7 +45,7 @@ export function runMeasured(argv: readonly string[], opts: { cwd?: string; env?:
   } finally {
     fs.rmSync(path.dirname(report), { recursive: true, force: true });
   }
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, ms: m.ms, maxRssKiB: m.maxRssKiB };
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, ms: m.ms, cpuMs: m.cpuMs, maxRssKiB: m.maxRssKiB };
 }
 
 export function sha256File(file: string): string {
