@@ -5,8 +5,6 @@
 // a name the wheel already has.
 import { realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import type { LdEnvironment } from '../analyze/ld-paths.js';
-import type { LibraryFs } from '../analyze/library-fs.js';
 import { basename, join } from '../analyze/paths.js';
 import { runtimeSearchDirs } from '../analyze/runtime-loads.js';
 import type { WheelContents } from '../analyze/wheel-abi.js';
@@ -14,17 +12,14 @@ import { describeError, RepairError, UsageError } from '../errors.js';
 import { describeFileKind } from '../util/file-kind.js';
 import type { Libc } from '../policy/types.js';
 import { hashFile } from './apply.js';
+import type { LibrarySearch } from './host-context.js';
 import type { IncludedLibrary } from './plan-extras.js';
 import type { ElfSummary } from '../analyze/elf-summary.js';
 
-export interface IncludeContext {
+/** Where --include libraries are looked up (the host's library search), and where they go. */
+export interface IncludeContext extends LibrarySearch {
   readonly libDir: string;
   readonly libc: Libc;
-  readonly fs: LibraryFs;
-  readonly root: string;
-  readonly cwd: string;
-  readonly env: LdEnvironment;
-  readonly ldpaths: string | undefined;
 }
 
 export interface ResolvedInclude {
