@@ -256,7 +256,7 @@ async function readEntries(
   const files = zip.entries.filter((e) => !e.isDirectory).sort((a, b) => a.dataOffset - b.dataOffset);
   const indexOf = new Map<WheelEntry, number>();
   files.forEach((e, i) => indexOf.set(e, i));
-  const order = fileOrder<EntryOutcome>(files.length, (o) => apply(o));
+  const order = fileOrder<EntryOutcome>(files.length, (o) => { apply(o); });
   const progress = progressOf(files, options.onProgress);
   const jobs = inflateJobs(options.jobs);
   const pooled = jobs > 1 ? files.filter((e) => e.uncompressedSize >= POOL_MIN_SIZE && !e.name.endsWith('.py')) : [];
@@ -275,7 +275,7 @@ async function readEntries(
       return { entry: e, expect, sha256, digest: digests[1] ?? sha256, elf: content === undefined ? undefined : analyse(e, content) };
     },
   });
-  await Promise.all([onPool, readInline(zip, inline, indexOf, order, { expectationOf, analyse, progress, pyLoads: runtimeLoads ? (e, c) => pythonLoads(e, c, facts) : undefined })]);
+  await Promise.all([onPool, readInline(zip, inline, indexOf, order, { expectationOf, analyse, progress, pyLoads: runtimeLoads ? (e, c) => { pythonLoads(e, c, facts); } : undefined })]);
   order.finish();
   return facts;
 }
