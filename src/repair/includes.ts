@@ -85,8 +85,15 @@ export function resolveIncludes(specs: readonly string[], c: IncludeContext): Re
  */
 export function withIncludes(contents: WheelContents, includes: readonly ResolvedInclude[]): WheelContents {
   if (includes.length === 0) return contents;
+  // A library for another architecture would otherwise be refused later as if the wheel itself
+  // mixed architectures, naming a libs entry the input does not have.
+  const wheelArches = new Set([...contents.elves.values()].map((s) => s.platform.baseArch).filter((a) => a !== undefined));
   for (const i of includes) {
     if (contents.entryNames.includes(i.library.entry)) throw new UsageError(`--include ${i.library.name}: the wheel already has ${i.library.entry}`);
+    const arch = i.summary.platform.baseArch;
+    if (wheelArches.size > 0 && (arch === undefined || !wheelArches.has(arch))) {
+      throw new UsageError(`--include ${i.library.name}: ${i.library.source.realpath} is for ${arch ?? 'an unknown architecture'}, but the wheel's ELF files are for ${[...wheelArches].join(', ')}`);
+    }
   }
   const elves = new Map(contents.elves);
   for (const i of includes) elves.set(i.library.entry, i.summary);
