@@ -7,7 +7,7 @@ import type { CustomPolicies } from '../policy/custom.js';
 import { loadPolicySet } from '../policy/load.js';
 import type { BaseArch, Libc, Policy, PolicySet } from '../policy/types.js';
 import type { WheelName } from '../wheel/name.js';
-import { archCovers, type Architecture, type PlatformTag } from '../policy/tags.js';
+import { archCovers, parsePlatformTag, type Architecture, type PlatformTag } from '../policy/tags.js';
 import { readWheelPlatforms, type WheelPlatforms } from './arch.js';
 import type { ElfSummary } from './elf-summary.js';
 import { buildFindings } from './findings.js';
@@ -465,7 +465,7 @@ function referenceVerdicts(pset: PolicySet, externalRefs: ExternalRefs, requeste
   const counted =
     requested === undefined || requested === 'auto'
       ? refs.filter((e) => e.policy !== pset.linux)
-      : refs.filter((e) => e.policy.name.startsWith(`${requested}_`));
+      : refs.filter((e) => parsePlatformTag(e.policy.name).base === requested);
   const graftCount = counted.length === 0 ? 0 : Math.min(...counted.map((e) => e.libs.size));
   return {
     ref: maxPolicy(
