@@ -45,16 +45,6 @@ export default tseslint.config(
       'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],
     },
   },
-  // TODO(lint): files being reworked on the perf branch (zip-read, load-wheel, apply); each
-  // entry goes as its files are made clean.
-  {
-    files: ['src/analyze/load-wheel.ts'],
-    rules: { '@typescript-eslint/unbound-method': 'off' },
-  },
-  {
-    files: ['src/repair/apply.ts', 'src/wheel/zip-read.ts'],
-    rules: { 'max-lines-per-function': 'off' },
-  },
   {
     // Tests: the same rules, three of them relaxed where test code reads better without them.
     files: ['test/**/*.ts'],

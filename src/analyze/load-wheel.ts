@@ -83,11 +83,12 @@ export async function loadWheel(path: string, options: LoadOptions = {}): Promis
 }
 
 /** Problems are collected, or thrown at once in repair's mode. */
-function problemSink(filename: string, options: LoadOptions): { list: WheelProblem[]; add(p: WheelProblem | undefined): void } {
+function problemSink(filename: string, options: LoadOptions): { list: WheelProblem[]; add: (p: WheelProblem | undefined) => void } {
   const list: WheelProblem[] = [];
   return {
     list,
-    add(p) {
+    // An arrow function: it is handed on as a callback.
+    add: (p) => {
       if (p === undefined) return;
       if (options.forRepair === true) {
         throw new WheelFormatError(p.code, `${filename}: ${p.message}`, { hint: 'rebuild the wheel; repair does not rewrite RECORD or metadata over these' });

@@ -402,6 +402,7 @@ function sameName(local: Uint8Array, localFlags: number, central: CentralRecord,
  * map, which is why this factory is long (each method is short; splitting them out would only
  * thread the same five values through every one).
  */
+// eslint-disable-next-line max-lines-per-function -- one closure per WheelZip method, as said above
 function makeWheelZip(fh: FileHandle, win: FileWindow, path: string, entries: readonly WheelEntry[], markClosed: () => void): WheelZip {
   const byName = new Map<string, WheelEntry>();
   for (const e of entries) byName.set(e.name, e);

@@ -62,7 +62,7 @@ describe('output entries', () => {
     }
   });
 
-  it('no SBOM without grafts or without a package-owner lookup', async () => {
+  it('no SBOM without grafts or without a package-owner lookup', () => {
     const plan = { libDir: 'x.libs', grafts: [], elves: [], strip: [], sbomSources: [], logs: [] };
     expect(sbomText(plan, undefined, { name: 'x', version: '1', filename: 'x.whl' }, { name: 'wheelaudit', version: '0' })).toBeUndefined();
   });
