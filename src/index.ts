@@ -42,6 +42,8 @@ export type { Libc, BaseArch, Companion, Policy, PolicyEntry, PolicySet } from '
 export type { CustomPolicies } from './policy/custom.js';
 export { parseWheelName, type WheelName } from './wheel/name.js';
 export type { RecordRow } from './wheel/record.js';
+export type { WheelMetadata } from './wheel/metadata.js';
+export type { WheelProblem } from './wheel/conformance.js';
 export { auditWheel, type AuditOptions, type AuditOutcome } from './analyze/audit.js';
 export { analyzeWheelAbi, type AnalyzeOptions, type WheelContents } from './analyze/wheel-abi.js';
 export { lddtree, type DynamicExecutable, type DynamicLibrary, type LddOptions, type LogLevel, type Logger } from './analyze/lddtree.js';

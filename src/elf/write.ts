@@ -26,6 +26,7 @@ export interface ElfWriteResult {
   readonly strategy: WriteStrategy;
 }
 
+/** Options of {@link applyElfEdit}. */
 export interface EditOptions {
   /**
    * Write the result into this buffer when it is large enough (its old contents do not
