@@ -26,7 +26,7 @@ export interface ElfWriteResult {
   readonly strategy: WriteStrategy;
 }
 
-/** Options of {@link applyElfEdit}. */
+/** How applyElfEdit may produce its output. */
 export interface EditOptions {
   /**
    * Write the result into this buffer when it is large enough (its old contents do not

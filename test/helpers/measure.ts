@@ -15,6 +15,8 @@ export interface MeasuredRun {
   readonly stderr: string;
   /** Wall-clock milliseconds, process start to exit. */
   readonly ms: number;
+  /** CPU milliseconds (user + system, all threads): time bounds are asserted on this, which a loaded machine does not inflate. */
+  readonly cpuMs: number;
   /** Peak resident set size of the child, in MiB. */
   readonly maxRssMiB: number;
 }
@@ -23,7 +25,11 @@ export interface MeasuredRun {
 const RUNNER = `
 import { writeFileSync } from 'node:fs';
 const [report, main, ...argv] = process.argv.slice(1);
-process.on('exit', () => writeFileSync(report, String(process.resourceUsage().maxRSS)));
+const c0 = process.cpuUsage();
+process.on('exit', () => {
+  const c = process.cpuUsage(c0);
+  writeFileSync(report, JSON.stringify({ kib: process.resourceUsage().maxRSS, cpuMs: (c.user + c.system) / 1000 }));
+});
 const { run } = await import(main);
 process.exitCode = await run(argv);
 `;
@@ -44,13 +50,13 @@ export function runMeasured(argv: readonly string[], opts: { env?: NodeJS.Proces
     });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     if (r.error !== undefined) throw new Error(`wheelaudit ${argv.join(' ')}: ${r.error.message} after ${ms.toFixed(0)} ms`);
-    let kib = Number.NaN;
+    let usage = { kib: Number.NaN, cpuMs: Number.NaN };
     try {
-      kib = Number(readFileSync(report, 'utf8'));
+      usage = JSON.parse(readFileSync(report, 'utf8')) as typeof usage;
     } catch {
       // killed before it could report
     }
-    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, ms, maxRssMiB: kib / 1024 };
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, ms, cpuMs: usage.cpuMs, maxRssMiB: usage.kib / 1024 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -11,7 +11,10 @@ export interface Measured {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
+  /** Wall time, for reports. */
   readonly ms: number;
+  /** CPU time (user + system, all threads): what time bounds are asserted on. */
+  readonly cpuMs: number;
   readonly maxRssKiB: number;
 }
 
@@ -29,7 +32,7 @@ export function runMeasured(argv: readonly string[], opts: { cwd?: string; env?:
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
   });
-  let m: { code: number; ms: number; maxRssKiB: number };
+  let m: { code: number; ms: number; cpuMs: number; maxRssKiB: number };
   try {
     m = JSON.parse(fs.readFileSync(report, 'utf8')) as typeof m;
   } catch {
@@ -37,7 +40,7 @@ export function runMeasured(argv: readonly string[], opts: { cwd?: string; env?:
   } finally {
     fs.rmSync(path.dirname(report), { recursive: true, force: true });
   }
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, ms: m.ms, maxRssKiB: m.maxRssKiB };
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, ms: m.ms, cpuMs: m.cpuMs, maxRssKiB: m.maxRssKiB };
 }
 
 export function sha256File(file: string): string {

@@ -42,7 +42,7 @@ describe('scale', () => {
     process.stdout.write(`show, ${ENTRIES} entries: ${Math.round(r.ms)} ms, peak RSS ${Math.round(r.maxRssKiB / 1024)} MiB\n`);
     // The goal (issue 12) is under 3 s on the lead's machine; this bound only catches a
     // quadratic or per-record-read regression on a loaded CI machine (it was 20 s before).
-    expect(r.ms).toBeLessThan(12_000);
+    expect(r.cpuMs).toBeLessThan(12_000);
     expect(r.maxRssKiB).toBeLessThan(RSS_LIMIT_KIB);
   }, 120_000);
 
@@ -82,7 +82,7 @@ describe('scale', () => {
     const out = path.join(path.dirname(file), 'out');
     const r = runMeasured(['repair', file, '-w', out]);
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
-    expect(r.ms).toBeLessThan(20_000);
+    expect(r.cpuMs).toBeLessThan(20_000);
     const [written] = fs.readdirSync(out);
     const check = runMeasured(['show', path.join(out, written as string)]);
     expect(check.code, check.stderr.slice(-2000)).toBe(0);
@@ -97,7 +97,7 @@ describe('scale', () => {
       expect.stringMatching(/^wheelaudit: error\[WHEEL_LIMIT_EXCEEDED\]: hostile-1\.0-cp311-cp311-linux_x86_64\.whl: the retagged hostile-1\.0\.dist-info\/WHEEL would be \d+ bytes, more than the 4194304 allowed for a WHEEL file$/),
     ]);
     expect(r.code).toBe(1);
-    expect(r.ms).toBeLessThan(20_000);
+    expect(r.cpuMs).toBeLessThan(20_000);
     expect(snapshot(out)).toEqual([]);
   }, 120_000);
 });
