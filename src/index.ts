@@ -51,7 +51,8 @@ export type { LdEnvironment, LdPathSet, PathContext } from './analyze/ld-paths.j
 export type { LibraryFs } from './analyze/library-fs.js';
 export { HostFs, type HostFsNote } from './analyze/host-fs.js';
 export type { ElfSummary } from './analyze/elf-summary.js';
-export type { ElfPlatform, Architecture } from './analyze/arch.js';
+export { readWheelPlatforms, type ElfPlatform, type WheelPlatforms } from './analyze/arch.js';
+export { parsePlatformTag, parsePolicyBase, type Architecture, type PlatformTag, type PolicyBase, type TagFamily } from './policy/tags.js';
 export type { LoadedWheel } from './analyze/load-wheel.js';
 export type { ProvidedLibrary, Provider } from './analyze/provider.js';
 export type { PyLoadCall } from './analyze/load-scan.js';

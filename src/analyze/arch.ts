@@ -1,6 +1,6 @@
-// Architectures and libcs: the wheel platform vocabulary (PEP 600/656/738 tags), what an ELF
-// header says about its machine (e_machine, class, byte order, ARM EABI/hard-float, x86-64
-// ISA level note), and what a wheel filename says. Pure functions; no host detection.
+// What an ELF header says about its machine (e_machine, class, byte order, ARM EABI/hard-float,
+// x86-64 ISA level note), and what a wheel filename says about its platforms (its tags parsed
+// once by policy/tags.ts into one record). Pure functions; no host detection.
 import {
   EF_ARM_ABI_FLOAT_HARD,
   EF_ARM_EABI_VER5,
@@ -18,40 +18,11 @@ import {
   GNU_PROPERTY_X86_ISA_1_V4,
 } from '../elf/constants.js';
 import type { ElfFile } from '../elf/index.js';
+import { baselineArch, compareTagAge, libcOfTagPrefix, parsePlatformTag, type Architecture, type PlatformTag } from '../policy/tags.js';
 import type { BaseArch, Libc } from '../policy/types.js';
 import type { WheelName } from '../wheel/name.js';
+import type { LogRecord } from './report.js';
 import { wheelPlatforms } from '../wheel/name.js';
-
-/** Every architecture name a platform tag can end with, in the reference's enum order. */
-export const ARCHITECTURES = [
-  'aarch64',
-  'arm64_v8a',
-  'armv7l',
-  'i686',
-  'loongarch64',
-  'ppc64',
-  'ppc64le',
-  'riscv64',
-  's390x',
-  'x86_64',
-  'x86_64_v2',
-  'x86_64_v3',
-  'x86_64_v4',
-] as const;
-/** An architecture as a platform tag spells it, including the x86-64 microarchitecture levels (`x86_64_v3`). */
-export type Architecture = (typeof ARCHITECTURES)[number];
-
-export function baselineArch(a: Architecture): BaseArch {
-  if (a.startsWith('arm64')) return 'aarch64';
-  if (a.startsWith('x86_64')) return 'x86_64';
-  return a as BaseArch;
-}
-
-/** True when code built for `ext` runs on every machine of `arch` (x86_64 ⊂ v2 ⊂ v3 ⊂ v4). */
-export function archCovers(arch: Architecture, ext: Architecture): boolean {
-  if (baselineArch(arch) !== baselineArch(ext)) return false;
-  return ARCHITECTURES.indexOf(ext) <= ARCHITECTURES.indexOf(arch);
-}
 
 /** What an ELF header says about the machine it runs on (auditwheel's "Platform"). */
 export interface ElfPlatform {
@@ -112,78 +83,67 @@ export function platformsCompatible(p: ElfPlatform, lib: ElfPlatform): boolean {
   return compatibleOsabi && p.elfClass === lib.elfClass && p.littleEndian === lib.littleEndian && p.machine === lib.machine;
 }
 
-/** The result of reading the architecture from a wheel's filename. */
-export type FilenameArch =
-  | { readonly kind: 'arch'; readonly arch: BaseArch }
-  | { readonly kind: 'pure' }
-  | { readonly kind: 'error'; readonly message: string; readonly unguessable: readonly string[] };
+/** What a wheel's file name says about its platforms: read once, then passed down. */
+export interface WheelPlatforms {
+  /** The name's platform tags, lower-cased, de-duplicated and sorted (spec §3.1), each parsed. */
+  readonly tags: readonly PlatformTag[];
+  /** The one baseline architecture the tags end with (the reference's reading), if exactly one. */
+  readonly arch: BaseArch | undefined;
+  /** The one libc the tags' prefixes name, if exactly one. */
+  readonly libc: Libc | undefined;
+  /** Every tag is `any`. */
+  readonly pure: boolean;
+  /** The oldest musllinux policy name the tags claim ('musllinux_1_1'): the one the wheel is judged by. */
+  readonly muslPolicy: string | undefined;
+  /** What could not be read, logged as the reference logs it. */
+  readonly logs: readonly LogRecord[];
+}
 
-export function archFromWheelName(name: WheelName): FilenameArch {
+/** Parse a wheel name's platform tags once into the record the analysis passes down. */
+export function readWheelPlatforms(name: WheelName): WheelPlatforms {
+  const tags = wheelPlatforms(name).map(parsePlatformTag);
+  const a = archOfTags(tags);
+  const libc = libcOfTags(tags);
+  const logs: LogRecord[] = a.unguessable.map((p) => ({ level: 'warning', message: `couldn't guess architecture for platform tag '${p}'` }));
+  if (a.arch === undefined) logs.push({ level: 'warning', message: 'The architecture could not be deduced from the wheel filename' });
+  if (libc === undefined) logs.push({ level: 'debug', message: 'The libc could not be deduced from the wheel filename' });
+  return { tags, arch: a.arch, libc, pure: a.pure, muslPolicy: oldestMuslPolicy(tags), logs };
+}
+
+/**
+ * The single baseline architecture the tags end with. `any` says nothing; a tag without a
+ * known architecture, or two architectures, leave it undefined (the reference refuses to guess).
+ */
+function archOfTags(tags: readonly PlatformTag[]): { arch: BaseArch | undefined; pure: boolean; unguessable: string[] } {
   const found = new Set<BaseArch>();
   const unguessable: string[] = [];
   let missed = false;
-  let pure = true;
-  for (const platform of wheelPlatforms(name)) {
-    const isAny = platform === 'any';
-    pure &&= isAny;
-    missed ||= isAny;
-    if (isAny) continue;
-    let hit = false;
-    for (const a of ARCHITECTURES) {
-      if (platform.endsWith(`_${a}`)) {
-        found.add(baselineArch(a));
-        hit = true;
-      }
-    }
-    if (!hit) {
-      unguessable.push(platform);
+  for (const t of tags) {
+    if (t.family === 'any') missed = true;
+    else if (t.arch === undefined) {
+      unguessable.push(t.tag);
       missed = true;
-    }
+    } else found.add(baselineArch(t.arch));
   }
-  if (found.size === 0) {
-    return pure ? { kind: 'pure' } : { kind: 'error', message: 'unknown architecture', unguessable };
-  }
-  if (missed || found.size > 1) {
-    const message =
-      found.size === 1
-        ? 'wheels with multiple architectures are not supported'
-        : `wheels with multiple architectures are not supported, got {${[...found].sort().join(', ')}}`;
-    return { kind: 'error', message, unguessable };
-  }
-  const [arch] = [...found] as [BaseArch];
-  return { kind: 'arch', arch };
+  const [only] = [...found];
+  return { arch: missed || found.size !== 1 ? undefined : only, pure: found.size === 0 && unguessable.length === 0, unguessable };
 }
 
-const LIBC_PREFIXES: readonly (readonly [string, Libc])[] = [
-  ['manylinux', 'glibc'],
-  ['musllinux', 'musl'],
-  ['android', 'android'],
-];
-
-export function libcOfPlatformTag(tag: string): Libc | undefined {
-  return LIBC_PREFIXES.find(([p]) => tag.startsWith(p))?.[1];
-}
-
-export type FilenameLibc = { readonly kind: 'libc'; readonly libc: Libc } | { readonly kind: 'error'; readonly message: string };
-
-export function libcFromWheelName(name: WheelName): FilenameLibc {
+/** The single libc the tags' prefixes name (the reference reads prefixes only). */
+function libcOfTags(tags: readonly PlatformTag[]): Libc | undefined {
   const found = new Set<Libc>();
-  for (const platform of wheelPlatforms(name)) {
-    const l = libcOfPlatformTag(platform);
+  for (const t of tags) {
+    const l = libcOfTagPrefix(t.tag);
     if (l !== undefined) found.add(l);
   }
-  if (found.size === 0) return { kind: 'error', message: 'unknown libc used' };
-  if (found.size > 1) return { kind: 'error', message: `wheels with multiple libc are not supported, got {${[...found].sort().join(', ')}}` };
-  const [libc] = [...found] as [Libc];
-  return { kind: 'libc', libc };
+  const [only] = [...found];
+  return found.size === 1 ? only : undefined;
 }
 
-/** Split `--plat` into its base and architecture: manylinux_2_17_x86_64 -> manylinux_2_17 + x86_64. */
-export function splitPlatformTag(plat: string): { base: string; arch: Architecture | undefined } {
-  for (const a of ARCHITECTURES) {
-    if (plat.endsWith(`_${a}`)) return { base: plat.slice(0, -(a.length + 1)), arch: a };
-  }
-  return { base: plat, arch: undefined };
+/** The oldest (strictest) musllinux policy name among the tags. */
+function oldestMuslPolicy(tags: readonly PlatformTag[]): string | undefined {
+  const musl = tags.flatMap((t) => (t.family === 'musllinux' && t.policy !== undefined ? [t.policy] : []));
+  return musl.sort(compareTagAge)[0]?.name;
 }
 
 /** The module name an extension file must export an init function for: `_ext.cpython-311-x86_64-linux-gnu.so` -> `_ext`. */

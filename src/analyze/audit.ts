@@ -5,10 +5,8 @@
 import type { CustomPolicies } from '../policy/custom.js';
 import type { ErrorCode } from '../errors.js';
 import type { ProgressSink } from '../util/progress.js';
-import { parsePolicyName } from '../policy/load.js';
 import type { BaseArch, Libc } from '../policy/types.js';
-import { wheelPlatforms, type WheelName } from '../wheel/name.js';
-import { archFromWheelName, libcFromWheelName } from './arch.js';
+import { readWheelPlatforms, type WheelPlatforms } from './arch.js';
 import type { LdEnvironment } from './ld-paths.js';
 import type { LibraryFs } from './library-fs.js';
 import { loadWheel, type LoadedWheel } from './load-wheel.js';
@@ -26,6 +24,8 @@ export interface AuditOptions {
   readonly libc?: Libc | undefined;
   readonly arch?: BaseArch | undefined;
   readonly musl?: string | undefined;
+  /** The wheel's file name read once by the caller (repair); read here when absent. */
+  readonly platforms?: WheelPlatforms | undefined;
   readonly env: LdEnvironment;
   readonly cwd: string;
   readonly root: string;
@@ -66,54 +66,23 @@ export type AuditOutcome =
       readonly logs: readonly LogRecord[];
     };
 
-/** The musllinux policy a wheel claims: the oldest (highest priority) musllinux tag it carries. */
-export function muslPolicyOfWheel(name: WheelName): string | undefined {
-  const bases = wheelPlatforms(name)
-    .map((p) => parsePolicyName(p))
-    .filter((p) => p?.libc === 'musl')
-    .map((p) => p?.baseName as string);
-  // musllinux_1_1 is older than musllinux_1_2: the smallest version is the strictest claim.
-  return bases.sort((a, b) => {
-    const [, amaj = 0, amin = 0] = a.split('_').map(Number);
-    const [, bmaj = 0, bmin = 0] = b.split('_').map(Number);
-    return amaj - bmaj || amin - bmin;
-  })[0];
-}
-
-export interface FilenameFacts {
-  readonly arch: BaseArch | undefined;
-  readonly libc: Libc | undefined;
-  readonly pure: boolean;
-  readonly logs: readonly LogRecord[];
-}
-
-/** What the wheel's filename says about its architecture and libc. */
-export function filenameFacts(name: WheelName): FilenameFacts {
-  const logs: LogRecord[] = [];
-  const a = archFromWheelName(name);
-  for (const p of a.kind === 'error' ? a.unguessable : []) logs.push({ level: 'warning', message: `couldn't guess architecture for platform tag '${p}'` });
-  if (a.kind !== 'arch') logs.push({ level: 'warning', message: 'The architecture could not be deduced from the wheel filename' });
-  const l = libcFromWheelName(name);
-  if (l.kind !== 'libc') logs.push({ level: 'debug', message: 'The libc could not be deduced from the wheel filename' });
-  return { arch: a.kind === 'arch' ? a.arch : undefined, libc: l.kind === 'libc' ? l.libc : undefined, pure: a.kind === 'pure', logs };
-}
-
 /** Audit one wheel file (the `show` flow) with every option given explicitly; see `audit()` for the one with defaults. */
 export async function auditWheel(path: string, options: AuditOptions): Promise<AuditOutcome> {
   const loaded = await loadWheel(path, { forRepair: options.forRepair === true, runtimeLoads: options.runtimeLoads === true, onProgress: options.onProgress });
   const wheel = options.amendContents === undefined ? loaded : { ...loaded, contents: options.amendContents(loaded.contents) };
-  const facts = filenameFacts(wheel.contents.name);
+  const facts = options.platforms ?? readWheelPlatforms(wheel.contents.name);
   // What the filename fails to say does not matter when the ELF files decide.
   const logs: LogRecord[] = options.fromContents === true ? [] : [...facts.logs];
   for (const p of wheel.problems) logs.push({ level: 'warning', message: `${wheel.contents.name.filename}: ${p.message}` });
   const trustName = options.fromContents !== true;
   const libc = options.libc ?? (trustName ? facts.libc : undefined);
-  const musl = options.musl ?? (libc === 'musl' ? muslPolicyOfWheel(wheel.contents.name) : undefined);
+  const musl = options.musl ?? (libc === 'musl' ? facts.muslPolicy : undefined);
   try {
     const report = analyzeWheelAbi(wheel.contents, {
       libc,
       arch: options.arch ?? (trustName ? facts.arch : undefined),
       musl,
+      platforms: facts,
       exclude: options.exclude ?? [],
       disableIsaExtCheck: options.disableIsaExtCheck,
       allowGraft: options.allowGraft ?? false,

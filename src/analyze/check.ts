@@ -4,12 +4,12 @@
 // whether `repair` could earn it. The libc and architecture come from the ELF files, never
 // from the name, so a wheel named for one libc cannot hide ELF files built for another.
 // A list of check results per wheel leaves room for other kinds of checks.
-import { ANDROID_ABI_ARCHES, parsePolicyName } from '../policy/load.js';
+import { parsePlatformTag } from '../policy/tags.js';
+import { assertNever } from '../util/assert.js';
 import type { BaseArch, Libc } from '../policy/types.js';
 import { parseWheelMetadata, wheelTags } from '../wheel/metadata.js';
 import { wheelPlatforms } from '../wheel/name.js';
 import { findDistInfo, openWheelZip } from '../wheel/zip-read.js';
-import { baselineArch, splitPlatformTag } from './arch.js';
 import { auditWheel, type AuditOptions, type AuditOutcome } from './audit.js';
 import { blockersFor, platformMismatch, type Blocker } from './blockers.js';
 import { wheelNameOf } from './load-wheel.js';
@@ -69,17 +69,23 @@ interface ClaimedTag {
 }
 
 function readTag(tag: string): ClaimedTag {
-  if (tag === 'any') return { tag, kind: 'any', libc: undefined, arch: undefined, analysis: 'any' };
-  const { arch } = splitPlatformTag(tag);
-  const base = arch === undefined ? undefined : baselineArch(arch);
-  const p = parsePolicyName(tag);
-  if (p !== undefined) {
-    const arch = p.libc === 'android' ? ANDROID_ABI_ARCHES.get(p.arch) : base;
-    return { tag, kind: 'policy', libc: p.libc, arch, analysis: p.libc === 'musl' ? p.baseName : p.libc };
+  const t = parsePlatformTag(tag);
+  switch (t.family) {
+    case 'any':
+      return { tag, kind: 'any', libc: undefined, arch: undefined, analysis: 'any' };
+    case 'manylinux':
+    case 'android':
+      return { tag, kind: 'policy', libc: t.libc, arch: t.baseArch, analysis: t.libc ?? 'none' };
+    case 'musllinux':
+      return { tag, kind: 'policy', libc: t.libc, arch: t.baseArch, analysis: t.base };
+    case 'linux':
+      return { tag, kind: 'linux', libc: undefined, arch: t.baseArch, analysis: 'any' };
+    case 'other':
+      // Anything else (macosx_*, win_amd64, a misspelt tag) is not judged.
+      return { tag, kind: 'other', libc: undefined, arch: undefined, analysis: 'none' };
+    default:
+      return assertNever(t.family, 'tag family');
   }
-  if (tag.startsWith('linux_') && base !== undefined) return { tag, kind: 'linux', libc: undefined, arch: base, analysis: 'any' };
-  // Anything else (macosx_*, win_amd64, a misspelt tag) is not judged.
-  return { tag, kind: 'other', libc: undefined, arch: undefined, analysis: 'none' };
 }
 
 /** The platform parts of WHEEL's `Tag:` lines (`cp311-cp311-a.b` gives a and b). */

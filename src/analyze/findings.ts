@@ -2,7 +2,7 @@
 // through which chain of libraries, and which policies that rules out. Built once from the
 // analysis results, so explanations need no re-analysis.
 import type { Companion, Policy, PolicySet } from '../policy/types.js';
-import type { Architecture } from './arch.js';
+import type { Architecture } from '../policy/tags.js';
 import { LIBPYTHON_RE, type DynamicExecutable } from './lddtree.js';
 import { versionPrefix, type ExternalRefs, type VersionedSymbols } from './policy-check.js';
 import type { DependencyChain, Finding, WheelElf } from './report.js';

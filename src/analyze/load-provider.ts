@@ -4,7 +4,8 @@
 // Only files that land in site-packages count; ELF files are parsed for their SONAME.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { IoError, UsageError, WheelauditError } from '../errors.js';
+import { describeError, IoError, UsageError, WheelauditError } from '../errors.js';
+import { describeFileKind } from '../util/file-kind.js';
 import { parseRecord } from '../wheel/record.js';
 import { PT_DYNAMIC } from '../elf/constants.js';
 import { hasElfMagic, parseElf, type ElfFile } from '../elf/index.js';
@@ -90,9 +91,12 @@ function fromRecord(distInfo: string, root: string, source: string, wheelLayout:
   const recordPath = path.join(distInfo, 'RECORD');
   let text: string;
   try {
+    const st = statSync(recordPath);
+    if (!st.isFile()) throw new UsageError(`--provided-by ${source}: ${recordPath} is ${describeFileKind(st)}, expected a RECORD file`);
     text = readFileSync(recordPath, 'utf8');
   } catch (e) {
-    throw new IoError(`--provided-by ${source}: cannot read ${recordPath}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    if (e instanceof WheelauditError) throw e;
+    throw new IoError(`--provided-by ${source}: cannot read ${recordPath}: ${describeError(e)}`, { cause: e });
   }
   // The directory the user named, read on the host as given (not inside any --sysroot).
   const fs = new HostFs('');
@@ -151,7 +155,10 @@ export async function loadProvider(p: string, cwd: string): Promise<Provider> {
   const abs = path.resolve(cwd, p);
   if (!existsSync(abs)) throw new IoError(`--provided-by ${p}: no such file or directory`);
   try {
-    if (statSync(abs).isFile()) {
+    const st = statSync(abs);
+    // Checked before anything is opened: a FIFO would block the open forever.
+    if (!st.isFile() && !st.isDirectory()) throw new UsageError(`--provided-by ${p}: it is ${describeFileKind(st)}, expected a .whl file or a directory`);
+    if (st.isFile()) {
       if (!abs.endsWith('.whl')) throw new UsageError(`--provided-by ${p}: expected a .whl file or a directory`);
       return await fromWheel(abs, p);
     }
@@ -163,7 +170,7 @@ export async function loadProvider(p: string, cwd: string): Promise<Provider> {
     return fromRecord(owner.distInfo, owner.site, p, false);
   } catch (e) {
     if (e instanceof WheelauditError) throw e;
-    throw new IoError(`--provided-by ${p}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new IoError(`--provided-by ${p}: ${describeError(e)}`, { cause: e });
   }
 }
 

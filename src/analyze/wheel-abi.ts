@@ -6,8 +6,9 @@ import { AnalyzeError } from '../errors.js';
 import type { CustomPolicies } from '../policy/custom.js';
 import { loadPolicySet } from '../policy/load.js';
 import type { BaseArch, Libc, Policy, PolicySet } from '../policy/types.js';
-import { wheelPlatforms, type WheelName } from '../wheel/name.js';
-import { archCovers, type Architecture } from './arch.js';
+import type { WheelName } from '../wheel/name.js';
+import { archCovers, type Architecture, type PlatformTag } from '../policy/tags.js';
+import { readWheelPlatforms, type WheelPlatforms } from './arch.js';
 import type { ElfSummary } from './elf-summary.js';
 import { buildFindings } from './findings.js';
 import type { LdEnvironment, LdPathSet } from './ld-paths.js';
@@ -45,6 +46,8 @@ export interface AnalyzeOptions {
   readonly arch: BaseArch | undefined;
   /** The musllinux policy base name to judge against (from the wheel's tags or --plat). */
   readonly musl?: string | undefined;
+  /** The file name's platform tags, parsed once by the caller; read from `contents.name` when absent. */
+  readonly platforms?: WheelPlatforms | undefined;
   readonly exclude: readonly string[];
   readonly disableIsaExtCheck: boolean;
   /** repair: libraries outside the whitelist can be grafted, so they do not lower the tag. */
@@ -159,13 +162,12 @@ function hostLibc(fs: LibraryFs, root: string): Libc {
   return fs.glob(`${root}/lib/libc.musl-*.so.1`).length === 1 ? 'musl' : 'glibc';
 }
 
-function selectPolicies(libc: Libc, arch: BaseArch, name: WheelName, musl: string | undefined, custom: CustomPolicies | undefined): PolicySet {
+function selectPolicies(libc: Libc, arch: BaseArch, tags: readonly PlatformTag[], musl: string | undefined, custom: CustomPolicies | undefined): PolicySet {
   if (libc === 'android') {
-    const platforms = wheelPlatforms(name);
-    if (platforms.length !== 1) {
-      throw new AnalyzeError('ANALYZE_LIBC', `Android wheels must have exactly one platform tag, got [${platforms.map((p) => `'${p}'`).join(', ')}]`);
+    if (tags.length !== 1) {
+      throw new AnalyzeError('ANALYZE_LIBC', `Android wheels must have exactly one platform tag, got [${tags.map((t) => `'${t.tag}'`).join(', ')}]`);
     }
-    return loadPolicySet(libc, arch, { androidTag: platforms[0] as string, custom });
+    return loadPolicySet(libc, arch, { androidTag: (tags[0] as PlatformTag).tag, custom });
   }
   if (libc === 'musl') return loadPolicySet(libc, arch, musl === undefined ? { custom } : { musl, custom });
   return loadPolicySet(libc, arch, { custom });
@@ -179,6 +181,7 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
   };
   let libc = options.libc;
   let arch = options.arch;
+  const platformTags = (options.platforms ?? readWheelPlatforms(contents.name)).tags;
   // Android wheels are cross-compiled: the build machine's libraries never count.
   const ldpaths = libc === 'android' && options.ldpaths === undefined ? '' : options.ldpaths;
 
@@ -259,7 +262,7 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
         continue;
       }
     }
-    if (policies === undefined && libc !== undefined) policies = selectPolicies(libc, arch, contents.name, options.musl, options.customPolicies);
+    if (policies === undefined && libc !== undefined) policies = selectPolicies(libc, arch, platformTags, options.musl, options.customPolicies);
     platformWheel = true;
     accepted.set(path, sum);
     addRequirements(versionedSymbols, sum.versionRequirements);
@@ -267,7 +270,7 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
     if (sum.pythonExtension !== undefined) {
       if (policies === undefined && options.fallbackLibc !== undefined) {
         libc = options.fallbackLibc;
-        policies = selectPolicies(libc, arch, contents.name, options.musl, options.customPolicies);
+        policies = selectPolicies(libc, arch, platformTags, options.musl, options.customPolicies);
       }
       if (policies === undefined) {
         throw new AnalyzeError('ANALYZE_LIBC', `couldn't detect libc for python extension ${path}`, {
@@ -301,7 +304,7 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
   if (policies === undefined) {
     libc = options.fallbackLibc ?? hostLibc(options.hostFs, options.root);
     log('warning', `couldn't detect wheel libc, defaulting to ${libc}`);
-    policies = selectPolicies(libc, arch, contents.name, options.musl, options.customPolicies);
+    policies = selectPolicies(libc, arch, platformTags, options.musl, options.customPolicies);
   }
   const pset = policies;
   const topTrees = new Map(extTrees);

@@ -4,7 +4,7 @@
 // hand here (a broken table is a wheelaudit bug, reported as such).
 import { readFileSync } from 'node:fs';
 import { InternalError } from '../errors.js';
-import { parsePolicyName } from '../policy/load.js';
+import { parsePlatformTag, parsePolicyBase } from '../policy/tags.js';
 import type { Libc } from '../policy/types.js';
 
 export interface BuildImage {
@@ -25,8 +25,8 @@ function parseImage(v: unknown, i: number): BuildImage {
   if (typeof v !== 'object' || v === null) return bad('not an object');
   const o = v as Record<string, unknown>;
   const { family, libc, version, arches, endOfLife } = o;
-  if (typeof family !== 'string' || !/^(manylinux|musllinux)[0-9_]+$/.test(family)) return bad(`bad family ${String(family)}`);
   if (libc !== 'glibc' && libc !== 'musl') return bad(`bad libc ${String(libc)}`);
+  if (typeof family !== 'string' || parsePolicyBase(family)?.libc !== libc) return bad(`bad family ${String(family)}`);
   const m = typeof version === 'string' ? /^(\d+)\.(\d+)$/.exec(version) : null;
   if (m === null) return bad(`bad version ${String(version)}`);
   if (!Array.isArray(arches) || arches.length === 0 || !arches.every((a) => typeof a === 'string')) return bad('bad arches');
@@ -47,18 +47,12 @@ export function buildImages(): readonly BuildImage[] {
   return images;
 }
 
-/** The legacy manylinux names and the glibc version they stand for (PEP 513, 571, 599). */
-const LEGACY: Readonly<Record<string, readonly [number, number]>> = { manylinux1: [2, 5], manylinux2010: [2, 12], manylinux2014: [2, 17] };
-
 /** A platform tag's libc, C library version and architecture, or undefined (linux_*, android, unknown). */
 export function tagTarget(tag: string): { libc: Libc; version: readonly [number, number]; arch: string } | undefined {
-  const p = parsePolicyName(tag);
-  if (p === undefined || p.libc === 'android') return undefined;
-  const legacy = LEGACY[p.baseName];
-  if (legacy !== undefined) return { libc: p.libc, version: legacy, arch: p.arch };
-  const m = /_(\d+)_(\d+)$/.exec(p.baseName);
-  if (m === null) return undefined;
-  return { libc: p.libc, version: [Number(m[1]), Number(m[2])], arch: p.arch };
+  const t = parsePlatformTag(tag);
+  const version = t.policy?.libcVersion;
+  if (t.libc === undefined || t.libc === 'android' || version === undefined || t.archSuffix === undefined) return undefined;
+  return { libc: t.libc, version, arch: t.archSuffix };
 }
 
 export interface ImageChoice {

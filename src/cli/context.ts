@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { LogRecord } from '../analyze/report.js';
 import { describeError, inContext, isSystemError, isWheelauditError, UsageError } from '../errors.js';
 import { RefusalError } from '../repair/refusal.js';
+import { describeFileKind } from '../util/file-kind.js';
 import type { ProgressSink } from '../util/progress.js';
 import { ProgressLine } from './progress.js';
 
@@ -91,7 +92,8 @@ export function printError(ctx: CliContext, code: string, message: string, hint?
  * refusals keep the reference's wording (their culprits name the files): those pass as they are.
  */
 export function namingWheel(e: unknown, file: string): unknown {
-  if (!isWheelauditError(e) || e.code === 'USAGE' || e.code === 'IO' || e instanceof RefusalError) return e;
+  // A malformed --policy-file names its own file, line and column: the wheel is not at fault.
+  if (!isWheelauditError(e) || e.code === 'USAGE' || e.code === 'IO' || e.code === 'POLICY_INVALID' || e instanceof RefusalError) return e;
   return inContext(e, path.basename(file));
 }
 
@@ -119,16 +121,6 @@ export function sysrootOption(ctx: CliContext, value: string | undefined): strin
   }
   if (!isDir) throw new UsageError(`--sysroot ${value}: not a directory`);
   return abs;
-}
-
-/** What a path that is not a regular file is, in words ("a directory", "a FIFO (named pipe)"). */
-export function describeFileKind(st: Stats): string {
-  if (st.isDirectory()) return 'a directory';
-  if (st.isFIFO()) return 'a FIFO (named pipe)';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  if (st.isSocket()) return 'a socket';
-  return 'not a regular file';
 }
 
 /**

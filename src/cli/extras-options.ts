@@ -1,10 +1,11 @@
 // The options of issue 10 shared by show, repair and check: --policy-file (read here, so the
 // policy layer never opens user files), --provided-by and the repeatable-flag collector.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { loadProvider } from '../analyze/load-provider.js';
 import { providedIndex, type Provider } from '../analyze/provider.js';
-import { IoError, PolicyError } from '../errors.js';
+import { describeError, IoError, isSystemError, PolicyError, UsageError } from '../errors.js';
+import { describeFileKind } from '../util/file-kind.js';
 import { MAX_JSON_CHARS } from '../policy/json-source.js';
 import type { CustomPolicies } from '../policy/custom.js';
 import { loadCustomPolicies } from '../policy/load.js';
@@ -20,18 +21,20 @@ export function readPolicyFiles(ctx: CliContext, files: readonly string[] | unde
   if (files === undefined || files.length === 0) return undefined;
   const sources = files.map((f) => {
     const abs = path.resolve(ctx.cwd, f);
-    // A policy file is a few hundred KiB at most; do not read a huge file to refuse it.
-    let size = 0;
+    // Stat before opening: a FIFO would block the open forever and /dev/zero never ends. A
+    // policy file is a few hundred KiB at most; do not read a huge file to refuse it.
+    let st: Stats;
     try {
-      size = statSync(abs).size;
-    } catch {
-      size = 0;
+      st = statSync(abs);
+    } catch (e) {
+      throw new IoError(`--policy-file ${f}: ${isSystemError(e) && e.code === 'ENOENT' ? 'no such file' : describeError(e)}`, { cause: e });
     }
-    if (size > MAX_JSON_CHARS) throw new PolicyError('POLICY_INVALID', `${f}: the file is larger than ${MAX_JSON_CHARS} bytes; not a policy file`);
+    if (!st.isFile()) throw new UsageError(`--policy-file ${f}: it is ${describeFileKind(st)}, expected a policy file (JSON)`);
+    if (st.size > MAX_JSON_CHARS) throw new PolicyError('POLICY_INVALID', `${f}: the file is larger than ${MAX_JSON_CHARS} bytes; not a policy file`);
     try {
       return { label: f, text: readFileSync(abs, 'utf8') };
     } catch (e) {
-      throw new IoError(`--policy-file ${f}: ${e instanceof Error && 'code' in e && e.code === 'ENOENT' ? 'no such file' : e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new IoError(`--policy-file ${f}: ${describeError(e)}`, { cause: e });
     }
   });
   const custom = loadCustomPolicies(sources);

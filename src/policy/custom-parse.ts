@@ -9,6 +9,7 @@
 import { PolicyError } from '../errors.js';
 import { describeNode, JsonSyntaxError, parseJsonWithPositions, type JsonMember, type JsonNode, type SourcePos } from './json-source.js';
 import { POLICY_FORMAT } from './schema.js';
+import { POLICY_NAME_FORMS, parsePolicyBase } from './tags.js';
 import { BASE_ARCHES, isBaseArch, LIBCS, type BaseArch, type Libc } from './types.js';
 
 /** One policy of a user file, not yet merged with the bundled ones. */
@@ -36,11 +37,6 @@ export interface CustomEntry {
   readonly priorityAt: string;
 }
 
-const FAMILY: readonly (readonly [Libc, RegExp, RegExp, string])[] = [
-  ['glibc', /^manylinux_\d+_\d+$/, /^manylinux(?:_\d+_\d+|\d+)$/, 'manylinux_<glibc major>_<minor>'],
-  ['musl', /^musllinux_\d+_\d+$/, /^musllinux_\d+_\d+$/, 'musllinux_<musl major>_<minor>'],
-  ['android', /^android_\d+$/, /^android_\d+$/, 'android_<API level>'],
-];
 const PREFIX_RE = /^[A-Z][A-Z0-9]*$/;
 const VERSION_RE = /^[A-Za-z0-9][A-Za-z0-9._]*$/;
 const SONAME_RE = /^[^\s/]+$/;
@@ -80,13 +76,14 @@ class FileReader {
     return out;
   }
 
-  /** Distinct strings, each matching `re` (described as `what`). */
-  strings(n: JsonNode, context: string, what: string, re: RegExp): string[] {
+  /** Distinct strings, each matching `re` or accepted by it (described as `what`). */
+  strings(n: JsonNode, context: string, what: string, re: RegExp | ((s: string) => boolean)): string[] {
+    const accepts = typeof re === 'function' ? re : (s: string): boolean => re.test(s);
     if (n.kind !== 'array') return this.expected(n, `an array of ${what}s`, context);
     const seen = new Set<string>();
     return n.items.map((item, i) => {
       const here = `${context}[${i}]`;
-      if (item.kind !== 'string' || !re.test(item.value)) return this.expected(item, what, here);
+      if (item.kind !== 'string' || !accepts(item.value)) return this.expected(item, what, here);
       if (seen.has(item.value)) this.fail(item.pos, `${here}: duplicate ${JSON.stringify(item.value)}`);
       seen.add(item.value);
       return item.value;
@@ -100,13 +97,16 @@ class FileReader {
     return n.value;
   }
 
-  /** The libc a policy name belongs to, checking its aliases spell the same family. */
-  family(n: JsonNode, context: string): { libc: Libc; name: string; aliasRe: RegExp } {
-    const example = FAMILY.map(([, , , e]) => e).join(', ');
+  /**
+   * The libc a policy name belongs to (spelt as its family's current form, not a legacy
+   * alias), and a check that an alias names the same libc (legacy manylinux aliases allowed).
+   */
+  family(n: JsonNode, context: string): { libc: Libc; name: string; aliasRe: (alias: string) => boolean } {
+    const example = LIBCS.map((l) => POLICY_NAME_FORMS[l]).join(', ');
     if (n.kind !== 'string') return this.expected(n, `a policy name (${example})`, context);
-    const f = FAMILY.find(([, re]) => re.test(n.value));
-    if (f === undefined) return this.expected(n, `a policy name (${example}; "linux" cannot be redefined)`, context);
-    return { libc: f[0], name: n.value, aliasRe: f[2] };
+    const f = parsePolicyBase(n.value);
+    if (f === undefined || f.legacy) return this.expected(n, `a policy name (${example}; "linux" cannot be redefined)`, context);
+    return { libc: f.libc, name: n.value, aliasRe: (alias) => parsePolicyBase(alias)?.libc === f.libc };
   }
 
   blacklist(n: JsonNode, context: string): Map<string, readonly string[]> {

@@ -9,6 +9,7 @@ import { packageFilePath, readPackageFile } from '../util/package-files.js';
 import { checkCompanions, companionsFor, loadCompanions } from './companions.js';
 import { parseCustomPolicyFile } from './custom-parse.js';
 import { mergeCustomPolicies, type CustomPolicies } from './custom.js';
+import { ANDROID_ABI_ARCHES, MIN_ANDROID_API_LEVEL, parsePlatformTag, parsePolicyBase, platformTagName } from './tags.js';
 import { LINUX_POLICY, invalidAt, jsonIndex, jsonKey, parsePolicyFile } from './schema.js';
 import type { JsonPath, PolicyFile } from './schema.js';
 import { BASE_ARCHES, LIBCS } from './types.js';
@@ -46,27 +47,6 @@ export const MUSL_LIBC_SONAMES: Readonly<Partial<Record<BaseArch, string>>> = {
 
 /** The generic musl libc soname in policies/musllinux.json that {@link MUSL_LIBC_SONAMES} replaces. */
 const MUSL_GENERIC_LIBC = 'libc.so';
-
-/**
- * Android ABI names, as they appear at the end of an Android platform tag, mapped to the
- * base arch. Only x86_64 and arm64_v8a have policies today.
- */
-export const ANDROID_ABI_ARCHES: ReadonlyMap<string, BaseArch> = new Map<string, BaseArch>([
-  ['arm64_v8a', 'aarch64'],
-  ['x86_64', 'x86_64'],
-  ['armeabi_v7a', 'armv7l'],
-  ['x86', 'i686'],
-]);
-
-/** The arch suffix a tag uses for a base arch: the Android ABI name for Android, else the arch. */
-function tagArchSuffix(libc: Libc, arch: BaseArch): string {
-  if (libc === 'android') {
-    for (const [abi, base] of ANDROID_ABI_ARCHES) if (base === arch) return abi;
-  }
-  return arch;
-}
-
-const MUSL_POLICY_RE = /^musllinux_\d+_\d+$/;
 
 // ---------------------------------------------------------------------------------------
 // From file to entries
@@ -275,11 +255,12 @@ function narrow(entry: PolicyEntry, libc: Libc, arch: BaseArch, naming: Naming):
   });
 }
 
-function standardNaming(entry: PolicyEntry, suffix: string): Naming {
+/** Names ending with the arch itself: linux (also for Android), manylinux and musllinux policies. */
+function standardNaming(entry: PolicyEntry, arch: BaseArch): Naming {
   return {
-    name: `${entry.name}_${suffix}`,
+    name: `${entry.name}_${arch}`,
     baseName: entry.name,
-    aliases: entry.aliases.map((a) => `${a}_${suffix}`),
+    aliases: entry.aliases.map((a) => `${a}_${arch}`),
   };
 }
 
@@ -317,9 +298,9 @@ function makePolicySet(libc: Libc, arch: BaseArch, unsorted: readonly Policy[]):
 
 /** The API level of an Android policy entry ('android_24' -> 24); the schema checked the spelling. */
 function entryApiLevel(entry: PolicyEntry): number {
-  const m = /^android_(\d+)$/.exec(entry.name);
-  invariant(m?.[1] !== undefined, `Android policy name '${entry.name}' has no API level`);
-  return Number.parseInt(m[1], 10);
+  const level = parsePolicyBase(entry.name)?.apiLevel;
+  invariant(level !== undefined, `Android policy name '${entry.name}' has no API level`);
+  return level;
 }
 
 function selectAndroid(candidates: readonly PolicyEntry[], arch: BaseArch, tag: string): Policy {
@@ -327,13 +308,14 @@ function selectAndroid(candidates: readonly PolicyEntry[], arch: BaseArch, tag: 
   if (tags.length !== 1) {
     throw notFound(`Android wheels must have exactly one platform tag, got [${tags.map((t) => `'${t}'`).join(', ')}]`);
   }
-  const parsed = parsePolicyName(tag);
-  if (parsed?.libc !== 'android') throw notFound(`invalid tag: ${tag}`);
-  const level = Number.parseInt(parsed.baseName.slice('android_'.length), 10);
-  const tagArch = ANDROID_ABI_ARCHES.get(parsed.arch);
+  const parsed = parsePlatformTag(tag);
+  const level = parsed.policy?.apiLevel;
+  if (parsed.family !== 'android' || level === undefined) throw notFound(`invalid tag: ${tag}`);
+  const abi = parsed.archSuffix ?? '';
+  const tagArch = parsed.baseArch;
   if (tagArch === undefined) {
     const abis = [...ANDROID_ABI_ARCHES.keys()].join(', ');
-    throw notFound(`platform tag '${tag}' names an unknown Android ABI '${parsed.arch}' (known: ${abis})`);
+    throw notFound(`platform tag '${tag}' names an unknown Android ABI '${abi}' (known: ${abis})`);
   }
   if (tagArch !== arch) throw notFound(`platform tag '${tag}' is for ${tagArch}, not ${arch}`);
 
@@ -343,8 +325,8 @@ function selectAndroid(candidates: readonly PolicyEntry[], arch: BaseArch, tag: 
   if (chosen === undefined) throw notFound(`no Android policies match the platform tag '${tag}'`);
   return narrow(chosen, 'android', arch, {
     name: tag,
-    baseName: parsed.baseName,
-    aliases: chosen.aliases.map((a) => `${a}_${parsed.arch}`),
+    baseName: parsed.base,
+    aliases: chosen.aliases.map((a) => `${a}_${abi}`),
   });
 }
 
@@ -359,7 +341,7 @@ function selectMusl(
     // The newest musllinux policy that supports the arch (lowest priority).
     chosen = [...candidates].sort((a, b) => a.priority - b.priority)[0];
   } else {
-    if (!MUSL_POLICY_RE.test(musl)) {
+    if (parsePolicyBase(musl)?.libc !== 'musl') {
       throw notFound(`invalid musl policy '${musl}': expected a base name like 'musllinux_1_2'`);
     }
     const known = all.filter((e) => e.name !== LINUX_POLICY);
@@ -462,15 +444,14 @@ export function knownPlatformTags(custom?: CustomPolicies): readonly KnownTag[] 
   for (const libc of LIBCS) {
     const entries = policyEntries(libc, custom).filter((e) => e.name !== LINUX_POLICY);
     for (const arch of BASE_ARCHES) {
-      const suffix = tagArchSuffix(libc, arch);
       for (const e of entries) {
         if (!e.arches.includes(arch)) continue;
         out.push(
           Object.freeze({
             libc,
             arch,
-            name: `${e.name}_${suffix}`,
-            aliases: Object.freeze(e.aliases.map((a) => `${a}_${suffix}`)),
+            name: platformTagName(e.name, libc, arch),
+            aliases: Object.freeze(e.aliases.map((a) => platformTagName(a, libc, arch))),
             priority: e.priority,
           }),
         );
@@ -480,6 +461,19 @@ export function knownPlatformTags(custom?: CustomPolicies): readonly KnownTag[] 
   if (custom !== undefined) return Object.freeze(out);
   knownTagsCache = Object.freeze(out);
   return knownTagsCache;
+}
+
+/**
+ * True when a policy defines `tag` (as its name or an alias), or `tag` is an Android tag whose
+ * ABI has Android policies and whose API level is at least {@link MIN_ANDROID_API_LEVEL}:
+ * Android tags name the wheel's own level, which selects the newest policy at or below it.
+ */
+export function isKnownPlatformTag(tag: string, custom?: CustomPolicies): boolean {
+  const known = knownPlatformTags(custom);
+  const t = parsePlatformTag(tag);
+  const level = t.policy?.apiLevel;
+  if (t.family === 'android' && level !== undefined && level >= MIN_ANDROID_API_LEVEL && known.some((k) => k.libc === 'android' && k.arch === t.baseArch)) return true;
+  return known.some((k) => k.name === tag || k.aliases.includes(tag));
 }
 
 /** The entries for `libc`: the bundled ones, or those merged with --policy-file policies. */
@@ -496,25 +490,4 @@ export function loadCustomPolicies(files: readonly { readonly label: string; rea
     files.map((f) => ({ label: f.label, entries: parseCustomPolicyFile(f.text, f.label) })),
     loadPolicyEntries,
   );
-}
-
-const TAG_PATTERNS: readonly (readonly [Libc, RegExp])[] = [
-  ['glibc', /^(manylinux(?:_\d+_\d+|\d+))_([a-z][a-z0-9_]*)$/],
-  ['musl', /^(musllinux_\d+_\d+)_([a-z][a-z0-9_]*)$/],
-  ['android', /^(android_\d+)_([a-z][a-z0-9_]*)$/],
-];
-
-/**
- * Split a platform tag into its libc, base name and arch suffix, by spelling alone (the
- * policy need not exist): 'manylinux2014_x86_64' -> {glibc, 'manylinux2014', 'x86_64'},
- * 'musllinux_1_2_armv7l' -> {musl, 'musllinux_1_2', 'armv7l'},
- * 'android_24_arm64_v8a' -> {android, 'android_24', 'arm64_v8a'} (the arch is the raw suffix).
- * Returns undefined for anything else, including 'linux_x86_64' (which implies no libc) and 'auto'.
- */
-export function parsePolicyName(tag: string): { libc: Libc; baseName: string; arch: string } | undefined {
-  for (const [libc, re] of TAG_PATTERNS) {
-    const m = re.exec(tag);
-    if (m?.[1] !== undefined && m[2] !== undefined) return { libc, baseName: m[1], arch: m[2] };
-  }
-  return undefined;
 }

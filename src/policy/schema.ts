@@ -5,6 +5,7 @@
 // in policies/README.md. Every message names the file and the JSON path.
 
 import { PolicyError } from '../errors.js';
+import { POLICY_NAME_FORMS, parsePolicyBase } from './tags.js';
 import { BASE_ARCHES, LIBCS, isBaseArch } from './types.js';
 import type { BaseArch, Libc } from './types.js';
 
@@ -215,21 +216,14 @@ function parseEntry(v: unknown, at: JsonPath): PolicyFileEntry {
   return { name, aliases, priority, arches, libraryWhitelistAdded, symbolVersionsAdded, blacklist };
 }
 
-/** How the non-linux policy names of each libc are spelled. */
-const FAMILY_NAME: Readonly<Record<Libc, { re: RegExp; example: string }>> = {
-  glibc: { re: /^manylinux_\d+_\d+$/, example: 'manylinux_<glibc major>_<minor>' },
-  musl: { re: /^musllinux_\d+_\d+$/, example: 'musllinux_<musl major>_<minor>' },
-  android: { re: /^android_\d+$/, example: 'android_<API level>' },
-};
-
 /** The file-level rules: names, order, unique names and aliases, and the shape of `linux`. */
 function checkFileRules(libc: Libc, policies: readonly PolicyFileEntry[], at: JsonPath): void {
   const owner = new Map<string, string>();
   policies.forEach((p, i) => {
     const here = jsonIndex(at, i);
-    const family = FAMILY_NAME[libc];
-    if (p.name !== LINUX_POLICY && !family.re.test(p.name)) {
-      throw expectedAt(jsonKey(here, 'name'), `"linux" or a name like ${family.example}`, p.name);
+    const spelled = parsePolicyBase(p.name);
+    if (p.name !== LINUX_POLICY && (spelled?.libc !== libc || spelled.legacy)) {
+      throw expectedAt(jsonKey(here, 'name'), `"linux" or a name like ${POLICY_NAME_FORMS[libc]}`, p.name);
     }
     for (const n of [p.name, ...p.aliases]) {
       const other = owner.get(n);

@@ -9,8 +9,9 @@ import { parseElf } from '../elf/index.js';
 import { stripElf } from '../elf/strip.js';
 import type { AuditReport, LogRecord } from '../analyze/report.js';
 import { describeError, InternalError, RepairError, WheelFormatError } from '../errors.js';
-import { MAX_WHEEL_FILE_SIZE, serializeWheelMetadata, updateWheelTags } from '../wheel/metadata.js';
+import { MAX_WHEEL_FILE_SIZE, retaggedWheelSize, serializeWheelMetadata, updateWheelTags } from '../wheel/metadata.js';
 import { wheelPlatforms, withPlatformTags } from '../wheel/name.js';
+import { linuxTagsReplacedBy } from '../policy/tags.js';
 import { recordRowFor, serializeRecord, type RecordRow } from '../wheel/record.js';
 import { walkOrder } from '../wheel/walk-order.js';
 import { openWheelZip, type WheelEntry } from '../wheel/zip-read.js';
@@ -51,14 +52,6 @@ const REGULAR = 0o100000;
 export function fileMode(entry: WheelEntry | undefined): number {
   const m = entry?.mode ?? 0;
   return REGULAR | (m === 0 ? 0o644 : (m & 0o777) | 0o600);
-}
-
-/** The platform tags that `abis[0]` replaces (spec §2.6). */
-export function replacedPlatforms(name: string): string[] {
-  if (name.startsWith('linux')) return [];
-  const parts = name.split('_');
-  if (/^(manylinux|musllinux)_\d+_\d+_/.test(name)) return [`linux_${parts.slice(3).join('_')}`];
-  return [`linux_${parts.slice(1).join('_')}`];
 }
 
 /** The bytes of a host file as a plain Uint8Array view (no copy; a Buffer's slice() would alias). */
@@ -174,7 +167,7 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
     const wheelEntryName = `${distInfo}/WHEEL`;
     const wheelEntry = zip.entry(wheelEntryName);
     if (o.updateTags) {
-      const remove = replacedPlatforms(o.abis[0] ?? '');
+      const remove = linuxTagsReplacedBy(o.abis[0] ?? '');
       const original = wheelPlatforms(name);
       info(`Previous filename tags: ${original.join(', ')}`);
       let tags = [...new Set([...original.filter((t) => !remove.includes(t)), ...o.abis])];
@@ -193,15 +186,21 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
       const meta = o.abi3PythonTag === undefined ? parsed : withAbi3PythonTag(parsed, o.abi3PythonTag);
       const before = parsed.headers.filter(([n]) => n.toLowerCase() === 'tag').map(([, v]) => v);
       info(`Previous WHEEL info tags: ${before.join(', ')}`);
+      // The output must stay readable by wheelaudit itself (and anything with the same limit).
+      // Its size is known before the new tags are built: 250,000 short Tag lines would become
+      // a million, hundreds of MB of strings, only to be refused.
+      const size = retaggedWheelSize(meta, o.abis, remove, notPurelib);
+      if (size !== undefined && size > MAX_WHEEL_FILE_SIZE) {
+        throw new WheelFormatError('WHEEL_LIMIT_EXCEEDED', `${name.filename}: the retagged ${wheelEntryName} would be ${size} bytes, more than the ${MAX_WHEEL_FILE_SIZE} allowed for a WHEEL file`);
+      }
       const upd = updateWheelTags(meta, o.abis, remove, notPurelib);
       if (upd.changed || meta !== parsed) {
-        if (notPurelib) info('Changed wheel type to Platlib');
-        info(`New WHEEL info tags: ${upd.metadata.headers.filter(([n]) => n === 'Tag').map(([, v]) => v).join(', ')}`);
         const bytes = new TextEncoder().encode(serializeWheelMetadata(upd.metadata));
-        // The output must stay readable by wheelaudit itself (and anything with the same limit).
         if (bytes.length > MAX_WHEEL_FILE_SIZE) {
           throw new WheelFormatError('WHEEL_LIMIT_EXCEEDED', `${name.filename}: the retagged ${wheelEntryName} would be ${bytes.length} bytes, more than the ${MAX_WHEEL_FILE_SIZE} allowed for a WHEEL file`);
         }
+        if (notPurelib) info('Changed wheel type to Platlib');
+        info(`New WHEEL info tags: ${upd.metadata.headers.filter(([n]) => n === 'Tag').map(([, v]) => v).join(', ')}`);
         changed.set(wheelEntryName, small(bytes, fileMode(wheelEntry)));
       } else {
         info('No WHEEL info change needed.');

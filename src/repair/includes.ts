@@ -3,14 +3,15 @@
 // at `<libs dir>/<file name>` before the analysis, so its own dependencies are judged and
 // grafted like those of any library of the wheel. Refuses what is not a shared library, and
 // a name the wheel already has.
-import { realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { LdEnvironment } from '../analyze/ld-paths.js';
 import type { LibraryFs } from '../analyze/library-fs.js';
 import { basename, join } from '../analyze/paths.js';
 import { runtimeSearchDirs } from '../analyze/runtime-loads.js';
 import type { WheelContents } from '../analyze/wheel-abi.js';
-import { RepairError, UsageError } from '../errors.js';
+import { describeError, RepairError, UsageError } from '../errors.js';
+import { describeFileKind } from '../util/file-kind.js';
 import type { Libc } from '../policy/types.js';
 import { hashFile } from './apply.js';
 import type { IncludedLibrary } from './plan-extras.js';
@@ -34,12 +35,16 @@ export interface ResolvedInclude {
 function locate(spec: string, c: IncludeContext): string {
   if (spec.includes('/')) {
     const abs = path.resolve(c.cwd, spec);
+    let st: Stats;
     try {
-      if (statSync(abs).isFile()) return abs;
-    } catch {
-      // reported below
+      st = statSync(abs);
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      throw new UsageError(`--include ${spec}: ${code === 'ENOENT' || code === 'ENOTDIR' ? 'no such file' : describeError(e)}`, { cause: e });
     }
-    throw new UsageError(`--include ${spec}: no such file`);
+    // Never opened when it is not a regular file: a FIFO would block, /dev/zero never ends.
+    if (!st.isFile()) throw new UsageError(`--include ${spec}: it is ${describeFileKind(st)}, expected a shared library`);
+    return abs;
   }
   for (const d of runtimeSearchDirs(c.libc, c)) {
     const p = join(d, spec);

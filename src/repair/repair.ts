@@ -4,8 +4,8 @@
 // happen before anything is written; the output appears whole or not at all.
 import { mkdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { baselineArch, splitPlatformTag } from '../analyze/arch.js';
-import { auditWheel, filenameFacts, type FilenameFacts } from '../analyze/audit.js';
+import { readWheelPlatforms, type WheelPlatforms } from '../analyze/arch.js';
+import { auditWheel } from '../analyze/audit.js';
 import { describeProvided } from '../analyze/findings.js';
 import type { LdEnvironment } from '../analyze/ld-paths.js';
 import type { LibraryFs } from '../analyze/library-fs.js';
@@ -14,8 +14,8 @@ import { hostPathInRoot } from '../analyze/host-fs.js';
 import { blockersFor, platformMismatch, type Blocker } from '../analyze/blockers.js';
 import { describeError, IoError, UsageError, RepairError, type ErrorCode } from '../errors.js';
 import { normpath } from '../analyze/paths.js';
-import { parsePolicyName } from '../policy/load.js';
-import type { Libc, Policy } from '../policy/types.js';
+import { parsePlatformTag } from '../policy/tags.js';
+import type { BaseArch, Libc, Policy } from '../policy/types.js';
 import { applyRepair, gatherSources, sameFile } from './apply.js';
 import { ownersInsideRoot, type OwnerLookup } from './package-owner.js';
 import type { ElfPatcher } from './patcher.js';
@@ -74,11 +74,10 @@ export type RepairOutcome =
 const LIBC_NAME: Record<Libc, string> = { glibc: 'GLIBC', musl: 'MUSL', android: 'ANDROID' };
 
 /** Split --plat into base name, requested (baseline) architecture and libc. */
-export function parsePlat(plat: string): { base: string; arch: string | undefined; libc: Libc | undefined } {
+export function parsePlat(plat: string): { base: string; arch: BaseArch | undefined; libc: Libc | undefined } {
   if (plat === 'auto') return { base: 'auto', arch: undefined, libc: undefined };
-  const { base, arch } = splitPlatformTag(plat);
-  const parsed = parsePolicyName(plat);
-  return { base, arch: arch === undefined ? undefined : baselineArch(arch), libc: parsed?.libc };
+  const t = parsePlatformTag(plat);
+  return { base: t.base, arch: t.baseArch, libc: t.libc };
 }
 
 function refuse(file: string, plat: string, why: string, blockers: readonly Blocker[]): RefusalError {
@@ -123,7 +122,7 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
   const wheelPath = path.resolve(o.cwd, file);
   const name = wheelNameOf(wheelPath);
   const plat = parsePlat(o.plat);
-  const facts = filenameFacts(name);
+  const facts = readWheelPlatforms(name);
   emit(facts.logs);
   checkRequest(name, facts, plat, o);
   const libc = facts.libc;
@@ -146,6 +145,7 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     fallbackLibc: plat.libc,
     arch: facts.arch,
     musl: plat.libc === 'musl' ? plat.base : undefined,
+    platforms: facts,
     env: o.env,
     cwd: o.cwd,
     root: o.root,
@@ -191,13 +191,14 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
   }
   for (const [soname, rule] of report.externalRefs.get(graftPolicy)?.provided ?? []) info(describeProvided(soname, rule));
   throwIfMissing(report, graftPolicy, platName);
-  const level = /^android_(\d+)/.exec(report.wheel.includes('android_') ? (name.platformTags[0] ?? '') : '');
+  // An Android wheel has exactly one platform tag (the analysis refused it otherwise).
+  const androidApiLevel = facts.tags.find((t) => t.family === 'android')?.policy?.apiLevel;
   const basePlan = planRepair(report, o.root === '' ? gatherSources(toGraft, report) : gatherInsideRoot(toGraft, report, o.root), {
     graftPolicy,
     libSdir: o.libSdir,
     distribution: name.distribution,
     android: policies.libc === 'android',
-    androidApiLevel: level?.[1] === undefined ? undefined : Number(level[1]),
+    androidApiLevel,
     is64: !['i686', 'armv7l'].includes(policies.arch),
     arch: policies.arch,
     strip: o.strip,
@@ -207,7 +208,7 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
     libDir: basePlan.libDir,
     distribution: name.distribution,
     android: policies.libc === 'android',
-    androidApiLevel: level?.[1] === undefined ? undefined : Number(level[1]),
+    androidApiLevel,
     is64: !['i686', 'armv7l'].includes(policies.arch),
     arch: policies.arch,
     strip: o.strip,
@@ -239,7 +240,7 @@ export async function repairWheel(file: string, o: RepairOptions): Promise<Repai
 }
 
 /** What repair can tell before reading the wheel: --plat against the filename, and -L. */
-function checkRequest(name: WheelName, facts: FilenameFacts, plat: ReturnType<typeof parsePlat>, o: RepairOptions): void {
+function checkRequest(name: WheelName, facts: WheelPlatforms, plat: ReturnType<typeof parsePlat>, o: RepairOptions): void {
   if (facts.arch !== undefined && plat.arch !== undefined && facts.arch !== plat.arch) {
     throw mismatch(name.filename, o.plat, 'architecture', facts.arch, plat.arch, { kind: 'arch-mismatch', wheelArch: facts.arch, targetArch: plat.arch, files: [] });
   }
@@ -279,7 +280,7 @@ function chooseTarget(report: AuditReport, filename: string, plat: ReturnType<ty
     return { target, platName: target.name };
   }
   const platName = `${plat.base}_${policies.arch}`;
-  const found = policies.find(platName) ?? (policies.libc === 'android' && plat.base.startsWith('android') ? policies.lowest : undefined);
+  const found = policies.find(platName) ?? (policies.libc === 'android' && plat.libc === 'android' ? policies.lowest : undefined);
   if (found === undefined) {
     throw new UsageError(`--plat ${typed}: no such policy for a ${policies.libc} ${policies.arch} wheel`, {
       hint: `choose one of: ${policies.policies

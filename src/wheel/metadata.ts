@@ -83,6 +83,70 @@ function splitTag(tag: string): { tag: string; pyc: string; platform: string | u
   return second < 0 ? { tag, pyc: tag, platform: undefined } : { tag, pyc: tag.slice(0, second), platform: tag.slice(second + 1) };
 }
 
+/** The parts of a tag rewrite that cost one pass over the current tags (shared by the two below). */
+interface TagPlan {
+  readonly split: readonly { tag: string; pyc: string; platform: string | undefined }[];
+  /** `<python>-<abi>` prefix -> the platforms it already has, in first-seen order. */
+  readonly platformsOf: ReadonlyMap<string, ReadonlySet<string>>;
+  readonly removed: ReadonlySet<string>;
+  /** The updated tags equal the current ones: nothing is removed and nothing added. */
+  readonly same: boolean;
+}
+
+function planTags(m: WheelMetadata, abis: readonly string[], remove: readonly string[]): TagPlan {
+  // Each tag split once into its `<python>-<abi>` prefix and the platform after it, and looked
+  // up by those parts: a WHEEL with many Tag lines must not make this quadratic (nor build a
+  // new string per lookup).
+  const split = wheelTags(m).map(splitTag);
+  const platformsOf = new Map<string, Set<string>>();
+  for (const { pyc, platform } of split) {
+    let set = platformsOf.get(pyc);
+    if (set === undefined) platformsOf.set(pyc, (set = new Set()));
+    if (platform !== undefined) set.add(platform);
+  }
+  const removed = new Set(remove);
+  // The updated list keeps the current order and only appends, so it is the same list exactly
+  // when no tag is dropped and none is added.
+  const drops = split.some(({ platform }) => platform !== undefined && removed.has(platform));
+  let adds = false;
+  for (const platforms of platformsOf.values()) if (abis.some((a) => !platforms.has(a))) adds = true;
+  return { split, platformsOf, removed, same: !drops && !adds };
+}
+
+/** UTF-8 length of a string, without encoding it. */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/**
+ * The size in bytes of `serializeWheelMetadata(updateWheelTags(...).metadata)`, computed without
+ * building it, or undefined when the tags would not change. A WHEEL of 250,000 short Tag lines
+ * would gain a million tags: the caller refuses that by size before allocating them.
+ */
+export function retaggedWheelSize(m: WheelMetadata, abis: readonly string[], remove: readonly string[], notPurelib: boolean): number | undefined {
+  const p = planTags(m, abis, remove);
+  if (p.same) return undefined;
+  let size = 0;
+  for (const [n, v] of m.headers) {
+    if (sameName(n, 'Tag') || (notPurelib && sameName(n, 'Root-Is-Purelib'))) continue;
+    size += utf8Length(n) + utf8Length(v) + 3;
+  }
+  for (const { tag, platform } of p.split) if (platform === undefined || !p.removed.has(platform)) size += utf8Length(tag) + 6;
+  for (const [pyc, platforms] of p.platformsOf) for (const a of abis) if (!platforms.has(a)) size += utf8Length(pyc) + utf8Length(a) + 7;
+  if (notPurelib) size += 'Root-Is-Purelib: False\n'.length;
+  return size + 1 + utf8Length(m.body ?? '');
+}
+
 /**
  * Rewrite the tags for new platform tags `abis` (in the caller's order), dropping the platform
  * tags in `remove`; `notPurelib` replaces every `Root-Is-Purelib` with one `Root-Is-Purelib: False`.
@@ -99,25 +163,10 @@ export function updateWheelTags(
   remove: readonly string[],
   notPurelib: boolean,
 ): { metadata: WheelMetadata; changed: boolean } {
-  const current = wheelTags(m);
-  // Each tag split once into its `<python>-<abi>` prefix and the platform after it, and looked
-  // up by those parts: a WHEEL with many Tag lines must not make this quadratic (nor build a
-  // new string per lookup).
-  const split = current.map(splitTag);
-  const platformsOf = new Map<string, Set<string>>();
-  for (const { pyc, platform } of split) {
-    let set = platformsOf.get(pyc);
-    if (set === undefined) platformsOf.set(pyc, (set = new Set()));
-    if (platform !== undefined) set.add(platform);
-  }
-  const added: string[] = [];
-  for (const [pyc, platforms] of platformsOf) for (const a of abis) if (!platforms.has(a)) added.push(`${pyc}-${a}`);
-  const removed = new Set(remove);
-  const updated = split.filter(({ platform }) => platform === undefined || !removed.has(platform)).map(({ tag }) => tag);
-  for (const t of added) updated.push(t);
-
-  const same = updated.length === current.length && updated.every((t, k) => t === current[k]);
-  if (same) return { metadata: m, changed: false };
+  const p = planTags(m, abis, remove);
+  if (p.same) return { metadata: m, changed: false };
+  const updated = p.split.filter(({ platform }) => platform === undefined || !p.removed.has(platform)).map(({ tag }) => tag);
+  for (const [pyc, platforms] of p.platformsOf) for (const a of abis) if (!platforms.has(a)) updated.push(`${pyc}-${a}`);
 
   const kept = m.headers.filter(
     ([n]) => !sameName(n, 'Tag') && !(notPurelib && sameName(n, 'Root-Is-Purelib')),

@@ -227,7 +227,9 @@ describe('the build image table (pypa/manylinux README)', () => {
 
   it('every image in the table is the exact image for its own tag, and that tag is one wheelaudit knows', () => {
     const known = new Set(knownPlatformTags().flatMap((t) => [t.name, ...t.aliases]));
+    expect(buildImages().length).toBeGreaterThan(0);
     for (const img of buildImages()) {
+      expect(img.arches.length, img.family).toBeGreaterThan(0);
       for (const arch of img.arches) {
         const tag = `${img.family}_${arch}`;
         expect(known.has(tag), tag).toBe(true);

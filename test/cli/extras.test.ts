@@ -2,6 +2,7 @@
 // libraries) with `show --json` left exactly auditwheel's schema; repair's abi3 retag and
 // refusal; --policy-file on show and repair, with file:line:column errors; bad --include
 // and --provided-by values.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { runCli, wheel } from '../helpers/cli.js';
 import { REPO } from '../helpers/corpus.js';
 import { validate } from '../helpers/json-schema.js';
 import { needs, requireFile, requireTool } from '../helpers/requires.js';
+import { errorLines, RSS_LIMIT_KIB, runMeasured, TIME_LIMIT_MS } from '../security/measured.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'wheelaudit-cli-extras-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -153,13 +155,16 @@ describe('--policy-file', () => {
     ['syntax.json', '{"format": "wheelaudit-policies/1",\n "libc": "glibc"\n "policies": []}', "syntax.json:3:2: not valid JSON: expected ',' or '}' after a member, found"],
   ])('a malformed file (%s) is one error line with its line and column, and nothing is written', async (name, text, message) => {
     const file = write(name, text);
-    for (const cmd of [['show', wheel('symverold-0.1.0-cp311-cp311-linux_x86_64.whl')], ['repair', '-w', outDir(), wheel('symverold-0.1.0-cp311-cp311-linux_x86_64.whl')]]) {
+    const dir = outDir();
+    for (const cmd of [['show', wheel('symverold-0.1.0-cp311-cp311-linux_x86_64.whl')], ['repair', '-w', dir, wheel('symverold-0.1.0-cp311-cp311-linux_x86_64.whl')], ['check', wheel('symverold-0.1.0-cp311-cp311-linux_x86_64.whl')]]) {
       const r = await runCli([cmd[0] as string, '--policy-file', file, ...cmd.slice(1)]);
       expect(r.code).toBe(1);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(/^wheelaudit: error\[POLICY_INVALID\]: .*\n$/);
-      expect(r.stderr).toContain(message);
+      // The same line from every command, naming the policy file (not the wheel, which is fine).
+      expect(r.stderr, cmd[0]).toMatch(/^wheelaudit: error\[POLICY_INVALID\]: .*\n$/);
+      expect(r.stderr.startsWith(`wheelaudit: error[POLICY_INVALID]: ${path.dirname(file)}/${message}`), `${cmd[0]}: ${r.stderr}`).toBe(true);
     }
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('a huge file is refused by its size, without being read', async () => {
@@ -265,5 +270,29 @@ describe('check', () => {
     expect(r.stderr).not.toContain('error');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('symverold-0.1.0-cp311-cp311-linux_x86_64.whl: pass (manylinux_2_42_x86_64)\n');
+  });
+});
+
+// Issue 7, error text for paths that are not regular files, for the options of issue 10: a FIFO
+// used to block the open forever (SIGTERM could not end it), /dev/zero to be read without end.
+describe('--policy-file, --provided-by and --include naming a FIFO, a device or a directory', () => {
+  const fifo = path.join(tmp, 'pipe.json');
+  execFileSync('mkfifo', [fifo]);
+  const cases: [string, string, string, RegExp][] = [];
+  for (const [what, p] of [['a FIFO (named pipe)', fifo], ['a character device', '/dev/zero']] as const) {
+    cases.push(['--policy-file', p, 'show', new RegExp(`^wheelaudit: error\\[USAGE\\]: --policy-file ${p}: it is ${what.replace(/[()]/g, '\\$&')}, expected a policy file \\(JSON\\)$`)]);
+    cases.push(['--provided-by', p, 'repair', new RegExp(`^wheelaudit: error\\[USAGE\\]: --provided-by ${p}: it is ${what.replace(/[()]/g, '\\$&')}, expected a \\.whl file or a directory$`)]);
+    cases.push(['--include', p, 'repair', new RegExp(`^wheelaudit: error\\[USAGE\\]: --include ${p}: it is ${what.replace(/[()]/g, '\\$&')}, expected a shared library$`)]);
+  }
+  cases.push(['--policy-file', tmp, 'check', /^wheelaudit: error\[USAGE\]: --policy-file .*: it is a directory, expected a policy file \(JSON\)$/]);
+  it.each(cases)('%s %s (%s): one usage error line, exit 2, at once, nothing written', (option, p, command, line) => {
+    const dir = outDir();
+    const argv = command === 'repair' ? ['repair', '-w', dir, option, p, wheel(DLOPENER)] : [command, option, p, wheel(DLOPENER)];
+    const r = runMeasured(argv);
+    expect(errorLines(r.stderr), r.stderr).toEqual([expect.stringMatching(line)]);
+    expect(r.code).toBe(2);
+    expect(r.cpuMs).toBeLessThan(TIME_LIMIT_MS);
+    expect(r.maxRssKiB).toBeLessThan(RSS_LIMIT_KIB);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

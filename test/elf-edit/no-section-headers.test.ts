@@ -5,6 +5,8 @@
 // sysroot (verdemo-main dlopens the extension and calls its PyInit). Then a wheel goes through
 // `wheelaudit repair` end to end: its sstripped extension and the sstripped libffi it grafts
 // are rewritten, and the result installs with pip and imports with the host's libffi hidden.
+// Last, `wheelaudit repair` on aarch64, s390x and ppc64 wheels (sstripped extension and
+// library), the repaired extension loaded under qemu by a loader that links only libc.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,6 +16,7 @@ import { sstrip } from '../../fixtures/elf-edit/sstrip.mjs';
 import type { ElfEditOp } from '../../src/elf/edit.js';
 import { parseElf } from '../../src/elf/index.js';
 import { applyElfEdit } from '../../src/elf/write.js';
+import { buildWheel, unpackWheel } from '../helpers/build-wheel.js';
 import { runCli } from '../helpers/cli.js';
 import { isolationSupport, runIsolated, systemLibrary } from '../helpers/isolate.js';
 import { fromSupport, needs, requireFile, requireTool } from '../helpers/requires.js';
@@ -171,4 +174,94 @@ describe('a wheel with sstripped ELF files through wheelaudit repair', () => {
     expect(run.stderr).toBe('');
     expect(run.stdout).toBe('42\n');
   });
+});
+
+// The same, through `wheelaudit repair` itself on other architectures (one little-endian, two
+// big-endian): a cross-compiled extension needing libverdemo.so.1 and that library, both
+// sstripped, go through repair (plan, graft, rename, run path), and the repaired extension is
+// dlopen()ed under qemu by a loader that links nothing but libc, so only the grafted copy can
+// satisfy its DT_NEEDED. The unrepaired extension is the control: it fails to load there.
+const VDEXT_C = String.raw`
+#include <stdint.h>
+int verdemo_len(const char *s);
+void *PyInit__vdext(void);
+void *PyInit__vdext(void) { return (void *)(uintptr_t)(verdemo_len("wheelaudit") + 100); }
+`;
+const LOADER_C = String.raw`
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stdio.h>
+int main(int argc, char **argv) {
+  void *h = dlopen(argv[1], RTLD_NOW);
+  if (h == NULL) { printf("dlopen: %s\n", dlerror()); return 1; }
+  void *(*init)(void) = (void *(*)(void))dlsym(h, argv[2]);
+  if (init == NULL) { printf("dlsym: %s\n", dlerror()); return 1; }
+  printf("%s=%lu\n", argv[2], (unsigned long)(uintptr_t)init());
+  return 0;
+}
+`;
+
+describe('sstripped extension and library through wheelaudit repair, run under qemu', { concurrent: true }, () => {
+  const REPAIRED: readonly (readonly [string, ArchKey, string, string])[] = [
+    ['aarch64', 'aarch64', 'aarch64-linux-gnu', 'arm64'],
+    ['s390x', 's390x', 's390x-linux-gnu', 's390x'],
+    ['ppc64', 'ppc64', 'powerpc64-linux-gnu', 'ppc64'],
+  ];
+  for (const [dir, key, triplet, debArch] of REPAIRED) {
+    const arch = ARCHES[key];
+    const cc = arch.cc ?? '';
+    const tools = needs(requireTool(arch.qemu ?? '', 'qemu-user-static'), requireTool(cc, `gcc-${triplet}`), requireFile(arch.sysroot ?? '', `libc6-${debArch}-cross`));
+    it(`slow: ${dir}`, tools, async () => {
+      const work = path.join(tmp, `repair-${dir}`);
+      mkdirSync(path.join(work, 'libs'), { recursive: true });
+      const lib = path.join(OUT, dir, 'libverdemo.so.1');
+      const ext = `_vdext.cpython-311-${triplet}.so`;
+      writeFileSync(path.join(work, 'ext.c'), VDEXT_C);
+      writeFileSync(path.join(work, 'loader.c'), LOADER_C);
+      const build = (args: string[]): void => {
+        const r = spawnSync(cc, args, { cwd: work, encoding: 'utf8' });
+        expect(r.status, r.stderr).toBe(0);
+      };
+      build(['-shared', '-fPIC', '-O2', '-o', `full-${ext}`, 'ext.c', lib]);
+      build(['-O2', '-o', 'loader', 'loader.c', '-ldl']);
+      const extBytes = sstrip(new Uint8Array(readFileSync(path.join(work, `full-${ext}`))));
+      put(path.join(work, 'libs', 'libverdemo.so.1'), sstrip(new Uint8Array(readFileSync(lib))));
+      const unrepaired = put(path.join(work, 'unrepaired', 'vdext', ext), extBytes);
+      expect(parseElf(extBytes).header.e_shnum).toBe(0);
+      const input = await buildWheel(path.join(work, 'in'), {
+        distribution: 'vdext',
+        version: '0.1.0',
+        tag: `cp311-cp311-linux_${dir}`,
+        files: { 'vdext/__init__.py': '', [`vdext/${ext}`]: { data: extBytes, mode: 0o755 } },
+      });
+      const outDir = path.join(work, 'out');
+      const r = await runCli(['repair', '-w', outDir, input], { env: { LD_LIBRARY_PATH: path.join(work, 'libs'), SOURCE_DATE_EPOCH: '1700000000' } });
+      expect(r.stderr).not.toMatch(/error|warning/i);
+      expect(r.code).toBe(0);
+      const [repaired] = readdirSync(outDir);
+      const site = path.join(work, 'site');
+      await unpackWheel(path.join(outDir, repaired as string), site);
+      const grafts = readdirSync(path.join(site, 'vdext.libs'));
+      expect(grafts).toEqual([expect.stringMatching(/^libverdemo-[0-9a-f]{8}\.so\.1$/)]);
+      const graft = parseElf(new Uint8Array(readFileSync(path.join(site, 'vdext.libs', grafts[0] as string))));
+      const extOut = parseElf(new Uint8Array(readFileSync(path.join(site, 'vdext', ext))));
+      // Both were rewritten, and neither gained section headers.
+      expect([graft.header.e_shnum, extOut.header.e_shnum]).toEqual([0, 0]);
+      expect(graft.dynamic?.soname).toBe(grafts[0]);
+      expect(extOut.dynamic?.needed).toContain(grafts[0]);
+      expect(extOut.dynamic?.rpath ?? extOut.dynamic?.runpath).toBe('$ORIGIN/../vdext.libs');
+
+      const load = (file: string): { stdout: string; stderr: string } =>
+        spawnSync(arch.qemu as string, ['-L', arch.sysroot as string, path.join(work, 'loader'), file, 'PyInit__vdext'], {
+          encoding: 'utf8',
+          env: { LD_BIND_NOW: '1', PATH: '/usr/bin:/bin' },
+          timeout: 120_000,
+        });
+      const ok = load(path.join(site, 'vdext', ext));
+      expect(ok.stderr).toBe('');
+      expect(ok.stdout).toBe('PyInit__vdext=110\n');
+      const control = load(unrepaired);
+      expect(control.stdout).toMatch(/^dlopen: .*libverdemo\.so\.1: cannot open shared object file/);
+    });
+  }
 });

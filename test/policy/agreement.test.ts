@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
-import { ANDROID_ABI_ARCHES, MUSL_LIBC_SONAMES, loadPolicyEntries, loadPolicySet } from '../../src/policy/load.js';
+import { MUSL_LIBC_SONAMES, loadPolicyEntries, loadPolicySet } from '../../src/policy/load.js';
+import { ANDROID_ABI_ARCHES } from '../../src/policy/tags.js';
 import { BASE_ARCHES, LIBCS, isBaseArch } from '../../src/policy/types.js';
 import type { BaseArch, Libc, Policy, PolicyEntry } from '../../src/policy/types.js';
 

@@ -3,11 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { PolicyError } from '../../src/errors.js';
 import {
   MUSL_LIBC_SONAMES,
+  isKnownPlatformTag,
   knownPlatformTags,
   loadPolicyEntries,
   loadPolicySet,
-  parsePolicyName,
 } from '../../src/policy/load.js';
+import { parsePlatformTag } from '../../src/policy/tags.js';
 import { BASE_ARCHES, LIBCS } from '../../src/policy/types.js';
 import type { BaseArch } from '../../src/policy/types.js';
 
@@ -374,12 +375,12 @@ describe('knownPlatformTags', () => {
     expect(new Set(groups).size).toBe(groups.length);
     expect(groups).toEqual([...groups].sort());
     for (const t of tags) {
-      expect(parsePolicyName(t.name)?.libc, t.name).toBe(t.libc);
+      expect(parsePlatformTag(t.name).libc, t.name).toBe(t.libc);
       const set =
         t.libc === 'glibc'
           ? loadPolicySet('glibc', t.arch)
           : t.libc === 'musl'
-            ? loadPolicySet('musl', t.arch, { musl: parsePolicyName(t.name)?.baseName ?? '?' })
+            ? loadPolicySet('musl', t.arch, { musl: parsePlatformTag(t.name).base })
             : loadPolicySet('android', t.arch, { androidTag: t.name });
       expect(set.get(t.name).priority, t.name).toBe(t.priority);
       for (const a of t.aliases) expect(set.get(a).name).toBe(t.name);
@@ -387,24 +388,32 @@ describe('knownPlatformTags', () => {
   });
 });
 
-describe('parsePolicyName', () => {
-  it.each([
-    ['manylinux2014_x86_64', { libc: 'glibc', baseName: 'manylinux2014', arch: 'x86_64' }],
-    ['manylinux1_i686', { libc: 'glibc', baseName: 'manylinux1', arch: 'i686' }],
-    ['manylinux_2_17_aarch64', { libc: 'glibc', baseName: 'manylinux_2_17', arch: 'aarch64' }],
-    ['manylinux_2_5_x86_64', { libc: 'glibc', baseName: 'manylinux_2_5', arch: 'x86_64' }],
-    ['manylinux_2_99_sparc', { libc: 'glibc', baseName: 'manylinux_2_99', arch: 'sparc' }],
-    ['musllinux_1_2_armv7l', { libc: 'musl', baseName: 'musllinux_1_2', arch: 'armv7l' }],
-    ['android_24_arm64_v8a', { libc: 'android', baseName: 'android_24', arch: 'arm64_v8a' }],
-    ['android_21_x86_64', { libc: 'android', baseName: 'android_21', arch: 'x86_64' }],
-  ])('%s', (tag, want) => {
-    expect(parsePolicyName(tag)).toEqual(want);
+describe('isKnownPlatformTag', () => {
+  it('accepts every tag and alias a policy defines', () => {
+    for (const t of knownPlatformTags()) {
+      expect(isKnownPlatformTag(t.name), t.name).toBe(true);
+      for (const a of t.aliases) expect(isKnownPlatformTag(a), a).toBe(true);
+    }
   });
 
-  it.each(['auto', 'linux_x86_64', 'manylinux_2_17', 'musllinux_1_x86_64', 'android_x86_64', 'any', '', 'Manylinux1_x86_64'])(
-    '%s is not a libc-specific tag',
-    (tag) => {
-      expect(parsePolicyName(tag)).toBeUndefined();
-    },
-  );
+  it.each([
+    ['android_21_x86_64', true],
+    ['android_25_arm64_v8a', true],
+    ['android_99_x86_64', true],
+    ['android_20_x86_64', false],
+    ['android_24_aarch64', false],
+    ['android_24_armeabi_v7a', false],
+    ['android_24_x86', false],
+    ['manylinux_2_28_x86_64', true],
+    ['manylinux_2_17_sparc', false],
+    ['manylinux_02_17_x86_64', false],
+    ['manylinux2015_x86_64', false],
+    ['musllinux_1_3_x86_64', false],
+    ['musllinux_1_2_ppc64', false],
+    ['linux_x86_64', false],
+    ['MANYLINUX2014_X86_64', false],
+    ['auto', false],
+  ])('%s -> %s', (tag, known) => {
+    expect(isKnownPlatformTag(tag)).toBe(known);
+  });
 });

@@ -10,7 +10,7 @@ import { auditWheel } from '../../src/analyze/audit.js';
 import { HostFs } from '../../src/analyze/host-fs.js';
 import type { AuditReport, LogRecord } from '../../src/analyze/report.js';
 import { RepairError } from '../../src/errors.js';
-import { fileMode, gatherSources, newestEntryTime, replacedPlatforms } from '../../src/repair/apply.js';
+import { fileMode, gatherSources, newestEntryTime } from '../../src/repair/apply.js';
 import { appendRpathWithinWheel, graftedName, isScript, originRpath, planRepair, scriptShim, type PlanOptions } from '../../src/repair/plan.js';
 import type { WheelEntry } from '../../src/wheel/zip-read.js';
 import { wheel } from '../helpers/cli.js';
@@ -162,28 +162,6 @@ print(json.dumps({"calls": calls, "imported": sorted(set(imported))}))
       encoding: 'utf8',
     });
     expect(r.stdout).toBe('ok\n');
-  });
-});
-
-describe('replacedPlatforms (spec §2.6, §10.2)', () => {
-  it.each([
-    ['linux_aarch64', []],
-    ['linux_x86_64', []],
-    ['manylinux1_ppc64le', ['linux_ppc64le']],
-    ['manylinux1_x86_64', ['linux_x86_64']],
-    ['manylinux2010_i686', ['linux_i686']],
-    ['manylinux2014_x86_64', ['linux_x86_64']],
-    ['manylinux2014_aarch64', ['linux_aarch64']],
-    ['manylinux_2_24_x86_64', ['linux_x86_64']],
-    ['manylinux_2_5_x86_64', ['linux_x86_64']],
-    ['manylinux_2_17_armv7l', ['linux_armv7l']],
-    ['manylinux_2_31_riscv64', ['linux_riscv64']],
-    ['musllinux_1_2_aarch64', ['linux_aarch64']],
-    ['musllinux_1_1_x86_64', ['linux_x86_64']],
-    // The reference's meaningless but harmless result for Android.
-    ['android_24_arm64_v8a', ['linux_24_arm64_v8a']],
-  ])('%s -> %j', (name, want) => {
-    expect(replacedPlatforms(name)).toEqual(want);
   });
 });
 

@@ -31,6 +31,11 @@ export function runMeasured(argv: readonly string[], opts: { cwd?: string; env?:
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...opts.env, WHEELAUDIT_MEASURE: report },
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
+    // A hang (a FIFO opened, /dev/zero read) must fail the test, not block the worker: the
+    // child is killed after five minutes of wall time (far past any CPU bound asserted, even on
+    // a loaded machine) and reported as not finished below.
+    timeout: 300_000,
+    killSignal: 'SIGKILL',
   });
   let m: { code: number; ms: number; cpuMs: number; maxRssKiB: number };
   try {

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO } from '../helpers/corpus.js';
 import { buildZip, extensionBytes, recordHash, text, WHEEL_NAME, WHEEL_TEXT, wheelEntries, type BuildEntry } from '../wheel/zip-builder.js';
-import { errorLines, RSS_LIMIT_KIB, runMeasured, snapshot } from './measured.js';
+import { errorLines, RSS_LIMIT_KIB, runMeasured, snapshot, TIME_LIMIT_MS } from './measured.js';
 
 const SO = 'hostile/_ext.cpython-311-x86_64-linux-gnu.so';
 const ENTRIES = 150_000;
@@ -70,9 +70,9 @@ describe('scale', () => {
   }, 300_000);
 
   /** A wheel whose WHEEL has `n` Tag lines, each with its own python tag (so each gains new tags). */
-  function manyTags(n: number): string {
+  function manyTags(n: number, tag = (i: number): string => `cp3${i}-cp3${i}-linux_x86_64`): string {
     const file = path.join(fs.mkdtempSync(path.join(tmp, 'tags-')), WHEEL_NAME);
-    const tags = Array.from({ length: n }, (_, i) => `Tag: cp3${i}-cp3${i}-linux_x86_64\n`).join('');
+    const tags = Array.from({ length: n }, (_, i) => `Tag: ${tag(i)}\n`).join('');
     fs.writeFileSync(file, buildZip(wheelEntries({ files: [{ name: SO, data: so }], wheel: WHEEL_TEXT.replace('Tag: cp311-cp311-linux_x86_64\n', tags) })));
     return file;
   }
@@ -100,5 +100,28 @@ describe('scale', () => {
     expect(r.cpuMs).toBeLessThan(20_000);
     expect(snapshot(out)).toEqual([]);
   }, 120_000);
-});
 
+  // The issue's case: 250,000 Tag lines (96 s when the update was quadratic). Short tags keep
+  // the WHEEL under its 4 MiB limit, so show and check read it whole, and repair must refuse
+  // the retagged form (a million tags) by its size, without building it.
+  it('a WHEEL with 250,000 short Tag lines: show and check in bounded time and memory; repair refuses by size, nothing written', () => {
+    const file = manyTags(250_000, (i) => `${i.toString(36)}-a-b`);
+    expect(fs.statSync(file).size).toBeLessThan(4 * 1024 * 1024);
+    for (const command of ['show', 'check']) {
+      const r = runMeasured([command, file]);
+      expect(errorLines(r.stderr), `${command}: ${r.stderr.slice(-2000)}`).toEqual([]);
+      expect(r.cpuMs, `${command} CPU time`).toBeLessThan(TIME_LIMIT_MS);
+      expect(r.maxRssKiB, `${command} peak RSS`).toBeLessThan(RSS_LIMIT_KIB);
+    }
+    const out = path.join(path.dirname(file), 'out');
+    const r = runMeasured(['repair', file, '-w', out]);
+    expect(errorLines(r.stderr)).toEqual([
+      expect.stringMatching(/^wheelaudit: error\[WHEEL_LIMIT_EXCEEDED\]: hostile-1\.0-cp311-cp311-linux_x86_64\.whl: the retagged hostile-1\.0\.dist-info\/WHEEL would be \d+ bytes, more than the 4194304 allowed for a WHEEL file$/),
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.cpuMs).toBeLessThan(TIME_LIMIT_MS);
+    expect(r.maxRssKiB).toBeLessThan(RSS_LIMIT_KIB);
+    expect(snapshot(out)).toEqual([]);
+    process.stdout.write(`repair, 250,000 Tag lines: refused in ${Math.round(r.ms)} ms, peak RSS ${Math.round(r.maxRssKiB / 1024)} MiB\n`);
+  }, 180_000);
+});

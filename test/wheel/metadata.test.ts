@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { WheelFormatError } from '../../src/errors.js';
 import {
   parseWheelMetadata,
+  retaggedWheelSize,
   rootIsPurelib,
   serializeWheelMetadata,
   updateWheelTags,
@@ -220,5 +221,29 @@ describe('updateWheelTags at scale (issue 7 time bomb)', () => {
     expect(tags[2 * n - 1]).toBe(`cp${n - 1}-cp${n - 1}-manylinux2014_x86_64`);
     // It took 96 s when quadratic; linear, it is well under a second on an idle machine.
     expect(ms).toBeLessThan(10_000);
+  });
+});
+
+describe('retaggedWheelSize', () => {
+  const cases: [string, string[], string[], boolean][] = [
+    [CP313, ['manylinux_2_5_x86_64', 'manylinux1_x86_64'], ['linux_x86_64'], false],
+    [CP313, ['linux_x86_64'], [], false],
+    ['Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py2-none-any\nTag: py3-none-any\nBuild: 1\n', ['musllinux_1_2_x86_64'], ['any'], true],
+    ['Wheel-Version: 1.0\nGenerator: bdist_wheel — é 😀\nTag: cp311-abi3-manylinux2014_aarch64\nTag: cp311-abi3-linux_aarch64\n\nbody text ü\n', ['manylinux_2_31_aarch64'], ['linux_aarch64'], false],
+    ['Wheel-Version: 1.0\nTag: cp312-cp312-manylinux_2_17_x86_64\nTag: cp312-cp312-linux_x86_64\n\n', ['manylinux_2_17_x86_64'], ['linux_x86_64'], false],
+    ['Wheel-Version: 1.0\nTag: weird\nTag: a-b\n\n', ['manylinux_2_17_x86_64'], [], true],
+  ];
+  it.each(cases)('is the byte length of the rewritten WHEEL, without building it (%#)', (text, abis, remove, notPurelib) => {
+    const m = parseWheelMetadata(text);
+    const r = updateWheelTags(m, abis, remove, notPurelib);
+    const size = retaggedWheelSize(m, abis, remove, notPurelib);
+    if (!r.changed) expect(size).toBeUndefined();
+    else expect(size).toBe(new TextEncoder().encode(serializeWheelMetadata(r.metadata)).length);
+  });
+  it('is undefined exactly when updateWheelTags changes nothing', () => {
+    const m = parseWheelMetadata(CP313);
+    expect(retaggedWheelSize(m, ['linux_x86_64'], [], false)).toBeUndefined();
+    expect(retaggedWheelSize(m, ['linux_x86_64'], [], true)).toBeUndefined();
+    expect(retaggedWheelSize(m, ['manylinux1_x86_64'], [], false)).toBeGreaterThan(CP313.length);
   });
 });

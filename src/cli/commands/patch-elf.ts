@@ -11,7 +11,8 @@ import type { ElfEditOp } from '../../elf/edit.js';
 import { describeError, ElfFormatError, IoError, UsageError } from '../../errors.js';
 import { getPatcher, type PatcherName } from '../../repair/patcher.js';
 import { writeFileAtomicSync } from '../../wheel/temp-files.js';
-import { describeFileKind, type CliContext } from '../context.js';
+import { describeFileKind } from '../../util/file-kind.js';
+import type { CliContext } from '../context.js';
 
 export interface PatchElfArgs {
   file: string;

@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { HostFs } from '../../analyze/host-fs.js';
 import { UsageError } from '../../errors.js';
-import { knownPlatformTags } from '../../policy/load.js';
+import { isKnownPlatformTag } from '../../policy/load.js';
 import { hostOwnerLookup } from '../../repair/package-owner.js';
 import { nativePatcher, patchelfPatcher, type ElfPatcher } from '../../repair/patcher.js';
 import { repairWheel } from '../../repair/repair.js';
@@ -48,10 +48,10 @@ function fromEnv(ctx: CliContext, flag: string | undefined, variable: string): {
   return v === undefined || v === '' ? { value: undefined, origin: '' } : { value: v, origin: `environment variable ${variable}` };
 }
 
+/** 'auto', a tag a policy defines, or an Android tag for any API level from the oldest policy's up. */
 export function validPlatform(plat: string, custom?: CustomPolicies): boolean {
   if (plat === 'auto') return true;
-  if (/^android_\d+_(arm64_v8a|x86_64)$/.test(plat) && Number(/\d+/.exec(plat)?.[0]) >= 21) return true;
-  return knownPlatformTags(custom).some((t) => t.name === plat || t.aliases.includes(plat));
+  return isKnownPlatformTag(plat, custom);
 }
 
 export function parseLevel(value: string | undefined, origin: string): number {

@@ -5,6 +5,7 @@
 import type { Blocker, VersionImporter } from '../../analyze/blockers.js';
 import type { DependencyChain } from '../../analyze/report.js';
 import { buildImageFor, libcVersionText, tagTarget } from '../build-images.js';
+import { androidApiLevel, parsePlatformTag } from '../../policy/tags.js';
 
 /** Symbols listed per line before the rest are counted ("and 12 more"). */
 const MAX_SYMBOLS = 6;
@@ -36,7 +37,7 @@ export function blockerLines(blockers: readonly Blocker[], target: string): stri
   for (const b of blockers) {
     switch (b.kind) {
       case 'symbol-version': {
-        const limit = b.bestTag === undefined ? `no ${target.startsWith('musllinux') ? 'musllinux' : 'manylinux'} tag allows ${b.version}` : `${b.version} needs ${b.bestTag} or newer`;
+        const limit = b.bestTag === undefined ? `no ${parsePlatformTag(target).family === 'musllinux' ? 'musllinux' : 'manylinux'} tag allows ${b.version}` : `${b.version} needs ${b.bestTag} or newer`;
         for (const i of b.importers) {
           const what = i.symbols.length > 0 ? symbolList(i.symbols, b.version) : `${b.version} (no symbol names it)`;
           lines.push(`${what} from ${b.library}, imported by ${importerText(i)}; ${limit}`);
@@ -94,8 +95,8 @@ function qualifies(tag: string): string {
 /** A fallback when no image fits: the C library version to build against. */
 function systemText(tag: string): string {
   const t = tagTarget(tag);
-  const android = /^android_(\d+)_/.exec(tag);
-  if (android !== null) return `with an Android NDK for API level ${android[1] as string} or lower`;
+  const apiLevel = androidApiLevel(tag);
+  if (apiLevel !== undefined) return `with an Android NDK for API level ${apiLevel} or lower`;
   if (t === undefined) return 'on a system old enough for that tag';
   return `on a system with ${LIBC_WORD[t.libc]} ${t.version[0]}.${t.version[1]} or older (no pypa image is published for ${t.arch})`;
 }

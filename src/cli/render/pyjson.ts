@@ -4,5 +4,7 @@
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [k: string]: JsonValue };
 
 export function pyJsonDumps(value: JsonValue): string {
-  return JSON.stringify(value, null, 4).replace(/[\u007f-\uffff]/g, (c) => (c === '\u007f' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  // ensure_ascii escapes everything outside ' '..'~', DEL included; JSON.stringify has done
+  // the controls below ' ', and a character above U+FFFF is two UTF-16 units, escaped each.
+  return JSON.stringify(value, null, 4).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
