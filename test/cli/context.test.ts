@@ -7,7 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  describeFileKind,
   errorText,
   ldEnvironment,
   namingWheel,
@@ -134,6 +133,5 @@ describe('paths the user names', () => {
     expect(() => requireFile(ctx, tmp)).toThrow(`cannot access ${tmp}: it is a directory, expected a wheel file`);
     expect(() => requireFile(ctx, 'fifo', 'an ELF file')).toThrow('cannot access fifo: it is a FIFO (named pipe), expected an ELF file');
     expect(() => requireFile(ctx, '/dev/null')).toThrow('cannot access /dev/null: it is a character device, expected a wheel file');
-    expect(describeFileKind(statSync('/dev/null'))).toBe('a character device');
   });
 });

@@ -588,8 +588,10 @@ describe('stripElf on Debian libraries', needs(requireTool('readelf', 'binutils'
         return { result: r, file: writeExe(path.join(TMP, 'debian', path.basename(c.lib)), r.bytes) };
       })();
       const had = sectionNames(c.lib);
-      expect(result.removedSections).toEqual(had.filter((n) => n === '.gnu_debuglink'));
-      if (result.removedSections.length === 0) return;
+      // Debian ships these libraries stripped, with a .gnu_debuglink to their -dbgsym package:
+      // that section is what there is to strip (without it the test would check nothing).
+      expect(had).toContain('.gnu_debuglink');
+      expect(result.removedSections).toEqual(['.gnu_debuglink']);
       checkStripped(c.lib, file);
       if (HAVE_PYTHON) {
         const out = ok('python3', ['-c', `import ctypes, sys\nl = ctypes.CDLL(sys.argv[1])\n${c.call.replaceAll('; ', '\n')}`, file]);

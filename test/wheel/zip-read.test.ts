@@ -389,10 +389,13 @@ describe('WheelZip: reading', PYTHON, () => {
     });
   });
 
-  it('close is idempotent', async () => {
+  it('close is idempotent: a second close resolves, and the zip stays closed (a read is refused as a bug)', async () => {
     const z = await openWheelZip(file);
+    const e = z.entry('demo/text.txt') as WheelEntry;
+    expect((await z.readEntry(e)).length).toBe(e.uncompressedSize);
     await z.close();
-    await z.close();
+    await expect(z.close()).resolves.toBeUndefined();
+    expect(await rejection(z.readEntry(e))).toBeInstanceOf(InternalError);
   });
 
   it('close() during a read fails the reader with a typed error; reading after close() is a bug', async () => {
