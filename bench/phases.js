@@ -11,7 +11,7 @@ import path from 'node:path';
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadWheel } from '../dist/analyze/load-wheel.js';
-import { filenameFacts } from '../dist/analyze/audit.js';
+import { readWheelPlatforms } from '../dist/analyze/arch.js';
 import { HostFs } from '../dist/analyze/host-fs.js';
 import { analyzeWheelAbi } from '../dist/analyze/wheel-abi.js';
 
@@ -53,7 +53,7 @@ function line(name, a, b) {
 const s0 = snap();
 const wheel = await loadWheel(wheelPath);
 const s1 = snap();
-const facts = filenameFacts(wheel.contents.name);
+const facts = readWheelPlatforms(wheel.contents.name);
 const host = new CountingHostFs();
 const report = analyzeWheelAbi(wheel.contents, {
   libc: facts.libc,

@@ -20,7 +20,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { filenameFacts } from '../dist/analyze/audit.js';
+import { readWheelPlatforms } from '../dist/analyze/arch.js';
 import { HostFs } from '../dist/analyze/host-fs.js';
 import { loadWheel } from '../dist/analyze/load-wheel.js';
 import { analyzeWheelAbi } from '../dist/analyze/wheel-abi.js';
@@ -49,7 +49,7 @@ try {
   const s0 = snap();
   const wheel = await loadWheel(wheelPath);
   const s1 = snap();
-  const facts = filenameFacts(wheel.contents.name);
+  const facts = readWheelPlatforms(wheel.contents.name);
   const report = analyzeWheelAbi(wheel.contents, {
     libc: facts.libc,
     arch: facts.arch,

@@ -7,7 +7,9 @@ import path from 'node:path';
 import { auditWheel, type AuditOptions, type AuditOutcome } from './analyze/audit.js';
 import { HostFs } from './analyze/host-fs.js';
 import type { LdEnvironment } from './analyze/ld-paths.js';
+import type { LibraryFs } from './analyze/library-fs.js';
 import { UsageError } from './errors.js';
+import type { HostContext } from './repair/host-context.js';
 import { hostOwnerLookup } from './repair/package-owner.js';
 import { nativePatcher, patchelfPatcher, type ElfPatcher } from './repair/patcher.js';
 import { repairWheel, type RepairOptions, type RepairOutcome } from './repair/repair.js';
@@ -60,6 +62,7 @@ export type { RuntimeLoadHints } from './analyze/runtime-loads.js';
 export type { ExternalReference, ExternalRefs, VersionedSymbols } from './analyze/policy-check.js';
 export type { AuditReport, DependencyChain, ElfRole, Finding, LogRecord, WheelElf } from './analyze/report.js';
 export { repairWheel, type RepairOptions, type RepairOutcome } from './repair/repair.js';
+export type { HostContext, LibrarySearch } from './repair/host-context.js';
 export type { GraftedLibrary, LeftOutLibrary, RepairSummary } from './repair/summary.js';
 export type { Progress, ProgressSink } from './util/progress.js';
 export { nativePatcher, patchelfPatcher, type ElfPatcher, type PatcherName } from './repair/patcher.js';
@@ -74,13 +77,19 @@ export type AuditWheelOptions = Partial<AuditOptions> & {
   readonly sysroot?: string | undefined;
 };
 
-/** Options of {@link repair}. Every field is optional; the defaults are those of `wheelaudit repair`. */
-export type RepairWheelOptions = Partial<Omit<RepairOptions, 'patcher'>> & {
-  /** Look libraries up (and their package owners for the SBOM) inside this directory (`--sysroot`). Overrides `root`. */
-  readonly sysroot?: string | undefined;
-  /** `'native'` (default: wheelaudit's own ELF editor), `'patchelf'`, `'none'` (retag only), or a patcher object. */
-  readonly patcher?: ElfPatcher | 'native' | 'patchelf' | 'none';
-};
+/**
+ * Options of {@link repair}. Every field is optional; the defaults are those of `wheelaudit
+ * repair`. The host context's fields are given flat here; {@link repairWheel} takes them as one `host`.
+ */
+export type RepairWheelOptions = Partial<Omit<RepairOptions, 'host'>> &
+  Partial<Omit<HostContext, 'fs' | 'patcher'>> & {
+    /** The file-system view libraries are looked up in (default: this machine's, inside `root`). */
+    readonly hostFs?: LibraryFs;
+    /** Look libraries up (and their package owners for the SBOM) inside this directory (`--sysroot`). Overrides `root`. */
+    readonly sysroot?: string | undefined;
+    /** `'native'` (default: wheelaudit's own ELF editor), `'patchelf'`, `'none'` (retag only), or a patcher object. */
+    readonly patcher?: ElfPatcher | 'native' | 'patchelf' | 'none';
+  };
 
 /** The library search environment of this process: `AUDITWHEEL_LD_LIBRARY_PATH` and `LD_LIBRARY_PATH`. */
 export function processLdEnvironment(): LdEnvironment {
@@ -143,9 +152,18 @@ export async function audit(wheel: string, options: AuditWheelOptions = {}): Pro
  */
 export async function repair(wheel: string, options: RepairWheelOptions = {}): Promise<RepairOutcome> {
   const cwd = options.cwd ?? process.cwd();
-  const { sysroot, patcher, ...rest } = options;
+  const { sysroot, patcher, root: _root, cwd: _cwd, env, ldpaths, hostFs, owners, ...rest } = options;
   const root = resolveRoot(cwd, sysroot, options.root);
-  const chosen: ElfPatcher | 'none' = patcher === undefined || patcher === 'native' ? nativePatcher : patcher === 'patchelf' ? patchelfPatcher() : patcher;
+  const host: HostContext = {
+    root,
+    cwd,
+    env: env ?? processLdEnvironment(),
+    ldpaths,
+    fs: hostFs ?? new HostFs(root),
+    // An explicit `owners: undefined` names no package, as before.
+    owners: Object.hasOwn(options, 'owners') ? owners : hostOwnerLookup(root === '' ? {} : { root }),
+    patcher: patcher === undefined || patcher === 'native' ? nativePatcher : patcher === 'patchelf' ? patchelfPatcher() : patcher,
+  };
   const defaults: RepairOptions = {
     plat: 'auto',
     wheelDir: 'wheelhouse',
@@ -157,16 +175,10 @@ export async function repair(wheel: string, options: RepairWheelOptions = {}): P
     level: 6,
     disableIsaExtCheck: false,
     allowPurePythonWheel: false,
-    ldpaths: undefined,
-    patcher: chosen,
     timestamp: undefined,
-    env: processLdEnvironment(),
-    cwd,
-    root,
-    hostFs: new HostFs(root),
-    owners: hostOwnerLookup(root === '' ? {} : { root }),
+    host,
     tool: { name: 'wheelaudit', version: version() },
   };
-  const o: RepairOptions = { ...defaults, ...rest, patcher: chosen, cwd, root };
+  const o: RepairOptions = { ...defaults, ...rest, host };
   return repairWheel(wheel, { ...o, wheelDir: path.resolve(cwd, o.wheelDir) });
 }

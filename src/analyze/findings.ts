@@ -49,8 +49,8 @@ export class ChainIndex {
       }
     }
     // An index instead of shift(): shift() is linear, which made the walk quadratic.
-    for (let i = 0; i < queue.length; i++) {
-      const cur = queue[i] as string;
+    // (The array iterator re-reads the length, so names pushed during the loop are visited.)
+    for (const cur of queue) {
       for (const n of tree.libraries.get(cur)?.needed ?? []) {
         if (!this.parent.has(n)) {
           this.parent.set(n, cur);

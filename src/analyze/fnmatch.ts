@@ -92,10 +92,10 @@ export function fnmatch(name: string, pattern: string): boolean {
   let starEnd = 0;
   while (i < s.length) {
     const tok = tokens[t];
-    if (tok !== undefined && tok.kind === 'one' && tok.test(s[i] as string)) {
+    if (tok?.kind === 'one' && tok.test(s[i] as string)) {
       i++;
       t++;
-    } else if (tok !== undefined && tok.kind === 'star') {
+    } else if (tok?.kind === 'star') {
       starAt = t++;
       starEnd = i;
     } else if (starAt >= 0) {

@@ -109,7 +109,7 @@ function libcFromContents(sum: ElfSummary, fileName: string): 'glibc' | 'musl' |
     if (soname.startsWith('libc.musl-') || soname.startsWith('ld-musl-')) found = 'musl';
     else if (soname === 'libc.so.6' || soname.startsWith('ld-linux-') || soname.startsWith('ld64.so.')) found = 'glibc';
     if (found === undefined) continue;
-    if (libc === undefined) libc = found;
+    libc ??= found;
     if (libc !== found) {
       throw new AnalyzeError('ANALYZE_LIBC', `${fileName}: found a dependency on ${found.toUpperCase()} but the libc is already set to ${libc}`);
     }
@@ -158,82 +158,24 @@ function walk(
   if (sum === undefined) {
     throw new AnalyzeError('ANALYZE_BAD_PATH', `${display}: not a readable ELF file`);
   }
-  const first = inherited === undefined;
-  let interpreter: string | undefined;
-  let libc: 'glibc' | 'musl' | undefined;
-  let interpPaths: string[] = [];
-  if (first && sum.interpreter !== undefined) {
-    const interp = sum.interpreter;
-    interpreter = normpath(opts.root + interp);
-    const soname = basename(interpreter);
-    libraries.set(soname, {
-      soname,
-      path: interpreter,
-      realpath: resolveFinalSymlinks(opts.fs, interpreter, opts.root),
-      platform: sum.platform,
-      needed: [],
-    });
-    interpPaths = [normpath(opts.root + dirname(interp)), normpath(`${opts.root}/usr${dirname(interp)}`)];
-  }
+  // Only the file the walk starts from has its interpreter recorded and decides the libc.
+  const interp = inherited === undefined ? addInterpreter(sum, opts, libraries) : undefined;
   let rpaths = parseLdPaths(sum.rpath ?? '', path, opts, true, `${display}: DT_RPATH`);
   const runpaths = parseLdPaths(sum.runpath ?? '', path, opts, true, `${display}: DT_RUNPATH`);
   // With both present only DT_RUNPATH is used (the reference decides after dropping missing dirs).
   if (runpaths.length > 0) rpaths = [];
-
-  let ldpaths: InheritedPaths;
-  if (inherited === undefined) {
-    libc = libcFromContents(sum, basename(path));
-    let base: LdPathSet;
-    if (opts.ldpaths !== undefined) {
-      base = argLdPaths(opts.ldpaths, opts.env, opts);
-    } else {
-      const arch = sum.platform.baseArch;
-      const key = `${libc ?? 'unknown'}:${arch ?? '?'}:${opts.root}`;
-      let cached = opts.systemCache?.get(key);
-      if (cached === undefined) {
-        cached = systemLdPaths(libc, opts.env, opts, arch);
-        opts.systemCache?.set(key, cached);
-      }
-      base = cached;
-    }
-    ldpaths = { ...base, interp: interpPaths.length > 0 ? interpPaths : base.interp, rpath: rpaths, runpath: runpaths };
-  } else {
-    ldpaths = inherited;
-  }
+  const libc = inherited === undefined ? libcFromContents(sum, basename(path)) : undefined;
+  const ldpaths = inherited ?? { ...startPaths(sum, libc, opts, interp?.dirs ?? []), rpath: rpaths, runpath: runpaths };
 
   const searchDirs = [...ldpaths.rpath, ...rpaths, ...runpaths, ...ldpaths.env, ...ldpaths.runpath, ...ldpaths.conf, ...ldpaths.interp];
   const excluded = new Set<string>();
   for (const soname of sum.needed) {
     if (libraries.has(soname) || excluded.has(soname)) continue;
-    if (excludedBy(opts, soname)) {
-      opts.log('info', `Excluding ${soname}`);
-      excluded.add(soname);
-      continue;
-    }
-    const provided = opts.provided?.get(soname);
-    if (provided !== undefined) {
-      libraries.set(soname, { soname, path: provided, realpath: provided, platform: undefined, needed: [] });
-      continue;
-    }
-    if (LIBPYTHON_RE.test(soname)) {
-      opts.log('debug', `Skip ${soname} resolution`);
-      libraries.set(soname, { soname, path: undefined, realpath: undefined, platform: undefined, needed: [] });
-      continue;
-    }
-    const found = findLib(opts, sum.platform, soname, searchDirs);
-    if (found !== undefined && excludedBy(opts, found.realpath)) {
-      opts.log('info', `Excluding ${displayPath(found.realpath)}`);
-      excluded.add(soname);
-      continue;
-    }
-    libraries.set(soname, { soname, path: found?.path, realpath: found?.realpath, platform: undefined, needed: [] });
-    if (found === undefined) continue;
-    const dep = walk(found.realpath, found.path, opts, ldpaths, libraries);
-    libraries.set(soname, { soname, path: found.path, realpath: found.realpath, platform: dep.platform, needed: dep.needed });
+    if (!resolveNeeded(soname, sum, searchDirs, opts, ldpaths, libraries)) excluded.add(soname);
   }
 
   return {
-    interpreter,
+    interpreter: interp?.path,
     libc,
     path: display,
     realpath: path,
@@ -243,4 +185,71 @@ function walk(
     runpath: runpaths,
     libraries,
   };
+}
+
+/** Records the interpreter of the starting file as a library; returns its path and the directories it adds. */
+function addInterpreter(sum: ElfSummary, opts: LddOptions, libraries: Map<string, DynamicLibrary>): { path: string; dirs: string[] } | undefined {
+  const interp = sum.interpreter;
+  if (interp === undefined) return undefined;
+  const path = normpath(opts.root + interp);
+  const soname = basename(path);
+  libraries.set(soname, { soname, path, realpath: resolveFinalSymlinks(opts.fs, path, opts.root), platform: sum.platform, needed: [] });
+  return { path, dirs: [normpath(opts.root + dirname(interp)), normpath(`${opts.root}/usr${dirname(interp)}`)] };
+}
+
+/** The search paths of the starting file (--ldpaths, or the system's, cached per libc, architecture and root). */
+function startPaths(sum: ElfSummary, libc: Libc | undefined, opts: LddOptions, interpDirs: string[]): LdPathSet {
+  let base: LdPathSet;
+  if (opts.ldpaths !== undefined) {
+    base = argLdPaths(opts.ldpaths, opts.env, opts);
+  } else {
+    const arch = sum.platform.baseArch;
+    const key = `${libc ?? 'unknown'}:${arch ?? '?'}:${opts.root}`;
+    let cached = opts.systemCache?.get(key);
+    if (cached === undefined) {
+      cached = systemLdPaths(libc, opts.env, opts, arch);
+      opts.systemCache?.set(key, cached);
+    }
+    base = cached;
+  }
+  return { ...base, interp: interpDirs.length > 0 ? interpDirs : base.interp };
+}
+
+/**
+ * Resolves one DT_NEEDED soname into `libraries` (and walks its own needs); false when it is
+ * excluded (--exclude by soname or by the path it resolves to).
+ */
+function resolveNeeded(
+  soname: string,
+  sum: ElfSummary,
+  searchDirs: readonly string[],
+  opts: LddOptions,
+  ldpaths: InheritedPaths,
+  libraries: Map<string, DynamicLibrary>,
+): boolean {
+  if (excludedBy(opts, soname)) {
+    opts.log('info', `Excluding ${soname}`);
+    return false;
+  }
+  const provided = opts.provided?.get(soname);
+  if (provided !== undefined) {
+    libraries.set(soname, { soname, path: provided, realpath: provided, platform: undefined, needed: [] });
+    return true;
+  }
+  if (LIBPYTHON_RE.test(soname)) {
+    opts.log('debug', `Skip ${soname} resolution`);
+    libraries.set(soname, { soname, path: undefined, realpath: undefined, platform: undefined, needed: [] });
+    return true;
+  }
+  const found = findLib(opts, sum.platform, soname, searchDirs);
+  if (found !== undefined && excludedBy(opts, found.realpath)) {
+    opts.log('info', `Excluding ${displayPath(found.realpath)}`);
+    return false;
+  }
+  // Set before the walk so that a cycle back to this soname stops here.
+  libraries.set(soname, { soname, path: found?.path, realpath: found?.realpath, platform: undefined, needed: [] });
+  if (found === undefined) return true;
+  const dep = walk(found.realpath, found.path, opts, ldpaths, libraries);
+  libraries.set(soname, { soname, path: found.path, realpath: found.realpath, platform: dep.platform, needed: dep.needed });
+  return true;
 }

@@ -153,7 +153,8 @@ function owningDistInfo(pkgDir: string, source: string): { distInfo: string; sit
 /** Read one --provided-by source (`p` as given, resolved against `cwd`). */
 export async function loadProvider(p: string, cwd: string): Promise<Provider> {
   const abs = path.resolve(cwd, p);
-  if (!existsSync(abs)) throw new IoError(`--provided-by ${p}: no such file or directory`);
+  // A missing path named on the command line is a usage error, as for the wheel itself.
+  if (!existsSync(abs)) throw new UsageError(`--provided-by ${p}: no such file or directory`);
   try {
     const st = statSync(abs);
     // Checked before anything is opened: a FIFO would block the open forever.

@@ -233,7 +233,7 @@ export function scanPythonLoads(src: string): PyLoadCall[] {
     const at = m.index;
     if (inside(inert, at)) continue;
     const line = lineOf(at);
-    if (/\bdef\s+$/.test(src.slice(lineStarts[line - 1] as number, at))) continue;
+    if (/\bdef\s+$/.test(src.slice(lineStarts[line - 1], at))) continue;
     let i = at + m[0].length;
     while (i < src.length && /\s/.test(src[i] as string)) i++;
     const arg = firstArgument(src, i);

@@ -56,11 +56,12 @@ export interface Requirement {
 export function requiresDist(metadata: string): Requirement[] {
   const out: Requirement[] = [];
   const head = metadata.split(/\r?\n\r?\n/)[0] ?? '';
-  const lines = head.split(/\r?\n/).reduce<string[]>((acc, l) => {
-    if (/^[ \t]/.test(l) && acc.length > 0) acc[acc.length - 1] += ` ${l.trim()}`;
-    else acc.push(l);
-    return acc;
-  }, []);
+  const lines: string[] = [];
+  for (const l of head.split(/\r?\n/)) {
+    const last = lines.at(-1);
+    if (last !== undefined && /^[ \t]/.test(l)) lines[lines.length - 1] = `${last} ${l.trim()}`;
+    else lines.push(l);
+  }
   for (const l of lines) {
     const m = /^requires-dist:\s*(.*)$/i.exec(l);
     if (m?.[1] === undefined) continue;

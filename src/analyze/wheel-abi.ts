@@ -7,12 +7,12 @@ import type { CustomPolicies } from '../policy/custom.js';
 import { loadPolicySet } from '../policy/load.js';
 import type { BaseArch, Libc, Policy, PolicySet } from '../policy/types.js';
 import type { WheelName } from '../wheel/name.js';
-import { archCovers, type Architecture, type PlatformTag } from '../policy/tags.js';
+import { archCovers, parsePlatformTag, type Architecture, type PlatformTag } from '../policy/tags.js';
 import { readWheelPlatforms, type WheelPlatforms } from './arch.js';
 import type { ElfSummary } from './elf-summary.js';
 import { buildFindings } from './findings.js';
 import type { LdEnvironment, LdPathSet } from './ld-paths.js';
-import { lddtree, type DynamicExecutable, type DynamicLibrary, type LogLevel } from './lddtree.js';
+import { lddtree, type DynamicExecutable, type DynamicLibrary, type LddOptions, type LogLevel } from './lddtree.js';
 import { OverlayFs, WheelFs, type LibraryFs } from './library-fs.js';
 import {
   addRequirements,
@@ -173,218 +173,67 @@ function selectPolicies(libc: Libc, arch: BaseArch, tags: readonly PlatformTag[]
   return loadPolicySet(libc, arch, { custom });
 }
 
+type Log = (level: LogLevel, message: string) => void;
+
 /** Analyse a wheel's contents. Throws NonPlatformWheelError and AnalyzeError (purelib, libc). */
 export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions): AuditReport {
   const logs: LogRecord[] = [];
-  const log = (level: LogLevel, message: string): void => {
+  const log: Log = (level, message) => {
     logs.push({ level, message });
   };
-  let libc = options.libc;
-  let arch = options.arch;
   const platformTags = (options.platforms ?? readWheelPlatforms(contents.name)).tags;
-  // Android wheels are cross-compiled: the build machine's libraries never count.
-  const ldpaths = libc === 'android' && options.ldpaths === undefined ? '' : options.ldpaths;
-
   const wheelFs = new WheelFs(contents.entryNames, contents.elves);
   const fs = new OverlayFs(wheelFs, options.hostFs);
-  const systemCache = new Map<string, LdPathSet>();
   const excludeHits = new Map<string, Set<string>>();
-  const lddOptions = {
-    fs,
-    root: options.root,
-    cwd: options.cwd,
-    env: options.env,
-    ldpaths,
-    exclude: options.exclude,
-    excludeHits,
-    log,
-    systemCache,
-    provided: new Map([...(options.provided ?? [])].map(([soname, installed]) => [soname, `${wheelFs.mount}/${installed}`])),
-  };
+  const ctx: ScanContext = { options, platformTags, mount: wheelFs.mount, log };
+  const scan = scanElves(contents, ctx, wheelFs, lddOptionsFor(options, fs, wheelFs, excludeHits, log));
 
-  const purelib: string[] = [];
-  const invalidMachine: string[] = [];
-  const extTrees = new Map<string, DynamicExecutable>();
-  const nonpyTrees = new Map<string, DynamicExecutable>();
-  const accepted = new Map<string, ElfSummary>();
-  const extensions = new Set<string>();
-  const versionedSymbols: VersionedSymbols = new Map();
-  const fullExternalRefs = new Map<string, ExternalRefs>();
-  let usesUcs2 = false;
-  let usesPyFPE = false;
-  let policies: PolicySet | undefined;
-  let platformWheel = false;
-  const present = new Set(contents.entryNames);
-  // Every architecture and libc the wheel's ELF files are for: a wheel holds one of each.
-  const seenArch = new Map<string, string[]>();
-  const seenLibc = new Map<string, string[]>();
-  const seen = (m: Map<string, string[]>, key: string, path: string): void => {
-    const list = m.get(key);
-    if (list === undefined) m.set(key, [path]);
-    else list.push(path);
-  };
-
-  for (const path of contents.recordPaths) {
-    if (path.endsWith('.py')) continue;
-    if (!present.has(path)) {
-      log('warning', `${path} is listed in RECORD but missing from the wheel`);
-      continue;
-    }
-    const sum = contents.elves.get(path);
-    if (sum === undefined) continue;
-    const soName = basename(path);
-    if (hasParentNamed(path, 'purelib')) purelib.push(soName);
-    if (purelib.length > 0) continue;
-
-    const tree = lddtree(wheelFs.pathOf(path), lddOptions, path);
-    const elfArch = tree.platform.baseArch;
-    if (elfArch !== undefined) seen(seenArch, elfArch, path);
-    if (tree.libc !== undefined) seen(seenLibc, tree.libc, path);
-    if (elfArch === undefined) {
-      invalidMachine.push(soName);
-      log('warning', `ignoring: ${soName} with unknown architecture`);
-      continue;
-    }
-    if (arch === undefined) {
-      log('debug', `setting architecture to ${elfArch}`);
-      arch = elfArch;
-    } else if (elfArch !== arch) {
-      invalidMachine.push(soName);
-      log('warning', `ignoring: ${soName} with ${elfArch} architecture`);
-      continue;
-    }
-    if (tree.libc !== undefined) {
-      if (libc === undefined) {
-        log('debug', `setting libc to ${tree.libc}`);
-        libc = tree.libc;
-      } else if (libc !== tree.libc) {
-        log('warning', `ignoring: ${soName} with ${tree.libc} libc`);
-        continue;
-      }
-    }
-    if (policies === undefined && libc !== undefined) policies = selectPolicies(libc, arch, platformTags, options.musl, options.customPolicies);
-    platformWheel = true;
-    accepted.set(path, sum);
-    addRequirements(versionedSymbols, sum.versionRequirements);
-
-    if (sum.pythonExtension !== undefined) {
-      if (policies === undefined && options.fallbackLibc !== undefined) {
-        libc = options.fallbackLibc;
-        policies = selectPolicies(libc, arch, platformTags, options.musl, options.customPolicies);
-      }
-      if (policies === undefined) {
-        throw new AnalyzeError('ANALYZE_LIBC', `couldn't detect libc for python extension ${path}`, {
-          hint: 'name the target with --plat (e.g. musllinux_1_2_x86_64), or use a CPython 3.11+ extension suffix',
-        });
-      }
-      extTrees.set(path, tree);
-      extensions.add(path);
-      usesPyFPE ||= sum.usesPyFPE;
-      if (sum.pythonExtension === 2) usesUcs2 ||= sum.usesUcs2;
-      fullExternalRefs.set(path, treeExternalReferences(policies, tree, sum, wheelFs.mount));
-    } else {
-      nonpyTrees.set(path, tree);
-    }
-  }
-
-  if (purelib.length > 0) {
+  if (scan.purelib.length > 0) {
     throw new AnalyzeError(
       'ANALYZE_PURELIB',
-      `Invalid binary wheel, found the following shared library/libraries in purelib folder:\n\t${purelib.join('\n\t')}\nThe wheel has to be platlib compliant in order to be repaired by auditwheel.`,
+      `Invalid binary wheel, found the following shared library/libraries in purelib folder:\n\t${scan.purelib.join('\n\t')}\nThe wheel has to be platlib compliant in order to be repaired by auditwheel.`,
     );
   }
-  refuseMixed(seenArch, 'ANALYZE_MULTI_ARCH', 'architectures');
-  refuseMixed(seenLibc, 'ANALYZE_LIBC', 'C libraries');
-  if (!platformWheel || arch === undefined) throw new NonPlatformWheelError(arch, invalidMachine, logs);
+  refuseMixed(scan.seenArch, 'ANALYZE_MULTI_ARCH', 'architectures');
+  refuseMixed(scan.seenLibc, 'ANALYZE_LIBC', 'C libraries');
+  const arch = scan.arch;
+  if (!scan.platformWheel || arch === undefined) throw new NonPlatformWheelError(arch, scan.invalidMachine, logs);
 
+  const { extTrees, nonpyTrees, fullExternalRefs } = scan;
   fixupNonPythonTrees(extTrees, nonpyTrees, log);
   const neededLibs = new Set<string>();
   for (const t of [...extTrees.values(), ...nonpyTrees.values()]) for (const n of t.needed) neededLibs.add(n);
 
-  if (policies === undefined) {
-    libc = options.fallbackLibc ?? hostLibc(options.hostFs, options.root);
+  let pset = scan.policies;
+  if (pset === undefined) {
+    const libc = options.fallbackLibc ?? hostLibc(options.hostFs, options.root);
     log('warning', `couldn't detect wheel libc, defaulting to ${libc}`);
-    policies = selectPolicies(libc, arch, platformTags, options.musl, options.customPolicies);
+    pset = selectPolicies(libc, arch, platformTags, options.musl, options.customPolicies);
   }
-  const pset = policies;
   const topTrees = new Map(extTrees);
   for (const [path, tree] of nonpyTrees) {
     if (!neededLibs.has(basename(path))) topTrees.set(path, tree);
-    fullExternalRefs.set(path, treeExternalReferences(pset, tree, accepted.get(path) as ElfSummary, wheelFs.mount));
+    fullExternalRefs.set(path, treeExternalReferences(pset, tree, scan.accepted.get(path) as ElfSummary, wheelFs.mount));
   }
 
   // Aggregate over the top-level files; the library files they need are covered by their trees.
   const externalRefs = emptyExternalRefs(pset);
   for (const path of topTrees.keys()) mergeExternalRefs(externalRefs, fullExternalRefs.get(path) as ExternalRefs);
+  const { externalSonames, externalVersioned } = externalLibraries(pset, externalRefs, fs);
+  const sym = symbolVerdict(pset, externalRefs, scan.versionedSymbols, externalVersioned);
+  const { ref, blacklist, graft } = referenceVerdicts(pset, externalRefs, options.requestedPolicyBaseName);
 
-  // Libraries outside the wheel that some policy would graft, by resolved path (first soname wins).
-  const externalLibs = new Map<string, string>();
-  for (const ref of externalRefs.values()) {
-    if (ref.policy === pset.linux) continue;
-    for (const [soname, realpath] of ref.libs) if (realpath !== undefined && !externalLibs.has(realpath)) externalLibs.set(realpath, soname);
-  }
-  const externalVersioned = new Map<string, VersionedSymbols>();
-  for (const [realpath, soname] of externalLibs) {
-    const lib = fs.loadElf(realpath);
-    const vs: VersionedSymbols = new Map();
-    if (lib !== undefined) addRequirements(vs, lib.versionRequirements);
-    externalVersioned.set(soname, vs);
-  }
+  const isaProblems: IsaProblem[] = [];
+  const machine = options.disableIsaExtCheck ? pset.highest : machineCheck(pset, topTrees, externalSonames, fs, log, isaProblems);
+  const ucs = scan.usesUcs2 ? pset.linux : pset.highest;
+  const pyfpe = scan.usesPyFPE ? pset.linux : pset.highest;
+  let overall = minPolicy(sym.policy, ucs, pyfpe, blacklist, machine);
+  if (options.requestedPolicyBaseName !== undefined) overall = minPolicy(overall, graft);
+  if (!options.allowGraft) overall = minPolicy(overall, ref);
 
-  // The symbol policy per policy: the wheel's versions plus those of the libraries grafted
-  // under that policy; a policy's own verdict can only be lowered (#648).
-  let symPolicy = versionedSymbolsPolicy(pset, versionedSymbols);
-  let reportedSymbols = versionedSymbols;
-  let best: { policy: Policy; symbols: VersionedSymbols } | undefined;
-  for (const ref of externalRefs.values()) {
-    if (ref.policy === pset.linux) continue;
-    const symbols: VersionedSymbols = new Map([...versionedSymbols].map(([k, v]) => [k, new Set(v)]));
-    for (const soname of ref.libs.keys()) {
-      const ext = externalVersioned.get(soname);
-      if (ext !== undefined) addRequirements(symbols, [...ext].flatMap(([k, vs]) => [...vs].map((v) => [k, v] as const)));
-    }
-    const found = minPolicy(ref.policy, versionedSymbolsPolicy(pset, symbols));
-    if (best === undefined || found.priority > best.policy.priority) best = { policy: found, symbols };
-  }
-  if (best !== undefined) {
-    symPolicy = best.policy;
-    reportedSymbols = best.symbols;
-  }
-
-  const refs = [...externalRefs.values()];
-  const refPolicy = maxPolicy(
-    refs.filter((e) => e.libs.size === 0).map((e) => e.policy),
-    pset.linux,
-  );
-  const blacklistPolicy = maxPolicy(
-    refs.filter((e) => e.blacklist.size === 0).map((e) => e.policy),
-    pset.linux,
-  );
-  const requested = options.requestedPolicyBaseName;
-  const counted =
-    requested === undefined || requested === 'auto'
-      ? refs.filter((e) => e.policy !== pset.linux)
-      : refs.filter((e) => e.policy.name.startsWith(`${requested}_`));
-  const graftCount = counted.length === 0 ? 0 : Math.min(...counted.map((e) => e.libs.size));
-  const graftPolicy = maxPolicy(
-    refs.filter((e) => e.libs.size <= graftCount).map((e) => e.policy),
-    pset.linux,
-  );
-
-  const isaProblems: { file: string; isa: Architecture; whitelistedIn: Policy | undefined }[] = [];
-  let machinePolicy = pset.highest;
-  if (!options.disableIsaExtCheck) {
-    machinePolicy = machineCheck(pset, topTrees, new Set(externalLibs.values()), fs, log, isaProblems);
-  }
-  const ucsPolicy = usesUcs2 ? pset.linux : pset.highest;
-  const pyfpePolicy = usesPyFPE ? pset.linux : pset.highest;
-  let overall = minPolicy(symPolicy, ucsPolicy, pyfpePolicy, blacklistPolicy, machinePolicy);
-  if (requested !== undefined) overall = minPolicy(overall, graftPolicy);
-  if (!options.allowGraft) overall = minPolicy(overall, refPolicy);
-
-  const elves: WheelElf[] = [...accepted].map(([path, summary]) => ({
+  const elves: WheelElf[] = [...scan.accepted].map(([path, summary]) => ({
     path,
-    role: extensions.has(path) ? 'extension' : summary.interpreter !== undefined ? 'executable' : 'library',
+    role: scan.extensions.has(path) ? 'extension' : summary.interpreter !== undefined ? 'executable' : 'library',
     topLevel: topTrees.has(path),
     summary,
     tree: (extTrees.get(path) ?? nonpyTrees.get(path)) as DynamicExecutable,
@@ -397,14 +246,14 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
     arch,
     policies: pset,
     overall,
-    sym: symPolicy,
-    ucs: ucsPolicy,
-    pyfpe: pyfpePolicy,
-    blacklist: blacklistPolicy,
-    machine: machinePolicy,
-    ref: refPolicy,
-    graft: graftPolicy,
-    versionedSymbols: reportedSymbols,
+    sym: sym.policy,
+    ucs,
+    pyfpe,
+    blacklist,
+    machine,
+    ref,
+    graft,
+    versionedSymbols: sym.symbols,
     externalRefs,
     fullExternalRefs,
     elves,
@@ -414,13 +263,240 @@ export function analyzeWheelAbi(contents: WheelContents, options: AnalyzeOptions
   };
 }
 
+/** How the wheel's trees are resolved: inside the wheel first (an overlay), then on the host. */
+function lddOptionsFor(options: AnalyzeOptions, fs: LibraryFs, wheelFs: WheelFs, excludeHits: Map<string, Set<string>>, log: Log): LddOptions {
+  return {
+    fs,
+    root: options.root,
+    cwd: options.cwd,
+    env: options.env,
+    // Android wheels are cross-compiled: the build machine's libraries never count.
+    ldpaths: options.libc === 'android' && options.ldpaths === undefined ? '' : options.ldpaths,
+    exclude: options.exclude,
+    excludeHits,
+    log,
+    systemCache: new Map<string, LdPathSet>(),
+    provided: new Map([...(options.provided ?? [])].map(([soname, installed]) => [soname, `${wheelFs.mount}/${installed}`])),
+  };
+}
+
+/** What the walk over the ELF files listed in RECORD learns; later files see what earlier ones set. */
+interface ElfScan {
+  arch: BaseArch | undefined;
+  libc: Libc | undefined;
+  policies: PolicySet | undefined;
+  platformWheel: boolean;
+  usesUcs2: boolean;
+  usesPyFPE: boolean;
+  /** Libraries under a purelib folder (the wheel is refused). */
+  readonly purelib: string[];
+  /** Files skipped for another (or an unknown) architecture. */
+  readonly invalidMachine: string[];
+  readonly extTrees: Map<string, DynamicExecutable>;
+  readonly nonpyTrees: Map<string, DynamicExecutable>;
+  /** The files judged, with their facts. */
+  readonly accepted: Map<string, ElfSummary>;
+  readonly extensions: Set<string>;
+  readonly versionedSymbols: VersionedSymbols;
+  readonly fullExternalRefs: Map<string, ExternalRefs>;
+  /** Every architecture and libc the wheel's ELF files are for: a wheel holds one of each. */
+  readonly seenArch: Map<string, string[]>;
+  readonly seenLibc: Map<string, string[]>;
+}
+
+interface ScanContext {
+  readonly options: AnalyzeOptions;
+  readonly platformTags: readonly PlatformTag[];
+  readonly mount: string;
+  readonly log: Log;
+}
+
+function scanElves(contents: WheelContents, ctx: ScanContext, wheelFs: WheelFs, lddOptions: LddOptions): ElfScan {
+  const scan: ElfScan = {
+    arch: ctx.options.arch,
+    libc: ctx.options.libc,
+    policies: undefined,
+    platformWheel: false,
+    usesUcs2: false,
+    usesPyFPE: false,
+    purelib: [],
+    invalidMachine: [],
+    extTrees: new Map(),
+    nonpyTrees: new Map(),
+    accepted: new Map(),
+    extensions: new Set(),
+    versionedSymbols: new Map(),
+    fullExternalRefs: new Map(),
+    seenArch: new Map(),
+    seenLibc: new Map(),
+  };
+  const present = new Set(contents.entryNames);
+  for (const path of contents.recordPaths) {
+    if (path.endsWith('.py')) continue;
+    if (!present.has(path)) {
+      ctx.log('warning', `${path} is listed in RECORD but missing from the wheel`);
+      continue;
+    }
+    const sum = contents.elves.get(path);
+    if (sum === undefined) continue;
+    if (hasParentNamed(path, 'purelib')) scan.purelib.push(basename(path));
+    if (scan.purelib.length > 0) continue;
+    scanElf(scan, ctx, path, sum, lddtree(wheelFs.pathOf(path), lddOptions, path));
+  }
+  return scan;
+}
+
+function seen(m: Map<string, string[]>, key: string, path: string): void {
+  const list = m.get(key);
+  if (list === undefined) m.set(key, [path]);
+  else list.push(path);
+}
+
+/** One ELF file of the scan: ignored (another architecture or libc), or judged into `scan`. */
+function scanElf(scan: ElfScan, ctx: ScanContext, path: string, sum: ElfSummary, tree: DynamicExecutable): void {
+  const { options, log } = ctx;
+  const soName = basename(path);
+  const elfArch = tree.platform.baseArch;
+  if (elfArch !== undefined) seen(scan.seenArch, elfArch, path);
+  if (tree.libc !== undefined) seen(scan.seenLibc, tree.libc, path);
+  if (elfArch === undefined) {
+    scan.invalidMachine.push(soName);
+    log('warning', `ignoring: ${soName} with unknown architecture`);
+    return;
+  }
+  if (scan.arch === undefined) {
+    log('debug', `setting architecture to ${elfArch}`);
+    scan.arch = elfArch;
+  } else if (elfArch !== scan.arch) {
+    scan.invalidMachine.push(soName);
+    log('warning', `ignoring: ${soName} with ${elfArch} architecture`);
+    return;
+  }
+  if (tree.libc !== undefined) {
+    if (scan.libc === undefined) {
+      log('debug', `setting libc to ${tree.libc}`);
+      scan.libc = tree.libc;
+    } else if (scan.libc !== tree.libc) {
+      log('warning', `ignoring: ${soName} with ${tree.libc} libc`);
+      return;
+    }
+  }
+  const arch = scan.arch;
+  const select = (libc: Libc): PolicySet => selectPolicies(libc, arch, ctx.platformTags, options.musl, options.customPolicies);
+  if (scan.policies === undefined && scan.libc !== undefined) scan.policies = select(scan.libc);
+  scan.platformWheel = true;
+  scan.accepted.set(path, sum);
+  addRequirements(scan.versionedSymbols, sum.versionRequirements);
+  if (sum.pythonExtension === undefined) {
+    scan.nonpyTrees.set(path, tree);
+    return;
+  }
+  if (scan.policies === undefined && options.fallbackLibc !== undefined) {
+    scan.libc = options.fallbackLibc;
+    scan.policies = select(scan.libc);
+  }
+  if (scan.policies === undefined) {
+    throw new AnalyzeError('ANALYZE_LIBC', `couldn't detect libc for python extension ${path}`, {
+      hint: 'name the target with --plat (e.g. musllinux_1_2_x86_64), or use a CPython 3.11+ extension suffix',
+    });
+  }
+  scan.extTrees.set(path, tree);
+  scan.extensions.add(path);
+  scan.usesPyFPE ||= sum.usesPyFPE;
+  if (sum.pythonExtension === 2) scan.usesUcs2 ||= sum.usesUcs2;
+  scan.fullExternalRefs.set(path, treeExternalReferences(scan.policies, tree, sum, ctx.mount));
+}
+
+/**
+ * Libraries outside the wheel that some policy would graft, by resolved path (first soname
+ * wins): their sonames, and the symbol versions each of them requires.
+ */
+function externalLibraries(
+  pset: PolicySet,
+  externalRefs: ExternalRefs,
+  fs: LibraryFs,
+): { externalSonames: ReadonlySet<string>; externalVersioned: Map<string, VersionedSymbols> } {
+  const externalLibs = new Map<string, string>();
+  for (const ref of externalRefs.values()) {
+    if (ref.policy === pset.linux) continue;
+    for (const [soname, realpath] of ref.libs) if (realpath !== undefined && !externalLibs.has(realpath)) externalLibs.set(realpath, soname);
+  }
+  const externalVersioned = new Map<string, VersionedSymbols>();
+  for (const [realpath, soname] of externalLibs) {
+    const lib = fs.loadElf(realpath);
+    const vs: VersionedSymbols = new Map();
+    if (lib !== undefined) addRequirements(vs, lib.versionRequirements);
+    externalVersioned.set(soname, vs);
+  }
+  return { externalSonames: new Set(externalLibs.values()), externalVersioned };
+}
+
+/**
+ * The symbol policy, with the versions it was judged on: per policy, the wheel's versions plus
+ * those of the libraries grafted under that policy; a policy's own verdict can only be lowered (#648).
+ */
+function symbolVerdict(
+  pset: PolicySet,
+  externalRefs: ExternalRefs,
+  versionedSymbols: VersionedSymbols,
+  externalVersioned: ReadonlyMap<string, VersionedSymbols>,
+): { policy: Policy; symbols: VersionedSymbols } {
+  let best: { policy: Policy; symbols: VersionedSymbols } | undefined;
+  for (const ref of externalRefs.values()) {
+    if (ref.policy === pset.linux) continue;
+    const symbols: VersionedSymbols = new Map([...versionedSymbols].map(([k, v]) => [k, new Set(v)]));
+    for (const soname of ref.libs.keys()) {
+      const ext = externalVersioned.get(soname);
+      if (ext !== undefined) addRequirements(symbols, [...ext].flatMap(([k, vs]) => [...vs].map((v) => [k, v] as const)));
+    }
+    const found = minPolicy(ref.policy, versionedSymbolsPolicy(pset, symbols));
+    if (best === undefined || found.priority > best.policy.priority) best = { policy: found, symbols };
+  }
+  return best ?? { policy: versionedSymbolsPolicy(pset, versionedSymbols), symbols: versionedSymbols };
+}
+
+/**
+ * The library (`ref`: nothing to graft), blacklist and graft verdicts. The graft policy is the
+ * highest one that grafts no more libraries than the fewest any candidate needs (candidates:
+ * every policy but linux, or only --plat's family when it is named).
+ */
+function referenceVerdicts(pset: PolicySet, externalRefs: ExternalRefs, requested: string | undefined): { ref: Policy; blacklist: Policy; graft: Policy } {
+  const refs = [...externalRefs.values()];
+  const counted =
+    requested === undefined || requested === 'auto'
+      ? refs.filter((e) => e.policy !== pset.linux)
+      : refs.filter((e) => parsePlatformTag(e.policy.name).base === requested);
+  const graftCount = counted.length === 0 ? 0 : Math.min(...counted.map((e) => e.libs.size));
+  return {
+    ref: maxPolicy(
+      refs.filter((e) => e.libs.size === 0).map((e) => e.policy),
+      pset.linux,
+    ),
+    blacklist: maxPolicy(
+      refs.filter((e) => e.blacklist.size === 0).map((e) => e.policy),
+      pset.linux,
+    ),
+    graft: maxPolicy(
+      refs.filter((e) => e.libs.size <= graftCount).map((e) => e.policy),
+      pset.linux,
+    ),
+  };
+}
+
+/** An ELF file needing instructions its target does not cover (whitelisted when a policy lists the library). */
+interface IsaProblem {
+  file: string;
+  isa: Architecture;
+  whitelistedIn: Policy | undefined;
+}
+
 function machineCheck(
   pset: PolicySet,
   topTrees: ReadonlyMap<string, DynamicExecutable>,
   externalSonames: ReadonlySet<string>,
   fs: LibraryFs,
-  log: (level: LogLevel, message: string) => void,
-  problems: { file: string; isa: Architecture; whitelistedIn: Policy | undefined }[],
+  log: Log,
+  problems: IsaProblem[],
 ): Policy {
   let result = pset.highest;
   const toCheck = new Map<string, { soname: string | undefined; ext: Architecture | undefined; error: string | undefined }>();
@@ -438,7 +514,7 @@ function machineCheck(
     if (error === 'unknown x86_64 ISA') {
       // The reference crashes here; an ISA level we cannot name is treated as unsupported.
       log('warning', `ELF file '${file}' requires an unknown x86-64 ISA level, not in '${arch}'`);
-      problems.push({ file, isa: 'x86_64' as Architecture, whitelistedIn: undefined });
+      problems.push({ file, isa: 'x86_64', whitelistedIn: undefined });
       result = pset.linux;
       continue;
     }

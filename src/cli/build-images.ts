@@ -31,7 +31,7 @@ function parseImage(v: unknown, i: number): BuildImage {
   if (m === null) return bad(`bad version ${String(version)}`);
   if (!Array.isArray(arches) || arches.length === 0 || !arches.every((a) => typeof a === 'string')) return bad('bad arches');
   if (typeof endOfLife !== 'boolean') return bad('bad endOfLife');
-  return { family, libc, version: [Number(m[1]), Number(m[2])], arches: arches as string[], endOfLife };
+  return { family, libc, version: [Number(m[1]), Number(m[2])], arches, endOfLife };
 }
 
 let images: readonly BuildImage[] | undefined;

@@ -39,7 +39,7 @@ export function useColor(stream: { readonly isTTY?: boolean }, env: NodeJS.Proce
 
 export function processContext(): CliContext {
   // Progress goes to stderr only on a terminal; it is erased before anything else is written.
-  const progress = process.stderr.isTTY === true ? new ProgressLine((t) => process.stderr.write(t)) : undefined;
+  const progress = process.stderr.isTTY ? new ProgressLine((t) => process.stderr.write(t)) : undefined;
   return {
     out: (t) => {
       progress?.clear();

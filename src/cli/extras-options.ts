@@ -27,7 +27,9 @@ export function readPolicyFiles(ctx: CliContext, files: readonly string[] | unde
     try {
       st = statSync(abs);
     } catch (e) {
-      throw new IoError(`--policy-file ${f}: ${isSystemError(e) && e.code === 'ENOENT' ? 'no such file' : describeError(e)}`, { cause: e });
+      // A missing file named on the command line is a usage error, as for the wheel itself.
+      if (isSystemError(e) && (e.code === 'ENOENT' || e.code === 'ENOTDIR')) throw new UsageError(`--policy-file ${f}: no such file`, { cause: e });
+      throw new IoError(`--policy-file ${f}: ${describeError(e)}`, { cause: e });
     }
     if (!st.isFile()) throw new UsageError(`--policy-file ${f}: it is ${describeFileKind(st)}, expected a policy file (JSON)`);
     if (st.size > MAX_JSON_CHARS) throw new PolicyError('POLICY_INVALID', `${f}: the file is larger than ${MAX_JSON_CHARS} bytes; not a policy file`);

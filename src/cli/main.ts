@@ -40,7 +40,9 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .option('-q, --quiet', 'print nothing on stderr but errors (no progress, no summary)')
     .exitOverride()
     .configureOutput({
-      writeOut: (s) => ctx.out(s),
+      writeOut: (s) => {
+        ctx.out(s);
+      },
       // Commander's own error text is replaced by ours in the catch below.
       writeErr: () => undefined,
     })
@@ -55,7 +57,14 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
   registerCheck(program, ctx, setExit);
   registerLddtree(program, ctx, setExit);
   registerPatchElf(program, ctx, setExit);
-  for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: (s) => ctx.out(s), writeErr: () => undefined });
+  for (const sub of program.commands) {
+    sub.exitOverride().configureOutput({
+      writeOut: (s) => {
+        ctx.out(s);
+      },
+      writeErr: () => undefined,
+    });
+  }
   return program;
 }
 
@@ -87,8 +96,8 @@ export async function run(argv: readonly string[], ctx: CliContext = processCont
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
       const sub = commandOf(argv);
-      const known = program.commands.some((c) => c.name() === sub);
-      const hint = known ? `see 'wheelaudit ${sub} --help'` : "see 'wheelaudit --help'";
+      const known = program.commands.find((c) => c.name() === sub);
+      const hint = known !== undefined ? `see 'wheelaudit ${known.name()} --help'` : "see 'wheelaudit --help'";
       const msg = e.message.replace(/^error: /, '');
       ctx.err(`wheelaudit: ${ctx.cErr.red('error[USAGE]')}: ${msg}\n  hint: ${hint}\n`);
       // Under `show --json` / `check --format json` a usage error is a JSON document too.

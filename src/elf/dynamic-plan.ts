@@ -63,7 +63,7 @@ function setRunPath(entries: PlannedEntry[], rpath: NonNullable<ElfEditPlan['rpa
   if (rpath === null) return kept;
   const tag = rpath.tag === 'DT_RPATH' ? DT_RPATH : DT_RUNPATH;
   const old = entries[first];
-  const same = old !== undefined && old.tag === tag && old.str === rpath.value && entries.filter(isRunPath).length === 1;
+  const same = old?.tag === tag && old.str === rpath.value && entries.filter(isRunPath).length === 1;
   const entry: PlannedEntry = same ? old : { tag, val: 0n, str: rpath.value, changed: true };
   // Entries before the first run path are unaffected by the removal.
   const at = first >= 0 ? entries.slice(0, first).filter((e) => !isRunPath(e)).length : kept.length;
@@ -92,7 +92,7 @@ export function planEntries(elf: ElfFile, plan: ElfEditPlan): PlannedEntry[] {
 /** Whether the planned entries are the live ones, unchanged. */
 export function sameEntries(elf: ElfFile, entries: readonly PlannedEntry[]): boolean {
   const live = elf.dynamic?.entries ?? [];
-  return live.length === entries.length && entries.every((e, i) => !e.changed && e.tag === live[i]?.d_tag && e.val === live[i]?.d_val);
+  return live.length === entries.length && entries.every((e, i) => !e.changed && e.tag === live[i]?.d_tag && e.val === live[i].d_val);
 }
 
 /** A Verneed whose vn_file is renamed, with its new name. */

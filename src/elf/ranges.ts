@@ -68,7 +68,7 @@ export function sameBytesIn(a: Uint8Array, b: Uint8Array, from: number, to: numb
 
 /** Whether two byte arrays are equal. */
 export function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  return a !== undefined && b !== undefined && a.length === b.length && sameBytesIn(a, b, 0, a.length);
+  return a !== undefined && a.length === b?.length && sameBytesIn(a, b, 0, a.length);
 }
 
 /** Whether a and b agree on `range` outside the (merged, sorted) `except` ranges. */

@@ -132,20 +132,17 @@ function namedSections(r: ByteReader, header: ElfHeader, warnings: ParseWarning[
     const off = toOffset(shstr.sh_offset, r.length, 'section name table sh_offset');
     table = { offset: off, size: toSize(shstr.sh_size, r.length - off, 'section name table sh_size') };
   }
-  let badNames = false;
-  const out = raw.map((s) => {
-    let name = '';
-    if (table !== undefined) {
-      try {
-        name = readCString(r, table, s.sh_name, `section ${s.index} name`, warnings);
-      } catch {
-        badNames = true;
-      }
+  // undefined: the name lies outside the table.
+  const names = raw.map((s): string | undefined => {
+    if (table === undefined) return '';
+    try {
+      return readCString(r, table, s.sh_name, `section ${s.index} name`, warnings);
+    } catch {
+      return undefined;
     }
-    return { ...s, name };
   });
-  if (badNames) warnings.push({ code: 'ELF_BAD_SECTION_NAMES', message: 'some section names lie outside the section name table' });
-  return out;
+  if (names.includes(undefined)) warnings.push({ code: 'ELF_BAD_SECTION_NAMES', message: 'some section names lie outside the section name table' });
+  return raw.map((s, i) => ({ ...s, name: names[i] ?? '' }));
 }
 
 type SymbolViews = Pick<

@@ -338,7 +338,9 @@ function writeProgramHeaders(p: SegmentPlan, w: ByteWriter): void {
   }
   if (table.length >= 0xffff) throw refuseLayout('the program header table would need extended numbering');
   for (const ph of table) if (ph !== segment) followMoves(p, ph, BigInt(table.length * h.e_phentsize));
-  table.forEach((ph, i) => writeRecord(w, PHDR, Number(h.e_phoff) + i * h.e_phentsize, ph, `program header ${i}`));
+  table.forEach((ph, i) => {
+    writeRecord(w, PHDR, Number(h.e_phoff) + i * h.e_phentsize, ph, `program header ${i}`);
+  });
   writeRecord(w, EHDR, 0, { e_phnum: table.length }, 'ELF header');
 }
 

@@ -234,5 +234,6 @@ export interface ElfFile {
   /** GNU_PROPERTY_X86_ISA_1_NEEDED bitmask, or undefined when absent (x86 files only). */
   x86IsaNeeded(): number | undefined;
   /** File offset of a virtual address range through the PT_LOAD segments, or undefined. */
-  vaddrToOffset(vaddr: bigint, size: number): number | undefined;
+  // A function property, not a method: callers pass it on as a callback, and it uses no `this`.
+  readonly vaddrToOffset: (vaddr: bigint, size: number) => number | undefined;
 }

@@ -96,7 +96,7 @@ function describe(v: unknown): string {
     case 'number':
       return `number ${v}`;
     case 'boolean':
-      return `${v}`;
+      return String(v);
     case 'object':
       return 'an object';
     default:

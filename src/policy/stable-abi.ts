@@ -69,7 +69,7 @@ export function parseStableAbi(json: unknown, label: string): StableAbi {
     if (!/^_?Py[A-Za-z0-9_]*$/.test(name)) throw bad(`${at}: not a Python C-API symbol name`);
     if (!isRecord(entry)) throw bad(`${at}: expected an object`);
     const added = typeof entry['added'] === 'string' ? parsePyVersion(entry['added']) : undefined;
-    if (added === undefined || added[0] !== 3) throw bad(`${at}.added: expected a version like "3.2", found ${JSON.stringify(entry['added'])}`);
+    if (added?.[0] !== 3) throw bad(`${at}.added: expected a version like "3.2", found ${JSON.stringify(entry['added'])}`);
     const kind = entry['kind'];
     if (kind !== 'function' && kind !== 'data') throw bad(`${at}.kind: expected "function" or "data", found ${JSON.stringify(kind)}`);
     const abiOnly = entry['abiOnly'] ?? false;

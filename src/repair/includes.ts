@@ -5,8 +5,6 @@
 // a name the wheel already has.
 import { realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import type { LdEnvironment } from '../analyze/ld-paths.js';
-import type { LibraryFs } from '../analyze/library-fs.js';
 import { basename, join } from '../analyze/paths.js';
 import { runtimeSearchDirs } from '../analyze/runtime-loads.js';
 import type { WheelContents } from '../analyze/wheel-abi.js';
@@ -14,17 +12,14 @@ import { describeError, RepairError, UsageError } from '../errors.js';
 import { describeFileKind } from '../util/file-kind.js';
 import type { Libc } from '../policy/types.js';
 import { hashFile } from './apply.js';
+import type { LibrarySearch } from './host-context.js';
 import type { IncludedLibrary } from './plan-extras.js';
 import type { ElfSummary } from '../analyze/elf-summary.js';
 
-export interface IncludeContext {
+/** Where --include libraries are looked up (the host's library search), and where they go. */
+export interface IncludeContext extends LibrarySearch {
   readonly libDir: string;
   readonly libc: Libc;
-  readonly fs: LibraryFs;
-  readonly root: string;
-  readonly cwd: string;
-  readonly env: LdEnvironment;
-  readonly ldpaths: string | undefined;
 }
 
 export interface ResolvedInclude {
@@ -90,8 +85,15 @@ export function resolveIncludes(specs: readonly string[], c: IncludeContext): Re
  */
 export function withIncludes(contents: WheelContents, includes: readonly ResolvedInclude[]): WheelContents {
   if (includes.length === 0) return contents;
+  // A library for another architecture would otherwise be refused later as if the wheel itself
+  // mixed architectures, naming a libs entry the input does not have.
+  const wheelArches = new Set([...contents.elves.values()].map((s) => s.platform.baseArch).filter((a) => a !== undefined));
   for (const i of includes) {
     if (contents.entryNames.includes(i.library.entry)) throw new UsageError(`--include ${i.library.name}: the wheel already has ${i.library.entry}`);
+    const arch = i.summary.platform.baseArch;
+    if (wheelArches.size > 0 && (arch === undefined || !wheelArches.has(arch))) {
+      throw new UsageError(`--include ${i.library.name}: ${i.library.source.realpath} is for ${arch ?? 'an unknown architecture'}, but the wheel's ELF files are for ${[...wheelArches].join(', ')}`);
+    }
   }
   const elves = new Map(contents.elves);
   for (const i of includes) elves.set(i.library.entry, i.summary);

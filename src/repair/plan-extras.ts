@@ -7,7 +7,7 @@ import { basename, dirname, installedPath, normpath, relative } from '../analyze
 import type { ProvidedUse } from '../analyze/supplement.js';
 import type { ElfEditOp } from '../elf/edit.js';
 import { RepairError } from '../errors.js';
-import { appendRpathWithinWheel, isScript, originRpath, scriptShim, type GraftSource, type PlannedElf, type PlannedGraft, type RepairPlan } from './plan.js';
+import { appendRpathWithinWheel, isScript, originRpath, scriptShim, type GraftSource, type PlannedElf, type PlannedGraft, type PlanTarget, type RepairPlan } from './plan.js';
 
 /** A library to add with --include, resolved on the host. */
 export interface IncludedLibrary {
@@ -22,14 +22,8 @@ export interface IncludedLibrary {
   readonly hasRunPath: boolean;
 }
 
-export interface PlanExtrasOptions {
+export interface PlanExtrasOptions extends PlanTarget {
   readonly libDir: string;
-  readonly distribution: string;
-  readonly android: boolean;
-  readonly androidApiLevel: number | undefined;
-  readonly is64: boolean;
-  readonly arch: string;
-  readonly strip: boolean;
   readonly includes: readonly IncludedLibrary[];
   readonly provided: readonly ProvidedUse[];
   /** Entry -> its current DT_RUNPATH (else DT_RPATH), '' when it has none. */

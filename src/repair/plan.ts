@@ -52,11 +52,8 @@ export interface RepairPlan {
   readonly logs: readonly LogRecord[];
 }
 
-export interface PlanOptions {
-  /** The policy whose external libraries get grafted: abis[0]. */
-  readonly graftPolicy: string;
-  /** Suffix of the library folder (`-L`), default '.libs'. */
-  readonly libSdir: string;
+/** The wheel's platform as the planners see it (this one and plan-extras.ts). */
+export interface PlanTarget {
   /** The distribution name as written in the filename. */
   readonly distribution: string;
   readonly android: boolean;
@@ -66,6 +63,13 @@ export interface PlanOptions {
   readonly is64: boolean;
   readonly arch: string;
   readonly strip: boolean;
+}
+
+export interface PlanOptions extends PlanTarget {
+  /** The policy whose external libraries get grafted: abis[0]. */
+  readonly graftPolicy: string;
+  /** Suffix of the library folder (`-L`), default '.libs'. */
+  readonly libSdir: string;
   /** Every entry name of the input wheel: nothing repair adds may land on one of them. */
   readonly entries?: readonly string[];
 }

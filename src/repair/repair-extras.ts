@@ -3,8 +3,6 @@
 // after it (refuse or retag abi3, warn about an undeclared provider), and after planning
 // (graft the included libraries, point run paths at provided ones).
 import { checkAbi3, decideAbi3, describeAbi3Problem } from '../analyze/abi3.js';
-import type { LdEnvironment } from '../analyze/ld-paths.js';
-import type { LibraryFs } from '../analyze/library-fs.js';
 import { readWheelMetadata } from '../analyze/load-provider.js';
 import { checkRequirement, providedIndex, requiresDist, type ProvidedMatch, type Provider } from '../analyze/provider.js';
 import type { AuditReport, LogRecord } from '../analyze/report.js';
@@ -13,6 +11,7 @@ import type { WheelContents } from '../analyze/wheel-abi.js';
 import { RepairError } from '../errors.js';
 import { formatPyVersion, loadStableAbi } from '../policy/stable-abi.js';
 import type { Libc } from '../policy/types.js';
+import type { LibrarySearch } from './host-context.js';
 import { resolveIncludes, withIncludes, type ResolvedInclude } from './includes.js';
 import { planExtras, type PlanExtrasOptions } from './plan-extras.js';
 import type { RepairPlan } from './plan.js';
@@ -30,8 +29,11 @@ export interface PreparedExtras {
   readonly amendContents: ((c: WheelContents) => WheelContents) | undefined;
 }
 
-/** Before the analysis: find the included libraries and index what the providers install. */
-export function prepareExtras(input: ExtrasInput, c: { libDir: string; libc: Libc | undefined; fs: LibraryFs; root: string; cwd: string; env: LdEnvironment; ldpaths: string | undefined }): PreparedExtras {
+/**
+ * Before the analysis: find the included libraries through the host's library search (for
+ * `libc`, glibc when unknown) and index what the providers install.
+ */
+export function prepareExtras(input: ExtrasInput, c: LibrarySearch & { readonly libDir: string; readonly libc: Libc | undefined }): PreparedExtras {
   const index = providedIndex(input.providers);
   const provided = new Map([...index].map(([k, m]) => [k, m.library.installed]));
   const includes = input.includes.length === 0 ? [] : resolveIncludes(input.includes, { ...c, libc: c.libc ?? 'glibc' });

@@ -1,34 +1,32 @@
-// repairWheel: the `repair` flow for one wheel (spec §1.5): check the wheel against --plat,
-// analyse it with grafting allowed, refuse what cannot be repaired (too-recent symbols, UCS2,
-// blacklisted symbols, unsupported ISA, PyFPE), choose the tags, plan, and apply. Refusals
-// happen before anything is written; the output appears whole or not at all.
+// repairWheel: the `repair` flow for one wheel (spec §1.5), as named steps: read the request
+// (--plat against the file name, -L, the output folder), analyse the wheel with grafting
+// allowed, choose and vet the tags (refusing too-recent symbols, UCS2, blacklisted symbols,
+// unsupported ISA, PyFPE), plan, and apply. The host (library search, package owners, ELF
+// editor) is one HostContext passed down. Refusals happen before anything is written; the
+// output appears whole or not at all.
 import { mkdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { readWheelPlatforms, type WheelPlatforms } from '../analyze/arch.js';
-import { auditWheel } from '../analyze/audit.js';
-import { describeProvided } from '../analyze/findings.js';
-import type { LdEnvironment } from '../analyze/ld-paths.js';
-import type { LibraryFs } from '../analyze/library-fs.js';
-import type { AuditReport, LogRecord } from '../analyze/report.js';
-import { hostPathInRoot } from '../analyze/host-fs.js';
+import { auditWheel, type AuditOutcome } from '../analyze/audit.js';
 import { blockersFor, platformMismatch, type Blocker } from '../analyze/blockers.js';
-import { describeError, IoError, UsageError, RepairError, type ErrorCode } from '../errors.js';
+import { describeProvided } from '../analyze/findings.js';
+import { wheelNameOf, type LoadedWheel } from '../analyze/load-wheel.js';
 import { normpath } from '../analyze/paths.js';
+import type { Provider } from '../analyze/provider.js';
+import type { AuditReport, LogRecord } from '../analyze/report.js';
+import { describeError, IoError, UsageError, type ErrorCode } from '../errors.js';
+import type { CustomPolicies } from '../policy/custom.js';
 import { parsePlatformTag } from '../policy/tags.js';
 import type { BaseArch, Libc, Policy } from '../policy/types.js';
-import { applyRepair, gatherSources, sameFile } from './apply.js';
-import { ownersInsideRoot, type OwnerLookup } from './package-owner.js';
-import type { ElfPatcher } from './patcher.js';
-import { planRepair, type GraftSource, type RepairPlan } from './plan.js';
-import { RefusalError } from './refusal.js';
-import { summarizeRepair, type RepairSummary } from './summary.js';
 import type { ProgressSink } from '../util/progress.js';
-import { wheelNameOf } from '../analyze/load-wheel.js';
-import { copyFileAtomic } from '../wheel/temp-files.js';
-import type { Provider } from '../analyze/provider.js';
-import type { CustomPolicies } from '../policy/custom.js';
-import { afterAudit, extendPlan, prepareExtras } from './repair-extras.js';
 import type { WheelName } from '../wheel/name.js';
+import { copyFileAtomic } from '../wheel/temp-files.js';
+import { applyRepair, sameFile } from './apply.js';
+import { auditSearch, readGraftSources, sbomView, type HostContext } from './host-context.js';
+import { planRepair, type PlanTarget, type RepairPlan } from './plan.js';
+import { RefusalError } from './refusal.js';
+import { afterAudit, extendPlan, prepareExtras, type PreparedExtras } from './repair-extras.js';
+import { summarizeRepair, type RepairSummary } from './summary.js';
 
 /** Options of {@link repairWheel}; the library's `repair()` fills in defaults for every field. */
 export interface RepairOptions {
@@ -43,15 +41,10 @@ export interface RepairOptions {
   readonly level: number;
   readonly disableIsaExtCheck: boolean;
   readonly allowPurePythonWheel: boolean;
-  readonly ldpaths: string | undefined;
-  readonly patcher: ElfPatcher | 'none';
   /** SOURCE_DATE_EPOCH, clipped; undefined: the newest timestamp among the input's entries. */
   readonly timestamp: Date | undefined;
-  readonly env: LdEnvironment;
-  readonly cwd: string;
-  readonly root: string;
-  readonly hostFs: LibraryFs;
-  readonly owners: OwnerLookup | undefined;
+  /** Where host libraries are looked up, who owns them, and what edits ELF files. */
+  readonly host: HostContext;
   readonly tool: { readonly name: string; readonly version: string };
   /** Called for every log record as it happens (so progress shows before a refusal). */
   readonly onLog?: (r: LogRecord) => void;
@@ -73,11 +66,153 @@ export type RepairOutcome =
 
 const LIBC_NAME: Record<Libc, string> = { glibc: 'GLIBC', musl: 'MUSL', android: 'ANDROID' };
 
+/** --plat read by the tag grammar: its base name ('auto' for auto), baseline architecture and libc. */
+export interface Plat {
+  readonly base: string;
+  readonly arch: BaseArch | undefined;
+  readonly libc: Libc | undefined;
+}
+
 /** Split --plat into base name, requested (baseline) architecture and libc. */
-export function parsePlat(plat: string): { base: string; arch: BaseArch | undefined; libc: Libc | undefined } {
+export function parsePlat(plat: string): Plat {
   if (plat === 'auto') return { base: 'auto', arch: undefined, libc: undefined };
   const t = parsePlatformTag(plat);
   return { base: t.base, arch: t.baseArch, libc: t.libc };
+}
+
+/** Collects a repair's log records in order, passing each on as it happens. */
+interface RepairLog {
+  readonly records: LogRecord[];
+  emit(rs: readonly LogRecord[]): void;
+  info(message: string): void;
+}
+
+function repairLog(onLog: ((r: LogRecord) => void) | undefined): RepairLog {
+  const records: LogRecord[] = [];
+  // An array, not a rest parameter: spreading many records into a call overflows the stack.
+  const emit = (rs: readonly LogRecord[]): void => {
+    for (const r of rs) {
+      records.push(r);
+      onLog?.(r);
+    }
+  };
+  return {
+    records,
+    emit,
+    info: (message) => {
+      emit([{ level: 'info', message }]);
+    },
+  };
+}
+
+/** What was asked, read and checked before the wheel is opened. */
+interface RepairRequest {
+  /** The wheel as the caller named it (refusals quote it). */
+  readonly file: string;
+  readonly wheelPath: string;
+  readonly name: WheelName;
+  /** The file name's platforms, read once. */
+  readonly platforms: WheelPlatforms;
+  readonly plat: Plat;
+  /** `<distribution><-L suffix>`: where grafted libraries go. */
+  readonly libDir: string;
+}
+
+/** The tags the repaired wheel gets, and the policy whose external libraries are grafted. */
+interface ChosenTags {
+  readonly target: Policy;
+  /** The target's full name as messages give it. */
+  readonly platName: string;
+  /** The tags written into the file name and WHEEL, the best first. */
+  readonly abis: readonly string[];
+  /** abis[0]. */
+  readonly graftPolicy: string;
+}
+
+/**
+ * Repair one wheel (the `repair` flow) with every option given explicitly; see `repair()` for
+ * the one with defaults. Each step is a named function; this one passes their results along.
+ */
+export async function repairWheel(file: string, o: RepairOptions): Promise<RepairOutcome> {
+  const log = repairLog(o.onLog);
+  const req = readRequest(file, o, log);
+  const extras = prepareExtras({ includes: o.includes ?? [], providers: o.providers ?? [] }, { ...o.host, libDir: req.libDir, libc: req.platforms.libc ?? req.plat.libc });
+  const outcome = await analyse(req, extras, o);
+  // The file name's facts were logged already.
+  log.emit(outcome.logs.slice(req.platforms.logs.length));
+  if (outcome.kind === 'non-platform') return notPlatform(req, outcome, o, log);
+
+  const report = outcome.report;
+  log.emit(unmatchedExcludes(report));
+  const tags = chooseTags(report, req, o, log);
+  const after = await afterAudit(report, extras, { wheelPath: req.wheelPath, file, updateTags: o.updateTags, providers: o.providers ?? [] });
+  log.emit(after.logs);
+  const plan = planFor(report, outcome.wheel, req, extras, tags, o, log);
+  const sbom = sbomView(plan, o.host);
+  const res = await applyRepair(outcome.wheel, sbom.plan, {
+    outDir: realpathSync(o.wheelDir),
+    abis: tags.abis,
+    updateTags: o.updateTags,
+    level: o.level,
+    timestamp: o.timestamp,
+    patcher: o.host.patcher,
+    owners: sbom.owners,
+    tool: o.tool,
+    inputPath: req.wheelPath,
+    abi3PythonTag: after.abi3PythonTag,
+    onProgress: o.onProgress,
+  });
+  log.emit(res.logs);
+  // The caller prints the "Fixed-up wheel written to" line (CI scripts grep for it).
+  const summary = summarizeRepair(report, plan, tags.graftPolicy, (p) => statSync(p).size);
+  return { kind: 'written', outputPath: res.outputPath, summary, logs: log.records };
+}
+
+/** Read the request and check it against the file name; create the output folder. */
+function readRequest(file: string, o: RepairOptions, log: RepairLog): RepairRequest {
+  const wheelPath = path.resolve(o.host.cwd, file);
+  const name = wheelNameOf(wheelPath);
+  const plat = parsePlat(o.plat);
+  const platforms = readWheelPlatforms(name);
+  log.emit(platforms.logs);
+  const libDir = checkRequest(name, platforms, plat, o);
+  log.info(`Repairing ${name.filename}`);
+  prepareOutputDir(o.wheelDir);
+  return { file, wheelPath, name, platforms, plat, libDir };
+}
+
+/** Analyse the wheel as repair does: grafting allowed, the file name's facts and --plat's libc given. */
+function analyse(req: RepairRequest, extras: PreparedExtras, o: RepairOptions): Promise<AuditOutcome> {
+  return auditWheel(req.wheelPath, {
+    ...auditSearch(o.host),
+    disableIsaExtCheck: o.disableIsaExtCheck,
+    exclude: o.exclude,
+    allowGraft: true,
+    requestedPolicyBaseName: req.plat.base,
+    // The ELF files say which libc and architecture the wheel has; --plat only fills in a
+    // libc none of them names, and a difference is refused below as exactly that.
+    libc: req.platforms.libc,
+    fallbackLibc: req.plat.libc,
+    arch: req.platforms.arch,
+    musl: req.plat.libc === 'musl' ? req.plat.base : undefined,
+    platforms: req.platforms,
+    forRepair: true,
+    customPolicies: o.customPolicies,
+    provided: extras.provided,
+    amendContents: extras.amendContents,
+    onProgress: o.onProgress,
+  });
+}
+
+/** A wheel without ELF files: copied as it is when pure wheels are allowed, else reported. */
+async function notPlatform(req: RepairRequest, outcome: Extract<AuditOutcome, { kind: 'non-platform' }>, o: RepairOptions, log: RepairLog): Promise<RepairOutcome> {
+  if (req.platforms.pure && o.allowPurePythonWheel) {
+    log.info(outcome.message);
+    const dest = path.join(o.wheelDir, req.name.filename);
+    if (!sameFile(dest, req.wheelPath)) await copyFileAtomic(req.wheelPath, dest);
+    return { kind: 'pure-copied', outputPath: dest, logs: log.records };
+  }
+  return { kind: 'non-platform', code: outcome.code, message: outcome.message, logs: log.records };
 }
 
 function refuse(file: string, plat: string, why: string, blockers: readonly Blocker[]): RefusalError {
@@ -103,154 +238,69 @@ function mismatch(name: string, plat: string, what: 'architecture' | 'libc', whe
   return new RefusalError('REPAIR_REFUSED', message, plat, [blocker]);
 }
 
-/**
- * Repair one wheel (the `repair` flow) with every option given explicitly; see `repair()` for
- * the one with defaults. Over 80 lines because it is the flow itself, read top to bottom:
- * check the request, analyse, choose and vet the target, plan, apply, summarise. Each step is
- * a named function or library call; what remains here is passing their results along.
- */
-export async function repairWheel(file: string, o: RepairOptions): Promise<RepairOutcome> {
-  const logs: LogRecord[] = [];
-  // An array, not a rest parameter: spreading many records into a call overflows the stack.
-  const emit = (rs: readonly LogRecord[]): void => {
-    for (const r of rs) {
-      logs.push(r);
-      o.onLog?.(r);
-    }
-  };
-  const info = (message: string): void => emit([{ level: 'info', message }]);
-  const wheelPath = path.resolve(o.cwd, file);
-  const name = wheelNameOf(wheelPath);
-  const plat = parsePlat(o.plat);
-  const facts = readWheelPlatforms(name);
-  emit(facts.logs);
-  checkRequest(name, facts, plat, o);
-  const libc = facts.libc;
-  info(`Repairing ${name.filename}`);
-  prepareOutputDir(o.wheelDir);
-
-  const extras = prepareExtras(
-    { includes: o.includes ?? [], providers: o.providers ?? [] },
-    { libDir: normpath(`${name.distribution}${o.libSdir}`), libc: libc ?? plat.libc, fs: o.hostFs, root: o.root, cwd: o.cwd, env: o.env, ldpaths: o.ldpaths },
-  );
-  const outcome = await auditWheel(wheelPath, {
-    disableIsaExtCheck: o.disableIsaExtCheck,
-    ldpaths: o.ldpaths,
-    exclude: o.exclude,
-    allowGraft: true,
-    requestedPolicyBaseName: plat.base,
-    // The ELF files say which libc and architecture the wheel has; --plat only fills in a
-    // libc none of them names, and a difference is refused below as exactly that.
-    libc,
-    fallbackLibc: plat.libc,
-    arch: facts.arch,
-    musl: plat.libc === 'musl' ? plat.base : undefined,
-    platforms: facts,
-    env: o.env,
-    cwd: o.cwd,
-    root: o.root,
-    hostFs: o.hostFs,
-    forRepair: true,
-    customPolicies: o.customPolicies,
-    provided: extras.provided,
-    amendContents: extras.amendContents,
-    onProgress: o.onProgress,
-  });
-  // The filename facts were logged already.
-  emit(outcome.logs.slice(facts.logs.length));
-  if (outcome.kind === 'non-platform') {
-    if (facts.pure && o.allowPurePythonWheel) {
-      info(outcome.message);
-      const dest = path.join(o.wheelDir, name.filename);
-      if (!sameFile(dest, wheelPath)) await copyFileAtomic(wheelPath, dest);
-      return { kind: 'pure-copied', outputPath: dest, logs };
-    }
-    return { kind: 'non-platform', code: outcome.code, message: outcome.message, logs };
+/** What repair can tell before reading the wheel: --plat against the file name, and -L. Returns the library folder. */
+function checkRequest(name: WheelName, platforms: WheelPlatforms, plat: Plat, o: RepairOptions): string {
+  if (platforms.arch !== undefined && plat.arch !== undefined && platforms.arch !== plat.arch) {
+    throw mismatch(name.filename, o.plat, 'architecture', platforms.arch, plat.arch, { kind: 'arch-mismatch', wheelArch: platforms.arch, targetArch: plat.arch, files: [] });
   }
-
-  const report = outcome.report;
-  const policies = report.policies;
-  emit(unmatchedExcludes(report));
-  const { target, platName } = chooseTarget(report, name.filename, plat, o.plat);
-  const why = refusalReason(report, target);
-  if (why !== undefined) throw refuse(file, platName, why, blockersFor(report, target, 'repair'));
-
-  let abis = [target.name, ...target.aliases];
-  if (!o.onlyPlat && target.priority < report.overall.priority) {
-    info(`Wheel is eligible for a higher priority tag. You requested ${platName} but I have found this wheel is eligible for ${report.overall.name}.`);
-    abis = [report.overall.name, ...report.overall.aliases, ...abis];
-  }
-
-  const after = await afterAudit(report, extras, { wheelPath, file, updateTags: o.updateTags, providers: o.providers ?? [] });
-  emit(after.logs);
-
-  const graftPolicy = abis[0] as string;
-  const toGraft = new Set<string>();
-  for (const refs of report.fullExternalRefs.values()) {
-    for (const p of refs.get(graftPolicy)?.libs.values() ?? []) if (p !== undefined) toGraft.add(p);
-  }
-  for (const [soname, rule] of report.externalRefs.get(graftPolicy)?.provided ?? []) info(describeProvided(soname, rule));
-  throwIfMissing(report, graftPolicy, platName);
-  // An Android wheel has exactly one platform tag (the analysis refused it otherwise).
-  const androidApiLevel = facts.tags.find((t) => t.family === 'android')?.policy?.apiLevel;
-  const basePlan = planRepair(report, o.root === '' ? gatherSources(toGraft, report) : gatherInsideRoot(toGraft, report, o.root), {
-    graftPolicy,
-    libSdir: o.libSdir,
-    distribution: name.distribution,
-    android: policies.libc === 'android',
-    androidApiLevel,
-    is64: !['i686', 'armv7l'].includes(policies.arch),
-    arch: policies.arch,
-    strip: o.strip,
-    entries: outcome.wheel.contents.entryNames,
-  });
-  const plan = extendPlan(basePlan, report, extras, {
-    libDir: basePlan.libDir,
-    distribution: name.distribution,
-    android: policies.libc === 'android',
-    androidApiLevel,
-    is64: !['i686', 'armv7l'].includes(policies.arch),
-    arch: policies.arch,
-    strip: o.strip,
-  });
-  emit(plan.logs);
-  if (plan.grafts.length > 0 && o.owners?.unknownReason !== undefined) {
-    emit([{ level: 'warning', message: `the SBOM names no system package for the grafted libraries: ${o.owners.unknownReason}` }]);
-  }
-  // With a sysroot the SBOM names each graft by its path inside the root, as a repair run
-  // there would (the bom-ref hashes that path).
-  const sbom = o.root === '' ? { plan, owners: o.owners } : sbomInsideRoot(plan, o.owners, o.root);
-  const res = await applyRepair(outcome.wheel, sbom.plan, {
-    outDir: realpathSync(o.wheelDir),
-    abis,
-    updateTags: o.updateTags,
-    level: o.level,
-    timestamp: o.timestamp,
-    patcher: o.patcher,
-    owners: sbom.owners,
-    tool: o.tool,
-    inputPath: wheelPath,
-    abi3PythonTag: after.abi3PythonTag,
-    onProgress: o.onProgress,
-  });
-  emit(res.logs);
-  // The caller prints the "Fixed-up wheel written to" line (CI scripts grep for it).
-  const summary = summarizeRepair(report, plan, graftPolicy, (p) => statSync(p).size);
-  return { kind: 'written', outputPath: res.outputPath, summary, logs };
-}
-
-/** What repair can tell before reading the wheel: --plat against the filename, and -L. */
-function checkRequest(name: WheelName, facts: WheelPlatforms, plat: ReturnType<typeof parsePlat>, o: RepairOptions): void {
-  if (facts.arch !== undefined && plat.arch !== undefined && facts.arch !== plat.arch) {
-    throw mismatch(name.filename, o.plat, 'architecture', facts.arch, plat.arch, { kind: 'arch-mismatch', wheelArch: facts.arch, targetArch: plat.arch, files: [] });
-  }
-  if (plat.libc !== undefined && facts.libc !== undefined && facts.libc !== plat.libc) {
-    throw mismatch(name.filename, o.plat, 'libc', LIBC_NAME[facts.libc], LIBC_NAME[plat.libc], { kind: 'libc-mismatch', wheelLibc: facts.libc, targetLibc: plat.libc });
+  if (plat.libc !== undefined && platforms.libc !== undefined && platforms.libc !== plat.libc) {
+    throw mismatch(name.filename, o.plat, 'libc', LIBC_NAME[platforms.libc], LIBC_NAME[plat.libc], { kind: 'libc-mismatch', wheelLibc: platforms.libc, targetLibc: plat.libc });
   }
   const libDir = normpath(`${name.distribution}${o.libSdir}`);
   if (libDir === '.' || libDir.startsWith('/') || libDir === '..' || libDir.startsWith('../')) {
     throw new UsageError(`-L ${o.libSdir}: the library folder '${libDir}' would not be inside the wheel`);
   }
+  return libDir;
+}
+
+/**
+ * The target --plat asks for, refused when the wheel cannot have it, and the tags written:
+ * the target's, after those of a better tag the wheel is also eligible for (unless --only-plat).
+ */
+function chooseTags(report: AuditReport, req: RepairRequest, o: RepairOptions, log: RepairLog): ChosenTags {
+  const { target, platName } = chooseTarget(report, req.name.filename, req.plat, o.plat);
+  const why = refusalReason(report, target);
+  if (why !== undefined) throw refuse(req.file, platName, why, blockersFor(report, target, 'repair'));
+  let abis = [target.name, ...target.aliases];
+  if (!o.onlyPlat && target.priority < report.overall.priority) {
+    log.info(`Wheel is eligible for a higher priority tag. You requested ${platName} but I have found this wheel is eligible for ${report.overall.name}.`);
+    abis = [report.overall.name, ...report.overall.aliases, ...abis];
+  }
+  return { target, platName, abis, graftPolicy: abis[0] as string };
+}
+
+/** The grafts and ELF edits, with --include and --provided-by; refused first when a library to graft is missing. */
+function planFor(report: AuditReport, wheel: LoadedWheel, req: RepairRequest, extras: PreparedExtras, tags: ChosenTags, o: RepairOptions, log: RepairLog): RepairPlan {
+  const toGraft = new Set<string>();
+  for (const refs of report.fullExternalRefs.values()) {
+    for (const p of refs.get(tags.graftPolicy)?.libs.values() ?? []) if (p !== undefined) toGraft.add(p);
+  }
+  for (const [soname, rule] of report.externalRefs.get(tags.graftPolicy)?.provided ?? []) log.info(describeProvided(soname, rule));
+  throwIfMissing(report, tags.graftPolicy, tags.platName);
+  const target = planTarget(report, req, o);
+  const sources = readGraftSources(toGraft, report, o.host);
+  const basePlan = planRepair(report, sources, { ...target, graftPolicy: tags.graftPolicy, libSdir: o.libSdir, entries: wheel.contents.entryNames });
+  const plan = extendPlan(basePlan, report, extras, { ...target, libDir: basePlan.libDir });
+  log.emit(plan.logs);
+  const unknownOwners = o.host.owners?.unknownReason;
+  if (plan.grafts.length > 0 && unknownOwners !== undefined) {
+    log.emit([{ level: 'warning', message: `the SBOM names no system package for the grafted libraries: ${unknownOwners}` }]);
+  }
+  return plan;
+}
+
+/** The wheel's platform as both planners see it. */
+function planTarget(report: AuditReport, req: RepairRequest, o: RepairOptions): PlanTarget {
+  const { libc, arch } = report.policies;
+  return {
+    distribution: req.name.distribution,
+    android: libc === 'android',
+    // An Android wheel has exactly one platform tag (the analysis refused it otherwise).
+    androidApiLevel: req.platforms.tags.find((t) => t.family === 'android')?.policy?.apiLevel,
+    is64: !['i686', 'armv7l'].includes(arch),
+    arch,
+    strip: o.strip,
+  };
 }
 
 /** A warning for each --exclude pattern that matched nothing. */
@@ -269,7 +319,7 @@ function unmatchedExcludes(report: AuditReport): LogRecord[] {
  * The policy --plat asks for ('auto': the best the wheel allows), after refusing a libc or
  * architecture that differs from the ELF files'. A tag the wheel's policies lack is a usage error.
  */
-function chooseTarget(report: AuditReport, filename: string, plat: ReturnType<typeof parsePlat>, typed: string): { target: Policy; platName: string } {
+function chooseTarget(report: AuditReport, filename: string, plat: Plat, typed: string): { target: Policy; platName: string } {
   const policies = report.policies;
   for (const b of platformMismatch(report, { libc: plat.libc, arch: plat.arch })) {
     if (b.kind === 'arch-mismatch') throw mismatch(filename, typed, 'architecture', b.wheelArch, b.targetArch, b);
@@ -331,24 +381,3 @@ function prepareOutputDir(dir: string): void {
   }
 }
 
-/**
- * gatherSources for libraries found in a sysroot: each is read through its path resolved
- * inside the root (a directory symlink there never leads to the host), and keyed by the path
- * the analysis reported.
- */
-function gatherInsideRoot(paths: Iterable<string>, report: AuditReport, root: string): Map<string, GraftSource> {
-  const out = new Map<string, GraftSource>();
-  for (const p of paths) {
-    const host = hostPathInRoot(root, p);
-    if (host === undefined) throw new RepairError('REPAIR_IO', `cannot read library ${p}: too many levels of symbolic links inside ${root}`);
-    const source = gatherSources([host], report).get(host);
-    if (source !== undefined) out.set(p, source);
-  }
-  return out;
-}
-
-/** The plan with SBOM source paths as seen inside `root`, and an owner lookup that takes those. */
-function sbomInsideRoot(plan: RepairPlan, owners: OwnerLookup | undefined, root: string): { plan: RepairPlan; owners: OwnerLookup | undefined } {
-  const inner = (p: string): string => (p.startsWith(`${root}/`) ? p.slice(root.length) : p);
-  return { plan: { ...plan, sbomSources: plan.sbomSources.map(inner) }, owners: owners === undefined ? undefined : ownersInsideRoot(owners, root) };
-}

@@ -67,6 +67,7 @@ function pathDigest(sourcePath: string): string {
 }
 
 // A type alias (not an interface) so that it is assignable to `Json`.
+// eslint-disable-next-line @typescript-eslint/consistent-type-definitions -- an interface has no implicit index signature
 type Component = {
   readonly type: 'library';
   readonly 'bom-ref': string;
@@ -112,6 +113,7 @@ function compareCodeUnits(a: string, b: string): number {
 }
 
 type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
+type JsonObject = Exclude<Json, string | number | boolean | null | readonly Json[]>;
 
 /**
  * `json.dumps(value)` with Python's defaults: separators `", "` and `": "`, keys in insertion
@@ -131,7 +133,7 @@ export function pythonJsonDumps(value: Json): string {
     .join(', ')}}`;
 }
 
-function isJsonArray(value: readonly Json[] | { readonly [key: string]: Json }): value is readonly Json[] {
+function isJsonArray(value: readonly Json[] | JsonObject): value is readonly Json[] {
   return Array.isArray(value);
 }
 
@@ -151,7 +153,7 @@ function pythonJsonString(s: string): string {
     const unit = s.charCodeAt(i);
     const short = SHORT_ESCAPES.get(unit);
     if (short !== undefined) out += short;
-    else if (unit >= 0x20 && unit <= 0x7e) out += s[i];
+    else if (unit >= 0x20 && unit <= 0x7e) out += s.charAt(i);
     else out += `\\u${unit.toString(16).padStart(4, '0')}`; // UTF-16 units: astral chars become surrogate pairs
   }
   return `${out}"`;

@@ -23,8 +23,8 @@ export function crc32Portable(data: Uint8Array, value = 0): number {
   table ??= makeTable();
   const t = table;
   let c = ~value >>> 0;
-  for (let i = 0; i < data.length; i++) {
-    c = (t[(c ^ (data[i] ?? 0)) & 0xff] ?? 0) ^ (c >>> 8);
+  for (const byte of data) {
+    c = (t[(c ^ byte) & 0xff] ?? 0) ^ (c >>> 8);
   }
   return ~c >>> 0;
 }

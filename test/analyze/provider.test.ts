@@ -151,7 +151,7 @@ describe('loadProvider', () => {
   });
 
   it.each([
-    ['/nonexistent/provider.whl', 'IO', '--provided-by /nonexistent/provider.whl: no such file or directory'],
+    ['/nonexistent/provider.whl', 'USAGE', '--provided-by /nonexistent/provider.whl: no such file or directory'],
     [path.join(FIXTURES, 'wheels', 'README.md'), 'USAGE', 'expected a .whl file or a directory'],
     [FIXTURES, 'USAGE', 'not a wheel, a *.dist-info directory, an unpacked wheel or an installed package directory'],
   ])('refuses %s with %s', async (source, code, message) => {

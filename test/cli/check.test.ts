@@ -9,6 +9,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, spawnCli, type CliResult } from '../helpers/cli.js';
 import { FIXTURES, REPO } from '../helpers/corpus.js';
+import { fixtureSysroot, fixtureSysrootSupport } from '../helpers/fixture-sysroot.js';
 import { validate } from '../helpers/json-schema.js';
 import { MET, needs, unmet } from '../helpers/requires.js';
 import { editWheel, fixtureWheel, scratchDir } from './helpers/wheels.js';
@@ -282,7 +283,13 @@ describe('the JSON schema (schemas/check.schema.json)', () => {
   });
 });
 
-describe('what repair writes passes check', () => {
+// The libraries to graft come from the fixture sysroot (Debian bookworm's, unpacked by the
+// tests), not the host, which may lack libxml2 (a bare bookworm has none).
+describe('what repair writes passes check', needs(fixtureSysrootSupport()), () => {
+  let sysroot = '';
+  beforeAll(async () => {
+    sysroot = await fixtureSysroot();
+  });
   // Grafting, in-wheel chains, musl, another architecture, an `any` wheel with an executable,
   // libpython removed, no section headers.
   it.each([
@@ -296,10 +303,10 @@ describe('what repair writes passes check', () => {
     'nosect-0.1.0-cp311-cp311-linux_x86_64.whl',
   ])('%s', async (name) => {
     const out = scratchDir();
-    const r = await runCli(['repair', '-q', '-w', out, fixtureWheel(name)]);
+    const r = await runCli(['repair', '-q', '--sysroot', sysroot, '-w', out, fixtureWheel(name)]);
     expect(r.code, r.stderr).toBe(0);
     const [repaired] = readdirSync(out);
-    const c = await runCli(['check', '--format', 'json', path.join(out, repaired as string)]);
+    const c = await runCli(['check', '--format', 'json', '--sysroot', sysroot, path.join(out, repaired as string)]);
     const d = JSON.parse(c.stdout) as Doc;
     expect(c.code, c.stdout).toBe(0);
     expect(d.wheels[0]?.checks.length).toBeGreaterThan(0);

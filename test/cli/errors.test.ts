@@ -103,6 +103,9 @@ describe('error text from the system', () => {
 
 describe('errors name the wheel, however deep they were raised', () => {
   const malformed = readdirSync(path.join(FIXTURES, 'malformed')).filter((f) => f.endsWith('.whl'));
+  it('finds the malformed wheels (an empty list would check nothing)', () => {
+    expect(malformed.length).toBeGreaterThan(20);
+  });
   it.each(malformed)('%s: show, repair and check name the wheel file in the error line', async (f) => {
     const d = scratchDir();
     const name = 'x-1.0-py3-none-linux_x86_64.whl';

@@ -39,7 +39,7 @@ describe('readPolicyFiles', () => {
     expect(custom?.origins.get('glibc:manylinux_2_42')).toMatch(/^p\.json:\d+:\d+$/);
   });
 
-  it('a missing file is an I/O error naming it; a file larger than any policy file is refused unread', () => {
+  it('a missing file is a usage error naming it; a file larger than any policy file is refused unread', () => {
     const ctx = captureContext({ cwd: tmp });
     expect(() => readPolicyFiles(ctx, ['missing.json'])).toThrow('--policy-file missing.json: no such file');
     const huge = path.join(tmp, 'huge.json');

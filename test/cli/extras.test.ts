@@ -178,10 +178,10 @@ describe('--policy-file', () => {
     expect(Date.now() - start).toBeLessThan(10_000);
   });
 
-  it('a missing file is an IO error naming it', async () => {
+  it('a missing file is a usage error naming it (exit 2, as a missing wheel)', async () => {
     const r = await runCli(['show', '--policy-file', path.join(tmp, 'nope.json'), wheel('symverold-0.1.0-cp311-cp311-linux_x86_64.whl')]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^wheelaudit: error\[IO\]: --policy-file .*nope\.json: no such file\n$/);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^wheelaudit: error\[USAGE\]: --policy-file .*nope\.json: no such file\n$/);
   });
 });
 
@@ -190,7 +190,8 @@ describe('--include and --provided-by values', () => {
     [['--include', '/nonexistent/libx.so.1'], 2, 'error[USAGE]: --include /nonexistent/libx.so.1: no such file'],
     [['--include', 'libwheelaudit-nowhere.so.7'], 1, '--include libwheelaudit-nowhere.so.7: not found in the library search path'],
     [['--include', wheel('README.md')], 2, 'is not a shared library'],
-    [['--provided-by', '/nonexistent/x.whl'], 1, 'error[IO]: --provided-by /nonexistent/x.whl: no such file or directory'],
+    [['--include', path.join(REPO, 'fixtures/elf/out/aarch64/libverdemo.so.1')], 2, "error[USAGE]: --include libverdemo.so.1: " + path.join(REPO, 'fixtures/elf/out/aarch64/libverdemo.so.1') + " is for aarch64, but the wheel's ELF files are for x86_64"],
+    [['--provided-by', '/nonexistent/x.whl'], 2, 'error[USAGE]: --provided-by /nonexistent/x.whl: no such file or directory'],
   ])('%j -> exit %i', async (args, code, message) => {
     const dir = outDir();
     const r = await runCli(['repair', '-w', dir, ...args, wheel(DLOPENER)]);

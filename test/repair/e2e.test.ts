@@ -430,7 +430,9 @@ for (const [v, key] of OUTPUTS) describe(`${v} ${key}`, needs(variantNeeds(v)), 
     // ELF files keep their 0755; grafted copies and text stay 0644.
     const modeOf = (n: string): number => (z.entries.find((e) => e.name === n)?.externalAttr ?? 0) >>> 16;
     expect(modeOf(`${distInfo}/RECORD`)).toBe(0o100644);
-    for (const e of z.entries.filter((x) => x.name.startsWith(`${c.pkg}.libs/`) && !x.isDir)) expect(modeOf(e.name), e.name).toBe(0o100644);
+    const grafts = z.entries.filter((x) => x.name.startsWith(`${c.pkg}.libs/`) && !x.isDir);
+    expect(grafts).toHaveLength(c.grafted.length);
+    for (const e of grafts) expect(modeOf(e.name), e.name).toBe(0o100644);
   });
 
   // For platffi this fails today: see the report (show resolves $ORIGIN of a .data/platlib ELF

@@ -415,6 +415,21 @@ function newComplaints(before, after) {
 const pool = new ProbePool(JOBS);
 const loads = (r) => r.status === 'ok';
 
+/**
+ * A timeout says the machine is loaded, not that a file does not load (a 100 MB libLLVM can
+ * take longer than the deadline on a busy machine): when the two outcomes differ and one of
+ * them timed out, probe both again, one at a time, up to twice. Returns the last outcomes;
+ * `row.probeRetries` records how many rounds it took.
+ */
+async function unlessTimedOut(a, b, ra, rb, row) {
+  for (let round = 1; round <= 2 && loads(ra) !== loads(rb) && (ra.status === 'timeout' || rb.status === 'timeout'); round++) {
+    ra = await pool.probe(a);
+    rb = await pool.probe(b);
+    row.probeRetries = round;
+  }
+  return { original: ra, patched: rb };
+}
+
 function reasonKey(message) {
   // Group refusals by message shape: section names and numbers vary, the reason does not.
   return message
@@ -674,12 +689,13 @@ async function sweepOne(lib, index, opts = {}) {
   const lint = ELFLINT !== undefined && LINT_EVERY > 0 && index % LINT_EVERY === 0 && opts.lint !== false;
   if (lint) checks.push(Promise.all([elflintLines(lib.path), elflintLines(out)]).then(([a, b]) => newComplaints(a, b)));
   const tWait = performance.now();
-  const [original, patched, readelfProblems, lintNew] = await Promise.all([
+  const [firstOriginal, firstPatched, readelfProblems, lintNew] = await Promise.all([
     origProbe.then((r) => ((row.msOrig = Math.round(performance.now() - tWait)), r)),
     patchedProbe.then((r) => ((row.msPatched = Math.round(performance.now() - tWait)), r)),
     ...checks.map((c) => c.then((r) => ((row.msChecks = Math.max(row.msChecks ?? 0, Math.round(performance.now() - tWait))), r))),
   ]);
   row.msTotal = Math.round(performance.now() - tStart);
+  const { original, patched } = await unlessTimedOut(lib.path, out, firstOriginal, firstPatched, row);
   row.original = original;
   row.patched = patched;
   problems.push(...readelfProblems);
@@ -792,8 +808,10 @@ let lastReport = performance.now();
 /** An sstripped copy: also probe its original, which it must load exactly like. */
 async function sweepJob(job) {
   if (job.lib.sstripOf === undefined) return sweepOne(job.lib, job.index, job.opts);
-  const [row, real] = await Promise.all([sweepOne(job.lib, job.index, job.opts), pool.probe(job.lib.sstripOf)]);
+  const [row, firstReal] = await Promise.all([sweepOne(job.lib, job.index, job.opts), pool.probe(job.lib.sstripOf)]);
   row.sstripOf = job.lib.sstripOf;
+  let real = firstReal;
+  if (row.original !== undefined) ({ original: real, patched: row.original } = await unlessTimedOut(job.lib.sstripOf, job.lib.path, firstReal, row.original, row));
   if (row.original !== undefined && loads(row.original) !== loads(real)) {
     (row.problems ??= []).push(`the sstripped copy loads ${row.original.status}, its original ${real.status} ${real.detail}`);
   }

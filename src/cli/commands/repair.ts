@@ -9,7 +9,8 @@ import { HostFs } from '../../analyze/host-fs.js';
 import { UsageError } from '../../errors.js';
 import { isKnownPlatformTag } from '../../policy/load.js';
 import { hostOwnerLookup } from '../../repair/package-owner.js';
-import { nativePatcher, patchelfPatcher, type ElfPatcher } from '../../repair/patcher.js';
+import type { HostContext } from '../../repair/host-context.js';
+import { nativePatcher, patchelfPatcher } from '../../repair/patcher.js';
 import { repairWheel } from '../../repair/repair.js';
 import { clipTimestamp } from '../../wheel/zip-write.js';
 import type { CustomPolicies } from '../../policy/custom.js';
@@ -85,8 +86,8 @@ export function parseSourceDateEpoch(env: NodeJS.ProcessEnv): { date: Date; clip
   return clipTimestamp(seconds);
 }
 
-/** Characters a library folder suffix may use: what a portable folder name needs, no more. */
-const LIB_SDIR_CHARS = /^[A-Za-z0-9._+~/-]*$/;
+/** A character a library folder suffix may not use (one code point, `u`): a portable folder name needs no more. */
+const LIB_SDIR_BAD_CHAR = /[^A-Za-z0-9._+~/-]/u;
 
 /**
  * -L SUFFIX: the grafted libraries go to `<name><SUFFIX>`, which also becomes part of an
@@ -95,7 +96,7 @@ const LIB_SDIR_CHARS = /^[A-Za-z0-9._+~/-]*$/;
  * relative to the current directory), `$` (a loader substitution), spaces or control characters.
  */
 export function validateLibSdir(value: string): string {
-  const bad = [...value].find((c) => !LIB_SDIR_CHARS.test(c));
+  const bad = LIB_SDIR_BAD_CHAR.exec(value)?.[0];
   if (bad !== undefined) {
     const code = bad.codePointAt(0) ?? 0;
     const shown = code < 0x20 || code === 0x7f ? `control character U+${code.toString(16).padStart(4, '0').toUpperCase()}` : `'${bad}'`;
@@ -171,8 +172,15 @@ export async function runRepair(ctx: CliContext, files: readonly string[], f: Re
   }
   validateLibSdir(f.libSdir);
   const root = sysrootOption(ctx, f.sysroot);
-  const patcher: ElfPatcher | 'none' = patcherName === 'native' ? nativePatcher : patcherName === 'patchelf' ? patchelfPatcher() : 'none';
-  const hostFs = new HostFs(root);
+  const host: HostContext = {
+    root,
+    cwd: ctx.cwd,
+    env: ldEnvironment(ctx.env),
+    ldpaths: f.ldpaths,
+    fs: new HostFs(root),
+    owners: hostOwnerLookup(root === '' ? {} : { root }),
+    patcher: patcherName === 'native' ? nativePatcher : patcherName === 'patchelf' ? patchelfPatcher() : 'none',
+  };
   const wheelDir = path.resolve(ctx.cwd, f.wheelDir);
   const providers = await readProviders(ctx, f.providedBy);
 
@@ -190,16 +198,12 @@ export async function runRepair(ctx: CliContext, files: readonly string[], f: Re
       level,
       disableIsaExtCheck: f.disableIsaExtCheck === true,
       allowPurePythonWheel: f.allowPurePythonWheel === true,
-      ldpaths: f.ldpaths,
-      patcher,
       timestamp: sde?.date,
-      env: ldEnvironment(ctx.env),
-      cwd: ctx.cwd,
-      root,
-      hostFs,
-      owners: hostOwnerLookup(root === '' ? {} : { root }),
+      host,
       tool: { name: 'wheelaudit', version: packageVersion() },
-      onLog: (r) => printLogs(ctx, [r]),
+      onLog: (r) => {
+        printLogs(ctx, [r]);
+      },
       includes: f.include ?? [],
       providers,
       customPolicies,

@@ -48,7 +48,7 @@ export function blockerLines(blockers: readonly Blocker[], target: string): stri
         lines.push(`black-listed symbol${b.symbols.length === 1 ? '' : 's'} ${b.symbols.join(', ')} from ${b.library}, used by ${b.file}`);
         break;
       case 'external-library':
-        lines.push(`external library ${b.soname} (${b.realpath === undefined ? 'not found' : b.realpath}), not whitelisted by ${target}${chainsText(b.chains)}`);
+        lines.push(`external library ${b.soname} (${b.realpath ?? 'not found'}), not whitelisted by ${target}${chainsText(b.chains)}`);
         break;
       case 'library-not-found':
         lines.push(`${b.soname} could not be located${chainsText(b.chains)}`);
