@@ -47,7 +47,7 @@ const out = (s) => process.stdout.write(`${s}\n`);
 const outDir = mkdtempSync(path.join(tmpdir(), 'wheelaudit-repair-phases-'));
 try {
   const s0 = snap();
-  const wheel = await loadWheel(wheelPath);
+  const wheel = await loadWheel(wheelPath, { forRepair: true });
   const s1 = snap();
   const facts = readWheelPlatforms(wheel.contents.name);
   const report = analyzeWheelAbi(wheel.contents, {

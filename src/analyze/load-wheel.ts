@@ -18,9 +18,12 @@ import {
 import { MAX_WHEEL_FILE_SIZE, parseWheelMetadata, type WheelMetadata } from '../wheel/metadata.js';
 import { parseWheelName, type WheelName } from '../wheel/name.js';
 import { parseRecord, recordSizeLimit, type RecordRow } from '../wheel/record.js';
+import { inflatePool, POOL_AVAILABLE } from '../wheel/inflate-pool.js';
 import { findDistInfo, openWheelZip, type WheelEntry, type WheelZip } from '../wheel/zip-read.js';
+import { jobLimit } from '../util/jobs.js';
 import type { ProgressSink } from '../util/progress.js';
 import { summarizeElf, type ElfSummary } from './elf-summary.js';
+import { fileOrder, type FileOrder } from './file-order.js';
 import { scanElfLoadStrings, scanPythonLoads, type PyLoadCall } from './load-scan.js';
 import { basename } from './paths.js';
 import type { RuntimeLoadHints } from './runtime-loads.js';
@@ -52,6 +55,8 @@ export interface LoadOptions {
   readonly runtimeLoads?: boolean;
   /** Told as entries are read (phase 'reading': entries and uncompressed bytes). */
   readonly onProgress?: ProgressSink | undefined;
+  /** Threads that may inflate at once (1: only this one); default the process-wide limit (util/jobs.ts). */
+  readonly jobs?: number | undefined;
 }
 
 function withEntry(wheel: string, entry: string, e: WheelauditError): WheelauditError {
@@ -155,8 +160,39 @@ interface EntryFacts {
   readonly pyLoads: Map<string, PyLoadCall[]>;
 }
 
+/** One entry read and checked by the zip layer, summarised, waiting for its turn in file order. */
+interface EntryOutcome {
+  readonly entry: WheelEntry;
+  /** What RECORD says of it: a digest to compare, a problem with the row itself, or nothing. */
+  readonly expect: Expected;
+  readonly sha256: string;
+  /** The digest in RECORD's algorithm for this entry (the sha256 one when that is sha256). */
+  readonly digest: string;
+  readonly elf: { readonly summary: ElfSummary; readonly loads: string[] } | undefined;
+}
+
+type Expected = RecordExpectation | WheelProblem | undefined;
+
+/** The node hash algorithm RECORD's row wants, when it is not sha256. */
+function otherAlgorithm(expect: Expected): string | undefined {
+  if (expect === undefined || 'code' in expect || expect.nodeAlgorithm === 'sha256') return undefined;
+  return expect.nodeAlgorithm;
+}
+
 /** Progress is reported after large entries, and after every this many small ones. */
 const PROGRESS_EVERY = 1024;
+/**
+ * Entries from this size up are inflated on worker threads when more than one job is allowed;
+ * smaller ones cost less on the main thread than a round trip to a worker.
+ */
+const POOL_MIN_SIZE = 1 << 20;
+/**
+ * Entries in flight on the workers may hold, inflated and raw, at most the largest one plus
+ * this much: the largest library inflates while smaller ones use the other cores, and memory
+ * stays near the size of the largest entry.
+ */
+const POOL_SLACK = 32 << 20;
+const ELF_MAGIC = Uint8Array.of(0x7f, 0x45, 0x4c, 0x46);
 const lenient = new TextDecoder('utf-8');
 
 /** The ctypes calls of a .py file that mentions ctypes' loaders at all. */
@@ -167,9 +203,17 @@ function pythonLoads(entry: WheelEntry, content: Uint8Array, facts: EntryFacts):
   if (calls.length > 0) facts.pyLoads.set(entry.name, calls);
 }
 
+/** How many threads may inflate: `jobs`, else every core; 1 where workers cannot check CRCs. */
+export function inflateJobs(jobs: number | undefined): number {
+  if (!POOL_AVAILABLE) return 1;
+  return Math.max(1, jobs ?? jobLimit());
+}
+
 /**
- * Inflate every file entry once, in file order: verify it (size and CRC-32 in the zip layer,
- * then its RECORD row), take its sha256 digest, and summarise it when it is an ELF file.
+ * Inflate every file entry once: verify it (size and CRC-32 in the zip layer, then its RECORD
+ * row), take its sha256 digest, and summarise it when it is an ELF file. Large entries are
+ * inflated on worker threads, largest first, within a memory budget; the rest in file order on
+ * this thread. Outcomes are applied in file order whatever the timing (see file-order.ts).
  */
 async function readEntries(
   zip: WheelZip,
@@ -187,66 +231,174 @@ async function readEntries(
   // RECORD cannot hold its own hash; an empty row there is the rule, anything else is ignored.
   rows.delete(`${distInfo}/RECORD`);
   const facts: EntryFacts = { elves: new Map(), digests: new Map(), elfLoads: new Map(), pyLoads: new Map() };
-  const elfBuffer = reusableBuffer();
-  /** Check and record one entry, given its digests and (for an ELF file) its whole content. */
-  const done = (entry: WheelEntry, expect: RecordExpectation | undefined, seen: { sha256: string; digest: string; elf: Uint8Array | undefined }): void => {
-    if (keepDigests) facts.digests.set(entry.name, { hash: `sha256=${seen.sha256}`, size: entry.uncompressedSize });
-    if (expect !== undefined) problem(checkRecordRow(expect, seen.digest, entry.uncompressedSize, where));
-    if (seen.elf === undefined) return;
+  /** Summarise an ELF entry's content (the bytes are dropped after this). */
+  const analyse = (entry: WheelEntry, bytes: Uint8Array): EntryOutcome['elf'] => {
     try {
-      const elf = parseElf(seen.elf);
-      facts.elves.set(entry.name, summarizeElf(elf, entry.name));
-      if (runtimeLoads) {
-        const names = scanElfLoadStrings(elf);
-        if (names.length > 0) facts.elfLoads.set(entry.name, names);
-      }
+      const elf = parseElf(bytes);
+      return { summary: summarizeElf(elf, entry.name), loads: runtimeLoads ? scanElfLoadStrings(elf) : [] };
     } catch (e) {
       if (isWheelauditError(e)) throw withEntry(name.filename, entry.name, e);
       throw e;
     }
   };
-  const expectationOf = (entry: WheelEntry): RecordExpectation | undefined => {
-    const row = rows.get(entry.name);
-    const expect = row === undefined ? undefined : recordExpectation(row, where);
-    if (expect === undefined || !('code' in expect)) return expect;
-    problem(expect);
-    return undefined;
+  /** Record one entry's outcome, in file order. */
+  const apply = (o: EntryOutcome): void => {
+    if (keepDigests) facts.digests.set(o.entry.name, { hash: `sha256=${o.sha256}`, size: o.entry.uncompressedSize });
+    if (o.expect !== undefined) problem('code' in o.expect ? o.expect : checkRecordRow(o.expect, o.digest, o.entry.uncompressedSize, where));
+    if (o.elf === undefined) return;
+    facts.elves.set(o.entry.name, o.elf.summary);
+    if (o.elf.loads.length > 0) facts.elfLoads.set(o.entry.name, o.elf.loads);
   };
-  const files = zip.entries.filter((e) => !e.isDirectory);
+  const expectationOf = (entry: WheelEntry): Expected => {
+    const row = rows.get(entry.name);
+    return row === undefined ? undefined : recordExpectation(row, where);
+  };
+  const files = zip.entries.filter((e) => !e.isDirectory).sort((a, b) => a.dataOffset - b.dataOffset);
+  const indexOf = new Map<WheelEntry, number>();
+  files.forEach((e, i) => indexOf.set(e, i));
+  const order = fileOrder<EntryOutcome>(files.length, (o) => { apply(o); });
+  const progress = progressOf(files, options.onProgress);
+  const jobs = inflateJobs(options.jobs);
+  const pooled = jobs > 1 ? files.filter((e) => e.uncompressedSize >= POOL_MIN_SIZE && !e.name.endsWith('.py')) : [];
+  const inline = pooled.length === 0 ? files : files.filter((e) => e.uncompressedSize < POOL_MIN_SIZE || e.name.endsWith('.py'));
+  const onPool = pooled.length === 0 ? Promise.resolve() : readPooled(zip, pooled, Math.min(jobs, pooled.length), {
+    index: (e) => indexOf.get(e) ?? -1,
+    order,
+    prepare: (e) => {
+      const expect = expectationOf(e);
+      const alt = otherAlgorithm(expect);
+      return { expect, hashes: alt === undefined ? ['sha256'] : ['sha256', alt], keepElf: mayBeElf(e) };
+    },
+    finish: (e, expect, digests, content) => {
+      const sha256 = digests[0] ?? '';
+      progress(e);
+      return { entry: e, expect, sha256, digest: digests[1] ?? sha256, elf: content === undefined ? undefined : analyse(e, content) };
+    },
+  });
+  await Promise.all([onPool, readInline(zip, inline, indexOf, order, { expectationOf, analyse, progress, pyLoads: runtimeLoads ? (e, c) => { pythonLoads(e, c, facts); } : undefined })]);
+  order.finish();
+  return facts;
+}
+
+/** A progress callback counting entries and bytes, reporting after large entries and every PROGRESS_EVERY small ones. */
+function progressOf(files: readonly WheelEntry[], sink: ProgressSink | undefined): (entry: WheelEntry) => void {
   const totalBytes = files.reduce((n, e) => n + e.uncompressedSize, 0);
   let count = 0;
   let bytes = 0;
-  const progress = (entry: WheelEntry): void => {
+  sink?.({ phase: 'reading', done: 0, total: files.length, bytes: 0, totalBytes });
+  return (entry) => {
     count++;
     bytes += entry.uncompressedSize;
-    if (options.onProgress !== undefined && (count % PROGRESS_EVERY === 0 || count === files.length || entry.uncompressedSize >= 1 << 20)) {
-      options.onProgress({ phase: 'reading', done: count, total: files.length, bytes, totalBytes });
+    if (sink !== undefined && (count % PROGRESS_EVERY === 0 || count === files.length || entry.uncompressedSize >= 1 << 20)) {
+      sink({ phase: 'reading', done: count, total: files.length, bytes, totalBytes });
     }
   };
-  options.onProgress?.({ phase: 'reading', done: 0, total: files.length, bytes: 0, totalBytes });
+}
+
+interface InlineHooks {
+  expectationOf(entry: WheelEntry): Expected;
+  analyse(entry: WheelEntry, bytes: Uint8Array): EntryOutcome['elf'];
+  progress(entry: WheelEntry): void;
+  pyLoads: ((entry: WheelEntry, content: Uint8Array) => void) | undefined;
+}
+
+/** The entries read on this thread, in file order (each small one whole, large ones in chunks). */
+async function readInline(zip: WheelZip, inline: readonly WheelEntry[], indexOf: ReadonlyMap<WheelEntry, number>, order: FileOrder<EntryOutcome>, h: InlineHooks): Promise<void> {
+  const elfBuffer = reusableBuffer();
   let current: EntryReader | undefined;
-  await zip.scan(files, (entry, chunk, offset) => {
-    if (offset === 0 && chunk.length === entry.uncompressedSize) {
-      // The whole entry at once (every small entry): hashed in one call, never copied.
-      const expect = expectationOf(entry);
-      const sha256 = digestOf('sha256', chunk);
-      const alt = expect?.nodeAlgorithm;
-      const digest = alt === undefined || alt === 'sha256' ? sha256 : digestOf(alt, chunk);
-      done(entry, expect, { sha256, digest, elf: mayBeElf(entry) && hasElfMagic(chunk) ? chunk : undefined });
-      // Python files over the whole-entry size (16 MiB) are not scanned for ctypes calls.
-      if (runtimeLoads && entry.name.endsWith('.py')) pythonLoads(entry, chunk, facts);
-      progress(entry);
-      return;
-    }
-    if (offset === 0) current = entryReader(entry, expectationOf(entry), elfBuffer);
-    const r = current as EntryReader;
-    r.take(chunk);
-    if (offset + chunk.length === entry.uncompressedSize) {
-      done(entry, r.expect, r.finish());
-      progress(entry);
-    }
-  });
-  return facts;
+  // The position in `inline` of the entry being read: where a failure inside the zip layer belongs.
+  let at = 0;
+  const stop = new Error('stop');
+  try {
+    await zip.scan(inline, (entry, chunk, offset) => {
+      const index = indexOf.get(entry) ?? -1;
+      // An earlier entry failed (on a worker): nothing after it matters.
+      if (index > order.firstFailure) throw stop;
+      if (offset === 0 && chunk.length === entry.uncompressedSize) {
+        // The whole entry at once (every small entry): hashed in one call, never copied.
+        const expect = h.expectationOf(entry);
+        const sha256 = digestOf('sha256', chunk);
+        const alt = otherAlgorithm(expect);
+        const digest = alt === undefined ? sha256 : digestOf(alt, chunk);
+        const elf = mayBeElf(entry) && hasElfMagic(chunk) ? h.analyse(entry, chunk) : undefined;
+        // Python files over the whole-entry size (16 MiB) are not scanned for ctypes calls.
+        if (h.pyLoads !== undefined && entry.name.endsWith('.py')) h.pyLoads(entry, chunk);
+        order.put(index, { entry, expect, sha256, digest, elf });
+        h.progress(entry);
+        at++;
+        return;
+      }
+      if (offset === 0) current = entryReader(entry, h.expectationOf(entry), elfBuffer);
+      const r = current as EntryReader;
+      r.take(chunk);
+      if (offset + chunk.length === entry.uncompressedSize) {
+        const seen = r.finish();
+        order.put(index, { entry, expect: r.expect, sha256: seen.sha256, digest: seen.digest, elf: seen.elf === undefined ? undefined : h.analyse(entry, seen.elf) });
+        h.progress(entry);
+        at++;
+      }
+    });
+  } catch (e) {
+    if (e === stop) return;
+    const failed = inline[Math.min(at, inline.length - 1)];
+    order.fail(failed === undefined ? 0 : (indexOf.get(failed) ?? 0), e);
+  }
+}
+
+interface PoolHooks {
+  index(entry: WheelEntry): number;
+  order: FileOrder<EntryOutcome>;
+  prepare(entry: WheelEntry): { expect: Expected; hashes: string[]; keepElf: boolean };
+  finish(entry: WheelEntry, expect: Expected, digests: readonly string[], content: Uint8Array | undefined): EntryOutcome;
+}
+
+/**
+ * Inflate `entries` on `threads` workers, largest first, while the entries in flight (raw and
+ * inflated bytes) fit in the largest one plus POOL_SLACK; each result is summarised here as it
+ * arrives and put in its place in file order.
+ */
+async function readPooled(zip: WheelZip, entries: readonly WheelEntry[], threads: number, h: PoolHooks): Promise<void> {
+  const weight = (e: WheelEntry): number => e.uncompressedSize + e.compressedSize;
+  const waiting = [...entries].sort((a, b) => weight(b) - weight(a) || h.index(a) - h.index(b));
+  const budget = weight(waiting[0] as WheelEntry) + POOL_SLACK;
+  const pool = inflatePool(threads);
+  let inFlight = 0;
+  let running = 0;
+  try {
+    await new Promise<void>((resolve) => {
+      const one = async (e: WheelEntry): Promise<void> => {
+        const index = h.index(e);
+        try {
+          const { expect, hashes, keepElf } = h.prepare(e);
+          const raw = await zip.readRaw(e);
+          const r = await pool.run({ target: e, raw, hashes, keepIfStartsWith: keepElf ? ELF_MAGIC : undefined }, zip.path);
+          h.order.put(index, h.finish(e, expect, r.digests, r.content));
+        } catch (err) {
+          h.order.fail(index, err);
+        }
+      };
+      const pump = (): void => {
+        while (running < threads && waiting.length > 0) {
+          // The largest entry that fits; with nothing in flight, the largest left.
+          const k = inFlight === 0 ? 0 : waiting.findIndex((e) => inFlight + weight(e) <= budget);
+          if (k < 0) break;
+          const e = waiting.splice(k, 1)[0] as WheelEntry;
+          if (h.index(e) > h.order.firstFailure) continue;
+          inFlight += weight(e);
+          running++;
+          void one(e).finally(() => {
+            inFlight -= weight(e);
+            running--;
+            pump();
+          });
+        }
+        if (running === 0) resolve();
+      };
+      pump();
+    });
+  } finally {
+    await pool.close();
+  }
 }
 
 /** One growable buffer for the ELF entries that arrive in several chunks. */
@@ -265,7 +417,7 @@ function reusableBuffer(): (size: number) => Uint8Array {
 /** Hashes a large entry's content as it arrives in chunks, and keeps it whole when it is an ELF file. */
 interface EntryReader {
   readonly entry: WheelEntry;
-  readonly expect: RecordExpectation | undefined;
+  readonly expect: Expected;
   take(chunk: Uint8Array): void;
   /** The sha256 digest, the RECORD algorithm's digest (the same when sha256), and the ELF bytes. */
   finish(): { sha256: string; digest: string; elf: Uint8Array | undefined };
@@ -282,9 +434,9 @@ function digestOf(algorithm: string, data: Uint8Array): string {
   return createHash(algorithm).update(data).digest('base64url');
 }
 
-function entryReader(entry: WheelEntry, expect: RecordExpectation | undefined, elfBuffer: (size: number) => Uint8Array): EntryReader {
+function entryReader(entry: WheelEntry, expect: Expected, elfBuffer: (size: number) => Uint8Array): EntryReader {
   const size = entry.uncompressedSize;
-  const alt = expect !== undefined && expect.nodeAlgorithm !== 'sha256' ? expect.nodeAlgorithm : undefined;
+  const alt = otherAlgorithm(expect);
   const sha = createHash('sha256');
   const other: Hash | undefined = alt === undefined ? undefined : createHash(alt);
   // Until the first 4 bytes are known, chunks are kept; then they go to the ELF buffer or away.

@@ -1,7 +1,7 @@
 // The wheelaudit command line: one commander program, one catch. Only this layer prints,
 // colours or sets the exit code. Exit codes: 0 success (show: any platform wheel), 1 a
 // non-platform wheel or a failure, 2 a usage error or a refusal, 70 a wheelaudit bug.
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { knownPlatformTags } from '../policy/load.js';
 import { registerCheck } from './commands/check.js';
 import { registerLddtree } from './commands/lddtree.js';
@@ -13,6 +13,7 @@ import { EXIT_BUG, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, reportError } from './exit
 import { usageErrorJson } from './usage-json.js';
 import { packageVersion } from './version.js';
 import { removeLiveTempFiles } from '../wheel/temp-files.js';
+import { setJobLimit } from '../util/jobs.js';
 
 export { packageVersion };
 
@@ -65,7 +66,27 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
       writeErr: () => undefined,
     });
   }
+  addJobsOption(program);
   return program;
+}
+
+/** A positive whole number of threads. */
+function parseJobs(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`'${v}' is not a positive whole number of threads`);
+  return n;
+}
+
+/** `-j, --jobs N` for the commands that inflate or deflate whole wheels; the limit is set before each runs. */
+function addJobsOption(program: Command): void {
+  for (const sub of program.commands) {
+    if (!['show', 'repair', 'check'].includes(sub.name())) continue;
+    sub.option('-j, --jobs <N>', 'threads for inflating, hashing and deflating (default: every core)', parseJobs);
+  }
+  program.hook('preAction', (_program, action) => {
+    const n: unknown = action.opts()['jobs'];
+    setJobLimit(typeof n === 'number' ? n : undefined);
+  });
 }
 
 function commandOf(argv: readonly string[]): string | undefined {

@@ -23,6 +23,8 @@ export interface FileWindow {
    * alone (synchronously when small) and not cached.
    */
   read(start: number, length: number, readahead?: number): Promise<Uint8Array>;
+  /** `length` bytes at `start` in a buffer of their own (never a view of the window): transferable to a worker. */
+  readOwn(start: number, length: number): Promise<Uint8Array>;
   /** The same bytes when the window already holds them (no I/O, no promise), else undefined. */
   peek(start: number, length: number): Uint8Array | undefined;
 }
@@ -74,13 +76,21 @@ export function fileWindow(fh: FileHandle, size: number, where: string, isClosed
   const peek = (start: number, length: number): Uint8Array | undefined =>
     start >= winStart && start + length <= winStart + win.length ? win.subarray(start - winStart, start - winStart + length) : undefined;
 
+  const checkRange = (start: number, length: number): void => {
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(length) || start < 0 || length < 0 || start + length > size) {
+      throw new WheelFormatError('WHEEL_NOT_ZIP', `${where}: ${length} bytes at offset ${start} lie past the end of the file (size ${size})`);
+    }
+  };
+
   return {
     size,
     peek,
+    async readOwn(start: number, length: number): Promise<Uint8Array> {
+      checkRange(start, length);
+      return readExact(start, length);
+    },
     async read(start: number, length: number, readahead = 0): Promise<Uint8Array> {
-      if (!Number.isSafeInteger(start) || !Number.isSafeInteger(length) || start < 0 || length < 0 || start + length > size) {
-        throw new WheelFormatError('WHEEL_NOT_ZIP', `${where}: ${length} bytes at offset ${start} lie past the end of the file (size ${size})`);
-      }
+      checkRange(start, length);
       const cached = peek(start, length);
       if (cached !== undefined) return cached;
       if (readahead <= length || length > WINDOW_BYTES) return length <= DIRECT_BYTES ? readDirect(start, length) : readExact(start, length);

@@ -23,11 +23,11 @@ const STREAM_CHUNK = 1 << 20;
 /** zlib's smallest accepted chunk size (Z_MIN_CHUNK). */
 const MIN_CHUNK = 64;
 
-function sizeMismatch(where: string, e: InflateTarget, found: string): WheelFormatError {
+export function sizeMismatch(where: string, e: InflateTarget, found: string): WheelFormatError {
   return new WheelFormatError('WHEEL_NOT_ZIP', `${where}: entry ${showName(e.name)}: inflated to ${found} bytes, expected ${e.uncompressedSize}`);
 }
 
-function crcMismatch(where: string, e: InflateTarget, crc: number): WheelFormatError {
+export function crcMismatch(where: string, e: InflateTarget, crc: number): WheelFormatError {
   return new WheelFormatError(
     'WHEEL_NOT_ZIP',
     `${where}: entry ${showName(e.name)}: CRC-32 of the data is ${hex32(crc)}, expected ${hex32(e.crc32)}`,
@@ -35,7 +35,7 @@ function crcMismatch(where: string, e: InflateTarget, crc: number): WheelFormatE
 }
 
 /** A zlib failure (corrupt data, or our output ceiling) as a wheel error naming the entry. */
-function inflateError(where: string, e: InflateTarget, err: unknown): WheelFormatError {
+export function inflateError(where: string, e: InflateTarget, err: unknown): WheelFormatError {
   if (err instanceof WheelFormatError) return err;
   if (Reflect.get(Object(err), 'code') === 'ERR_BUFFER_TOO_LARGE') return sizeMismatch(where, e, `more than ${e.uncompressedSize}`);
   return new WheelFormatError('WHEEL_NOT_ZIP', `${where}: entry ${showName(e.name)}: cannot inflate its data: ${detail(err)}`, { cause: err });

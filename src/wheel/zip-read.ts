@@ -138,6 +138,8 @@ export interface WheelZip {
   scan(entries: readonly WheelEntry[], visit: (entry: WheelEntry, chunk: Uint8Array, offset: number) => void | Promise<void>): Promise<void>;
   /** At most the first `n` inflated bytes; inflates only as much as needed (no CRC check). */
   readHead(entry: WheelEntry, n: number): Promise<Uint8Array>;
+  /** The bytes exactly as stored (still compressed), whole, in a buffer of their own (transferable to a worker). */
+  readRaw(entry: WheelEntry): Promise<Uint8Array>;
   /** The bytes exactly as stored (still compressed), in file order, for copying an entry as is. */
   rawChunks(entry: WheelEntry): AsyncIterable<Uint8Array>;
   /** Releases the file descriptor; reads still running fail with `WHEEL_IO`. Idempotent. */
@@ -472,6 +474,11 @@ function makeWheelZip(fh: FileHandle, win: FileWindow, path: string, entries: re
     }
   };
 
+  const readRaw = async (wanted: WheelEntry): Promise<Uint8Array> => {
+    const e = lookup(wanted);
+    return win.readOwn(e.dataOffset, e.compressedSize);
+  };
+
   const readHead = async (wanted: WheelEntry, n: number): Promise<Uint8Array> => {
     const e = lookup(wanted);
     const want = Number.isNaN(n) ? 0 : Math.max(0, Math.min(Math.floor(n), e.uncompressedSize));
@@ -495,6 +502,7 @@ function makeWheelZip(fh: FileHandle, win: FileWindow, path: string, entries: re
     readChunks,
     scan,
     readHead,
+    readRaw,
     rawChunks,
     close,
   });

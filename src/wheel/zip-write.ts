@@ -411,6 +411,37 @@ function makeSink(fh: FileHandle): Sink {
   };
 }
 
+/** The fields the local header and the central record share, at their offsets in `layout`. */
+type SharedLayout = Pick<typeof LOCAL, 'versionNeeded' | 'flags' | 'method' | 'time' | 'date' | 'crc32' | 'compressedSize' | 'uncompressedSize' | 'nameLength' | 'extraLength'>;
+type SharedOffsets = { readonly [K in keyof SharedLayout]: number };
+
+interface SharedFields {
+  readonly needed: number;
+  readonly flags: number;
+  readonly method: number;
+  readonly time: number;
+  readonly date: number;
+  readonly crc: number;
+  /** Sizes live in the zip64 extra field (0xffffffff here). */
+  readonly sizes64: boolean;
+  readonly f: EntryFields;
+  readonly nameLen: number;
+  readonly extraLen: number;
+}
+
+function writeSharedFields(w: ByteWriter, at: SharedOffsets, v: SharedFields): void {
+  w.u16(at.versionNeeded, v.needed, 'version needed to extract');
+  w.u16(at.flags, v.flags, 'general purpose bit flag');
+  w.u16(at.method, v.method, 'compression method');
+  w.u16(at.time, v.time, 'last mod file time');
+  w.u16(at.date, v.date, 'last mod file date');
+  w.u32(at.crc32, v.crc, 'crc-32');
+  w.u32(at.compressedSize, v.sizes64 ? MAX32 : v.f.compressedSize, 'compressed size');
+  w.u32(at.uncompressedSize, v.sizes64 ? MAX32 : v.f.uncompressedSize, 'uncompressed size');
+  w.u16(at.nameLength, v.nameLen, 'file name length');
+  w.u16(at.extraLength, v.extraLen, 'extra field length');
+}
+
 /** The local file header and the central directory record of one entry. */
 function headers(
   p: Prepared,
@@ -434,16 +465,8 @@ function headers(
   const local = Buffer.allocUnsafe(LOCAL.SIZE + nameLen + localExtraLen);
   const lw = new ByteWriter(local, true, true);
   lw.u32(LOCAL.signature, SIG_LOCAL, 'local header signature');
-  lw.u16(LOCAL.versionNeeded, needed, 'version needed to extract');
-  lw.u16(LOCAL.flags, p.flags, 'general purpose bit flag');
-  lw.u16(LOCAL.method, f.method, 'compression method');
-  lw.u16(LOCAL.time, time, 'last mod file time');
-  lw.u16(LOCAL.date, date, 'last mod file date');
-  lw.u32(LOCAL.crc32, f.crc, 'crc-32');
-  lw.u32(LOCAL.compressedSize, sizes64 ? MAX32 : f.compressedSize, 'compressed size');
-  lw.u32(LOCAL.uncompressedSize, sizes64 ? MAX32 : f.uncompressedSize, 'uncompressed size');
-  lw.u16(LOCAL.nameLength, nameLen, 'file name length');
-  lw.u16(LOCAL.extraLength, localExtraLen, 'extra field length');
+  const shared = { needed, flags: p.flags, method: f.method, time, date, crc: f.crc, sizes64, f, nameLen };
+  writeSharedFields(lw, LOCAL, { ...shared, extraLen: localExtraLen });
   lw.set(LOCAL.SIZE, p.nameBytes, 'file name');
   if (sizes64) {
     const x = LOCAL.SIZE + nameLen;
@@ -460,16 +483,7 @@ function headers(
   const cw = new ByteWriter(central, true, true);
   cw.u32(CENTRAL.signature, SIG_CENTRAL, 'central file header signature');
   cw.u16(CENTRAL.versionMadeBy, madeBy, 'version made by');
-  cw.u16(CENTRAL.versionNeeded, needed, 'version needed to extract');
-  cw.u16(CENTRAL.flags, p.flags, 'general purpose bit flag');
-  cw.u16(CENTRAL.method, f.method, 'compression method');
-  cw.u16(CENTRAL.time, time, 'last mod file time');
-  cw.u16(CENTRAL.date, date, 'last mod file date');
-  cw.u32(CENTRAL.crc32, f.crc, 'crc-32');
-  cw.u32(CENTRAL.compressedSize, sizes64 ? MAX32 : f.compressedSize, 'compressed size');
-  cw.u32(CENTRAL.uncompressedSize, sizes64 ? MAX32 : f.uncompressedSize, 'uncompressed size');
-  cw.u16(CENTRAL.nameLength, nameLen, 'file name length');
-  cw.u16(CENTRAL.extraLength, centralExtraLen, 'extra field length');
+  writeSharedFields(cw, CENTRAL, { ...shared, extraLen: centralExtraLen });
   cw.u16(CENTRAL.commentLength, 0, 'file comment length');
   cw.u16(CENTRAL.diskNumberStart, 0, 'disk number start');
   cw.u16(CENTRAL.internalAttributes, 0, 'internal file attributes');
