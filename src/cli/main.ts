@@ -10,6 +10,7 @@ import { registerRepair } from './commands/repair.js';
 import { registerShow } from './commands/show.js';
 import { processContext, type CliContext } from './context.js';
 import { EXIT_BUG, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, reportError } from './exit.js';
+import { usageErrorJson } from './usage-json.js';
 import { packageVersion } from './version.js';
 import { removeLiveTempFiles } from '../wheel/temp-files.js';
 import { setJobLimit } from '../util/jobs.js';
@@ -120,6 +121,9 @@ export async function run(argv: readonly string[], ctx: CliContext = processCont
       const hint = known !== undefined ? `see 'wheelaudit ${known.name()} --help'` : "see 'wheelaudit --help'";
       const msg = e.message.replace(/^error: /, '');
       ctx.err(`wheelaudit: ${ctx.cErr.red('error[USAGE]')}: ${msg}\n  hint: ${hint}\n`);
+      // Under `show --json` / `check --format json` a usage error is a JSON document too.
+      const doc = usageErrorJson(program, argv, msg);
+      if (doc !== undefined) ctx.out(doc);
       return EXIT_USAGE;
     }
     return reportError(ctx, e);

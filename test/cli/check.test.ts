@@ -2,6 +2,7 @@
 // (or --plat), 1 when any does not or cannot be read, 2 for usage errors; the report says
 // whether repair could fix a failure; JSON validates against schemas/check.schema.json; the
 // GitHub annotations and step summary are golden files; nothing is written.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,7 +11,7 @@ import { runCli, spawnCli, type CliResult } from '../helpers/cli.js';
 import { FIXTURES, REPO } from '../helpers/corpus.js';
 import { fixtureSysroot, fixtureSysrootSupport } from '../helpers/fixture-sysroot.js';
 import { validate } from '../helpers/json-schema.js';
-import { needs } from '../helpers/requires.js';
+import { MET, needs, unmet } from '../helpers/requires.js';
 import { editWheel, fixtureWheel, scratchDir } from './helpers/wheels.js';
 
 const SCHEMA = JSON.parse(readFileSync(path.join(REPO, 'schemas', 'check.schema.json'), 'utf8')) as Record<string, unknown>;
@@ -248,6 +249,28 @@ describe('the JSON schema (schemas/check.schema.json)', () => {
     expect(jsonDocs.length).toBeGreaterThan(8);
     for (const d of jsonDocs) expect(validate(d, SCHEMA)).toEqual([]);
   });
+
+  it(
+    'an independent validator (Python jsonschema) finds the schema valid JSON Schema 2020-12 and every document valid',
+    needs(spawnSync('python3', ['-c', 'import jsonschema']).status === 0 ? MET : unmet("needs Python's jsonschema (Debian package python3-jsonschema)")),
+    () => {
+      expect(jsonDocs.length).toBeGreaterThan(8);
+      const docs = path.join(dir, 'check-docs.json');
+      writeFileSync(docs, JSON.stringify(jsonDocs));
+      const script = [
+        'import json, sys, jsonschema',
+        'schema = json.load(open(sys.argv[1]))',
+        'jsonschema.Draft202012Validator.check_schema(schema)',
+        'v = jsonschema.Draft202012Validator(schema)',
+        'for i, d in enumerate(json.load(open(sys.argv[2]))):',
+        '    for e in v.iter_errors(d): print(i, e.json_path, e.message[:200])',
+        "print('checked', len(json.load(open(sys.argv[2]))))",
+      ].join('\n');
+      const r = spawnSync('python3', ['-c', script, path.join(REPO, 'schemas', 'check.schema.json'), docs], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe(`checked ${jsonDocs.length}\n`);
+    },
+  );
 
   it('the schema rejects what it must (a check without its status, an unknown blocker kind)', () => {
     const good = { version: 1, tool: { name: 'wheelaudit', version: '0' }, passed: true, wheels: [] };

@@ -257,3 +257,29 @@ describe('the build image table (pypa/manylinux README)', () => {
     );
   });
 });
+
+describe('show -v lists the same culprits as a refusal, each group with a build-image hint', () => {
+  it.each([
+    ['glibcnew', W.glibcnew, 'manylinux_2_17_x86_64'],
+    ['zblack', W.zblack, 'manylinux_2_17_x86_64'],
+    ['isav3', W.isav3, 'manylinux_2_17_x86_64'],
+  ])('%s', async (_name, wheel, plat) => {
+    const f = await refusal(['--plat', plat, wheel]);
+    const v = await runCli(['-v', 'show', wheel]);
+    expect(v.code, v.stderr).toBe(0);
+    const section = v.stdout.slice(v.stdout.indexOf('What rules out each more compatible tag:'));
+    expect(section).not.toBe('');
+    // The group holding the requested tag names the refusal's culprits...
+    const groups = section.split(/\n(?= {2}\S)/).slice(1);
+    const group = groups.find((g) => {
+      const label = g.split('\n')[0] ?? '';
+      const names = [...label.matchAll(/manylinux_2_(\d+)_x86_64/g)].map((m) => Number(m[1]));
+      const want = Number(/_2_(\d+)_/.exec(plat)?.[1]);
+      return names.length === 1 ? names[0] === want : (names[0] ?? 0) >= want && want >= (names[1] ?? 0);
+    });
+    expect(group, section).toBeDefined();
+    for (const c of f.culprits) expect(group).toContain(`    - ${c}\n`);
+    // ...and ends with a hint naming a pypa build image.
+    expect(group).toMatch(/\n {4}hint: rebuild in quay\.io\/pypa\/manylinux\S+_x86_64 \(glibc 2\.\d+[^)]*\)/);
+  });
+});

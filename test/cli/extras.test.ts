@@ -12,7 +12,7 @@ import { inspectZip, SYSTEM_PYTHON } from '../helpers/venv.js';
 import { runCli, wheel } from '../helpers/cli.js';
 import { REPO } from '../helpers/corpus.js';
 import { validate } from '../helpers/json-schema.js';
-import { needs, requireFile } from '../helpers/requires.js';
+import { needs, requireFile, requireTool } from '../helpers/requires.js';
 import { errorLines, RSS_LIMIT_KIB, runMeasured, TIME_LIMIT_MS } from '../security/measured.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'wheelaudit-cli-extras-'));
@@ -77,7 +77,7 @@ describe('abi3', () => {
     expect(readdirSync(dir)).toEqual(['abi3ok-0.1.0-cp38-abi3-manylinux1_x86_64.manylinux_2_5_x86_64.whl']);
   });
 
-  it('repair raises the abi3 floor to the version the symbols need, in the name and in WHEEL', needs(requireFile(SYSTEM_PYTHON, 'python3.11')), async () => {
+  it('repair raises the abi3 floor to the version the symbols need, in the name and in WHEEL', needs(requireFile(SYSTEM_PYTHON, 'python3.11'), requireTool('unzip', 'unzip')), async () => {
     const dir = outDir();
     const r = await runCli(['repair', '-w', dir, wheel('abi3new-0.1.0-cp38-abi3-linux_x86_64.whl')]);
     expect(r.code).toBe(0);

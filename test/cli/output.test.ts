@@ -182,6 +182,33 @@ describe('repair: summary, the line CI scripts grep for, and no chatter', () => 
 });
 
 describe('--json failures are JSON too', () => {
+  it('usage errors commander finds (unknown option, missing or extra argument) print the JSON form too, exit 2', async () => {
+    const schema = JSON.parse((await import('node:fs')).readFileSync(path.join(REPO, 'schemas', 'check.schema.json'), 'utf8')) as Record<string, unknown>;
+    const { validate } = await import('../helpers/json-schema.js');
+    const cases: [string[], string][] = [
+      [['show', '--json', '--bogus', WITHFFI], "unknown option '--bogus'"],
+      [['show', '--json'], "missing required argument 'WHEEL_FILE'"],
+      [['-v', 'show', WITHFFI, WITHFFI, '--json'], "too many arguments for 'show'. Expected 1 argument but got 2."],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(`error[USAGE]: ${message}`);
+      const wheel = args.includes(WITHFFI) ? path.basename(WITHFFI) : '';
+      expect(JSON.parse(r.stdout), args.join(' ')).toEqual({ version: 1, wheel, error: message });
+    }
+    for (const args of [['check', '--format', 'json', '--bogus', WITHFFI], ['check', '--format=json']]) {
+      const r = await runCli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      const doc: unknown = JSON.parse(r.stdout);
+      expect(doc).toMatchObject({ version: 1, error: { code: 'USAGE' } });
+      expect(validate(doc, schema)).toEqual([]);
+    }
+    // Without JSON asked for, stdout stays empty.
+    expect((await runCli(['show', '--bogus', WITHFFI])).stdout).toBe('');
+    expect((await runCli(['check', '--format', 'text', '--bogus', WITHFFI])).stdout).toBe('');
+  });
+
   it('show --json on a broken wheel: the reference error object on stdout, the error line on stderr, exit unchanged', async () => {
     const d = scratchDir();
     const p = path.join(d, 'x-1.0-py3-none-linux_x86_64.whl');

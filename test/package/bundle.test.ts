@@ -1,12 +1,14 @@
 // The single file (dist/wheelaudit.mjs, `npm run bundle`), taken from the packed tarball and
 // copied ALONE into an empty directory: it prints byte-identical output to the packaged CLI
 // for `show --json` on every fixture wheel, writes a byte-identical repaired wheel, needs no
-// node_modules and reads nothing relative to itself, and rebuilding it gives the same bytes.
+// node_modules and reads nothing relative to itself (asked of the kernel: strace lists every
+// path it opens or looks at), and rebuilding it gives the same bytes.
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { REPO } from '../helpers/corpus.js';
+import { needs, requireTool } from '../helpers/requires.js';
 import { cleanEnv, describeRun, mapParallel, run, runAsync, type PackageWorkspace, type RunResult } from './workspace.js';
 
 const FIXTURES = path.join(REPO, 'fixtures', 'wheels');
@@ -45,6 +47,26 @@ describe('the single file', () => {
     // import.meta.url serves only createRequire (for the built-ins above), never a file path.
     const metaUses = code.split('\n').filter((l) => l.includes('import.meta'));
     expect(metaUses.every((l) => l.includes('createRequire(import.meta.url)')), metaUses.join('\n')).toBe(true);
+  });
+
+  it('looks at no path beside itself while it audits and repairs (strace)', needs(requireTool('strace', 'strace')), () => {
+    const log = path.join(ws.dir, 'single-file-strace.log');
+    const out = path.join(ws.dir, 'single-file-strace-out');
+    const wheel = path.join(FIXTURES, 'withffi-0.1.0-cp311-cp311-linux_x86_64.whl');
+    for (const args of [['show', '--json', wheel], ['repair', '-w', out, wheel]]) {
+      const r = inAlone('strace', ['-f', '-qq', '-e', 'trace=%file', '-o', log, process.execPath, single, ...args]);
+      expect(r.code, describeRun(`strace wheelaudit.mjs ${args.join(' ')}`, r)).toBe(0);
+      // The path argument of every file syscall (relative ones are relative to the cwd, the
+      // single file's directory), whether or not the file was there.
+      const paths = readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((l) => !/^\d+\s+execve\(/.test(l))
+        .map((l) => /^\d+\s+\w+\((?:AT_FDCWD, |\d+, )?"([^"]+)"/.exec(l)?.[1])
+        .filter((p): p is string => p !== undefined)
+        .map((p) => path.resolve(alone, p));
+      expect(paths, args.join(' ')).toContain(single);
+      expect(paths.filter((p) => p.startsWith(`${alone}/`) && p !== single), args.join(' ')).toEqual([]);
+    }
   });
 
   it('carries the version and the policies', () => {

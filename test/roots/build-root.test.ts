@@ -230,6 +230,28 @@ describe('repair in and against a bullseye build root', needs(rootSupport()), ()
     expect(resolved(libs(viaRoot.stdout)['libyaml-0.so.2'])).toBe(path.join(build, rootYaml));
   });
 
+  it('item 4: a library only the host has is not found under --sysroot: repair fails instead of taking the host copy', (ctx) => {
+    // bullseye ships libffi.so.7; the fixture wheel needs bookworm's libffi.so.8.
+    const hostFfi = `${LIBDIR}/libffi.so.8`;
+    if (!existsSync(hostFfi)) {
+      ctx.skip(`needs the host's ${hostFfi} (Debian package libffi8) to show it is not used`);
+      return;
+    }
+    expect(existsSync(path.join(build, LIBDIR, 'libffi.so.8'))).toBe(false);
+    const wheel = path.join(REPO, 'fixtures', 'wheels', 'withffi-0.1.0-cp311-cp311-linux_x86_64.whl');
+    const cli = path.join(REPO, 'bin', 'wheelaudit.js');
+    const plain = host(process.execPath, [cli, 'show', '--json', wheel]);
+    const viaRoot = host(process.execPath, [cli, 'show', '--json', '--sysroot', build, wheel]);
+    const libs = (s: string): Record<string, string | null> => (JSON.parse(s) as { external_libs: Record<string, string | null> }).external_libs;
+    expect(libs(plain.stdout)['libffi.so.8']).toMatch(/libffi\.so\.8/);
+    expect(libs(viaRoot.stdout)).toEqual({ 'libffi.so.8': null });
+    const out = path.join(work, 'out-host-only');
+    const repaired = host(process.execPath, [cli, 'repair', '--sysroot', build, '-w', out, wheel]);
+    expect(repaired.code, repaired.stderr).toBe(1);
+    expect(repaired.stderr).toContain('error[REPAIR_LIB_NOT_FOUND]: Cannot repair wheel, because required library "libffi.so.8" could not be located');
+    expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
+  });
+
   it("package owners in the root: the text reader agrees with dpkg --admindir on every shared library of the root", (ctx) => {
     if (spawnSync('dpkg', ['--version']).status !== 0) {
       ctx.skip('needs dpkg on the host as the oracle (Debian package dpkg)');

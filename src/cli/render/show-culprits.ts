@@ -1,11 +1,12 @@
 // The part of `show -v` auditwheel lacks: for every tag more compatible than the verdict,
 // what rules it out, named (symbol@VERSION and the importing file, black-listed symbols, the
 // chain to each external library, ISA levels). Tags ruled out by the same culprits are
-// grouped, newest first, so 16 manylinux tags read as two or three groups.
+// grouped, newest first, so 16 manylinux tags read as two or three groups. Each group ends
+// with the hint a refusal gives for its newest tag (the nearest build image that clears it).
 import { blockersFor, type Blocker } from '../../analyze/blockers.js';
 import type { AuditReport } from '../../analyze/report.js';
 import type { Policy } from '../../policy/types.js';
-import { blockerLines } from './blockers-text.js';
+import { blockerHint, blockerLines } from './blockers-text.js';
 
 interface Group {
   readonly tags: Policy[];
@@ -33,6 +34,8 @@ export function renderShowCulprits(r: AuditReport): string {
     const label = g.tags.length === 1 ? first.name : `${first.name} to ${last.name} (${g.tags.length} tags)`;
     out += `  ${label}:\n`;
     for (const line of blockerLines(g.blockers, g.tags.length === 1 ? first.name : 'these tags')) out += `    - ${line}\n`;
+    const hint = blockerHint(g.blockers, first.name);
+    if (hint !== undefined) out += `    hint: ${hint}\n`;
   }
   return out;
 }
