@@ -37,17 +37,36 @@ export function useColor(stream: { readonly isTTY?: boolean }, env: NodeJS.Proce
   return stream.isTTY === true && env['TERM'] !== 'dumb';
 }
 
+/**
+ * A writer to `stream` that drops what comes after the reader of its pipe has gone
+ * (`wheelaudit show --json x.whl | head -1`): the reader wanted no more, so that is no error,
+ * and the command's own work (a repair being written) still finishes with its exit code.
+ * Any other write error is thrown as before.
+ */
+function dropAfterClosedPipe(stream: NodeJS.WriteStream): (text: string) => void {
+  let closed = false;
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    closed = true;
+  });
+  return (text) => {
+    if (!closed) stream.write(text);
+  };
+}
+
 export function processContext(): CliContext {
   // Progress goes to stderr only on a terminal; it is erased before anything else is written.
   const progress = process.stderr.isTTY ? new ProgressLine((t) => process.stderr.write(t)) : undefined;
+  const out = dropAfterClosedPipe(process.stdout);
+  const err = dropAfterClosedPipe(process.stderr);
   return {
     out: (t) => {
       progress?.clear();
-      process.stdout.write(t);
+      out(t);
     },
     err: (t) => {
       progress?.clear();
-      process.stderr.write(t);
+      err(t);
     },
     env: process.env,
     cwd: process.cwd(),

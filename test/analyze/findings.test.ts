@@ -8,6 +8,7 @@ import { analyzeWheelAbi } from '../../src/analyze/wheel-abi.js';
 import { loadPolicyEntries, loadPolicySet } from '../../src/policy/load.js';
 import { contentsOf, hostAnalyzeOptions } from '../helpers/elf-contents.js';
 import { needs, requireLibs } from '../helpers/requires.js';
+import { cpuClock } from '../helpers/cpu-clock.js';
 
 const X64 = 'cp311-cp311-linux_x86_64';
 
@@ -41,10 +42,10 @@ describe('chainTo and ChainIndex', () => {
     const n = 20_000;
     const libs: Record<string, string[]> = {};
     for (let i = 0; i < n; i++) libs[`lib${i}.so`] = i + 1 < n ? [`lib${i + 1}.so`] : [];
-    const t0 = performance.now();
+    const t0 = cpuClock();
     const idx = new ChainIndex(tree(['lib0.so'], libs));
     expect(idx.chainTo(`lib${n - 1}.so`)?.length).toBe(n);
-    expect(performance.now() - t0).toBeLessThan(10_000);
+    expect(t0()).toBeLessThan(10_000);
   });
 });
 

@@ -2,6 +2,7 @@
 // semantics (the reference calls fnmatch on POSIX, which does not fold case). Full match only.
 import { describe, expect, it } from 'vitest';
 import { fnmatch } from '../../src/analyze/fnmatch.js';
+import { cpuClock } from '../helpers/cpu-clock.js';
 
 type Row = readonly [name: string, pattern: string, matches: boolean];
 
@@ -113,16 +114,16 @@ describe('fnmatch: no catastrophic backtracking', () => {
     ['?*'.repeat(30) + 'b', false],
     ['*[a]*[a]*[a]*[a]*[a]*[a]*[a]*[a]*[a]*[a]*[!a]', false],
   ] as [string, boolean][])('%j against 60 a: %s, at once', (pattern, want) => {
-    const started = performance.now();
+    const started = cpuClock();
     expect(fnmatch(name, pattern)).toBe(want);
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(started()).toBeLessThan(1000);
   });
 
   it('a 4,000-character name against a 2,000-star pattern stays polynomial', () => {
-    const started = performance.now();
+    const started = cpuClock();
     expect(fnmatch('ab'.repeat(2000), '*a*b'.repeat(1000) + '*c')).toBe(false);
     expect(fnmatch('ab'.repeat(2000), '*a*b'.repeat(1000))).toBe(true);
-    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(started()).toBeLessThan(10_000);
   });
 
   it('the last star takes over when an earlier match runs out (backtracking to it is enough)', () => {

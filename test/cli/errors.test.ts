@@ -14,6 +14,7 @@ import { describeError, inContext, RepairError, WheelFormatError } from '../../s
 import { FIXTURES } from '../helpers/corpus.js';
 import { runCli, spawnCli, type CliResult } from '../helpers/cli.js';
 import { editWheel, elfWithNeeded, fixtureWheel, scratchDir } from './helpers/wheels.js';
+import { cpuClock } from '../helpers/cpu-clock.js';
 
 const WITHFFI = fixtureWheel('withffi-0.1.0-cp311-cp311-linux_x86_64.whl');
 
@@ -231,24 +232,24 @@ describe('attributing DT_NEEDED chains is linear', () => {
   }
 
   it('10,000 libraries: one walk, every shortest chain read back', () => {
-    const started = Date.now();
+    const started = cpuClock();
     const index = new ChainIndex(bigTree(10_000));
     for (let i = 0; i < 10_000; i++) expect(index.chainTo(`libx${i}.so.1`)).toEqual([`libx${i}.so.1`]);
     expect(index.chainTo('libnothere.so')).toBeUndefined();
-    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(started()).toBeLessThan(10_000);
   });
 
   it('show and check on a wheel whose library has 10,000 DT_NEEDED entries finish in bounded time and name the chains', async () => {
     const d = scratchDir();
     const needed = ['libc.so.6', ...Array.from({ length: 10_000 }, (_, i) => `libmissing${i}.so.1`)];
     const w = await editWheel(WITHFFI, d, { add: new Map([['withffi/libmany.so', elfWithNeeded(needed)]]) });
-    const started = Date.now();
+    const started = cpuClock();
     const r = await runCli(['-v', 'show', w]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('external library libmissing9999.so.1 (not found), not whitelisted by these tags: withffi/libmany.so -> libmissing9999.so.1');
     const c = await runCli(['check', '--format', 'json', w]);
     expect(c.code).toBe(0);
-    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(started()).toBeLessThan(60_000);
   }, 120_000);
 });
 

@@ -69,7 +69,9 @@ for (const [label, input] of [
     it('catches a moved note whose bytes changed', () => {
       const bad = out.slice();
       const note = parseElf(out).programHeaders.find((p) => p.p_type === 4);
-      bad[Number(note?.p_offset ?? 0n) + 20] ^= 0xff;
+      if (note === undefined) throw new Error('the edited file has no PT_NOTE');
+      const at = Number(note.p_offset) + 20;
+      bad[at] = (bad[at] ?? 0) ^ 0xff;
       expect(selfCheckMessage(() => verifyEdit(baseline, bad, expected))).toMatch(/notes changed/);
     });
 
@@ -117,7 +119,9 @@ describe('self-check of a strip', () => {
     expect(() => verifyStrip(parseElf(input), stripped.bytes, kept, false)).not.toThrow();
     const bad = stripped.bytes.slice();
     const text = parseElf(bad).sections().find((s) => s.name === '.text');
-    bad[Number(text?.sh_offset ?? 0n) + 3] ^= 0xff;
+    if (text === undefined) throw new Error('the stripped file has no .text');
+    const at = Number(text.sh_offset) + 3;
+    bad[at] = (bad[at] ?? 0) ^ 0xff;
     expect(() => verifyStrip(parseElf(input), bad, kept, false)).toThrow(ElfSelfCheckError);
     expect(() => verifyStrip(parseElf(input), bad, kept, false)).toThrow(/strip produced an inconsistent file: the bytes of program header \d+ changed/);
   });

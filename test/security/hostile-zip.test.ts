@@ -90,7 +90,7 @@ const CASES: readonly Case[] = [
     problem: /its data \(\d+ bytes at offset \d+\) overlaps the local header of entry/,
     // A second record for the extension's bytes, under its name, at its offset (the builder
     // also writes this record's own copy, which nothing points to).
-    build: () => wheel((f) => [...f, { name: SO, data: so, headerOffset: localOffsets(f)[at(f, SO)] }]),
+    build: () => wheel((f) => [...f, { name: SO, data: so, headerOffset: localOffsets(f)[at(f, SO)] ?? 0 }]),
   },
   {
     name: 'the last entry runs into the central directory',

@@ -13,7 +13,7 @@ import { findDistInfo, openWheelZip } from '../../src/wheel/zip-read.js';
 import type { ZipLimits } from '../../src/wheel/zip-read.js';
 
 const MALFORMED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/malformed');
-const LIMITS: ZipLimits = { maxEntries: 256, maxEntrySize: 1024 * 1024, maxTotalSize: 4 * 1024 * 1024 };
+const LIMITS: Partial<ZipLimits> = { maxEntries: 256, maxEntrySize: 1024 * 1024, maxTotalSize: 4 * 1024 * 1024 };
 
 /** What the analyzer does first: open, find the dist-info, read everything, parse RECORD and WHEEL. */
 async function loadWheel(file: string, limits: Partial<ZipLimits> = LIMITS): Promise<number> {

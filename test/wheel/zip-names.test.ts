@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { crc32 } from '../../src/wheel/crc32.js';
 import { checkEntryName, checkNameConflicts, decodeEntryName, unsafeNameReason } from '../../src/wheel/zip-names.js';
 import { needs, requireTool } from '../helpers/requires.js';
+import { cpuClock } from '../helpers/cpu-clock.js';
 
 const UTF8_FLAG = 0x800;
 const W = 'w.whl';
@@ -88,8 +89,8 @@ describe('checkNameConflicts', () => {
 
   it('stays fast on 150,000 names in deep trees', () => {
     const names = Array.from({ length: 150_000 }, (_, i) => `pkg/d${i % 500}/e${i % 37}/f${i}.py`);
-    const t0 = performance.now();
+    const t0 = cpuClock();
     checkNameConflicts(names, W);
-    expect(performance.now() - t0).toBeLessThan(10_000);
+    expect(t0()).toBeLessThan(10_000);
   });
 });
