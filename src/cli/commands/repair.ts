@@ -70,8 +70,9 @@ const MAX_DATE_SECONDS = 8.64e12;
 
 /**
  * SOURCE_DATE_EPOCH, checked before any work: an integer number of seconds. Zip timestamps
- * hold 1980-01-01 to 2107-12-31, so values outside are clipped to those ends (with a warning);
- * a value too large to be a date at all is a usage error.
+ * hold 1980-01-01 to 2107-12-31: a value before that is clipped here (`clipped`), a value after
+ * it is kept and capped when the zip is written (the caller warns about both); a value too
+ * large to be a date at all is a usage error.
  */
 export function parseSourceDateEpoch(env: NodeJS.ProcessEnv): { date: Date; clipped: boolean } | undefined {
   const v = env['SOURCE_DATE_EPOCH'];
