@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // `npm test`: every suite but the cross-architecture rewrite matrix, which runs separately as
@@ -12,6 +13,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 300_000,
     pool: 'forks',
+    // One test file per core (vitest's default leaves one core idle): most files spend much of
+    // their time waiting on child processes (gcc, qemu, the CLI, python3).
+    maxWorkers: availableParallelism(),
     reporters: ['default', './test/helpers/skip-reporter.ts'],
   },
 });

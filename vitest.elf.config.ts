@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // `npm run test:elf`: the ELF rewrite matrix (design test plan: 8 architectures, three
@@ -8,6 +9,8 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 900_000,
     pool: 'forks',
+    // One test file per core: the matrix mostly waits on compilers and qemu.
+    maxWorkers: availableParallelism(),
     reporters: ['default', './test/helpers/skip-reporter.ts'],
   },
 });
