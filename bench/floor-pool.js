@@ -3,6 +3,7 @@
 // in SharedArrayBuffers (read once, never copied to a thread); outputs are dropped. This is the
 // least a program that has to inflate (or deflate) those bytes with node's zlib can take on
 // this machine with N threads, whatever else it does.
+import { closeSync, openSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
 /** The worker: pulls job indices from a shared counter until none are left. */
@@ -64,6 +65,29 @@ export function shared(parts) {
     at += p.length;
   }
   return views;
+}
+
+/**
+ * Inflate jobs for `entries` of the zip at `file`: each entry's raw bytes read once, in order,
+ * into one SharedArrayBuffer the workers share (part of the timed floor).
+ */
+export function inflateJobs(file, entries) {
+  const rawBytes = entries.reduce((n, e) => n + e.compressedSize, 0);
+  const sab = new SharedArrayBuffer(Math.max(1, rawBytes));
+  const jobs = [];
+  const fd = openSync(file, 'r');
+  try {
+    let at = 0;
+    for (const e of entries) {
+      const data = new Uint8Array(sab, at, e.compressedSize);
+      for (let done = 0; done < data.length; ) done += readSync(fd, data, done, data.length - done, e.dataOffset + done);
+      jobs.push({ kind: 'inflate', data, size: e.uncompressedSize });
+      at += e.compressedSize;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return jobs;
 }
 
 /** `--threads N` from argv, else every core. */

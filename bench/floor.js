@@ -6,10 +6,9 @@
 // or checked. Prints one JSON object on stdout; `floorMs` is the timed part.
 //
 //   node bench/floor.js WHEEL [--threads N]
-import { closeSync, openSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { openWheelZip } from '../dist/wheel/zip-read.js';
-import { runPool, threadsArg } from './floor-pool.js';
+import { inflateJobs, runPool, threadsArg } from './floor-pool.js';
 
 const wheel = process.argv[2];
 if (wheel === undefined || wheel.startsWith('-')) {
@@ -35,18 +34,8 @@ try {
 }
 
 const t0 = process.hrtime.bigint();
+const jobs = inflateJobs(wheel, elves);
 const rawBytes = elves.reduce((n, e) => n + e.compressedSize, 0);
-const sab = new SharedArrayBuffer(Math.max(1, rawBytes));
-const jobs = [];
-const fd = openSync(wheel, 'r');
-let at = 0;
-for (const e of elves) {
-  const data = new Uint8Array(sab, at, e.compressedSize);
-  for (let done = 0; done < data.length; ) done += readSync(fd, data, done, data.length - done, e.dataOffset + done);
-  jobs.push({ kind: 'inflate', data, size: e.uncompressedSize });
-  at += e.compressedSize;
-}
-closeSync(fd);
 const readMs = Number(process.hrtime.bigint() - t0) / 1e6;
 const pool = await runPool(jobs, threads);
 const floorMs = Number(process.hrtime.bigint() - t0) / 1e6;

@@ -21,11 +21,11 @@
 //
 //   node bench/repair-floor.js INPUT_WHEEL REPAIRED_WHEEL SHOW_JSON [LEVEL] [--threads N]
 //     SHOW_JSON: a file holding `wheelaudit show --json INPUT_WHEEL`; LEVEL: 0-9, default 6
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { openWheelZip } from '../dist/wheel/zip-read.js';
-import { runPool, shared, threadsArg } from './floor-pool.js';
+import { inflateJobs, runPool, shared, threadsArg } from './floor-pool.js';
 
 const args = process.argv.slice(2).filter((a, i, all) => a !== '--threads' && all[i - 1] !== '--threads');
 const [input, output, showJson, levelArg = '6'] = args;
@@ -82,18 +82,8 @@ const inflated = zin.entries.filter((e) => !e.isDirectory && e.compressionMethod
 
 // Timed: read the input's raw bytes once, then every inflate and deflate on the pool.
 const t0 = process.hrtime.bigint();
+const jobs = [...deflateJobs, ...inflateJobs(input, inflated)];
 const rawBytes = inflated.reduce((n, e) => n + e.compressedSize, 0);
-const sab = new SharedArrayBuffer(Math.max(1, rawBytes));
-const jobs = [...deflateJobs];
-const fd = openSync(input, 'r');
-let at = 0;
-for (const e of inflated) {
-  const data = new Uint8Array(sab, at, e.compressedSize);
-  for (let done = 0; done < data.length; ) done += readSync(fd, data, done, data.length - done, e.dataOffset + done);
-  jobs.push({ kind: 'inflate', data, size: e.uncompressedSize });
-  at += e.compressedSize;
-}
-closeSync(fd);
 const readMs = ms(t0);
 const pool = await runPool(jobs, threads);
 const floorMs = ms(t0);
