@@ -52,6 +52,7 @@ if plain:
     open(spec["path"], "wb").write(b)
 `;
 import { MET, needs, requireTool, unmet } from '../helpers/requires.js';
+import { noise, rejection } from '../helpers/noise.js';
 
 let tmp = '';
 let counter = 0;
@@ -109,28 +110,6 @@ async function inflated(z: WheelZip, e: WheelEntry): Promise<Buffer> {
 }
 
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
-}
-
-/** Deterministic bytes that deflate poorly (a xorshift stream). */
-function noise(n: number, seed = 7): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wheelaudit-zip-read-'));
@@ -279,7 +258,7 @@ describe('openWheelZip: listing', PYTHON, () => {
 
 describe('WheelZip: reading', PYTHON, () => {
   const text = 'line of text that deflates well\n'.repeat(2000);
-  const big = noise(300_000);
+  const big = noise(300_000, 7);
   let file = '';
   beforeAll(() => {
     file = buildZip([

@@ -51,6 +51,7 @@ def inspect(path):
 print(json.dumps([inspect(p) for p in sys.argv[1:]]))
 `;
 import { needs, requireTool } from '../helpers/requires.js';
+import { noise, rejection } from '../helpers/noise.js';
 
 interface PyInfo {
   name: string;
@@ -135,28 +136,6 @@ async function withZip<T>(file: string, fn: (z: WheelZip) => T | Promise<T>): Pr
   } finally {
     await z.close();
   }
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
-}
-
-/** Deterministic bytes that deflate poorly (a xorshift stream). */
-function noise(n: number, seed = 11): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
 }
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -392,7 +371,7 @@ describe('writeZip: compression', ORACLES, () => {
   });
 
   it('honours the level (-1 = zlib default 6)', async () => {
-    const content = text('the quick brown fox jumps over the lazy dog '.repeat(5000) + String(noise(20_000)));
+    const content = text('the quick brown fox jumps over the lazy dog '.repeat(5000) + String(noise(20_000, 11)));
     const levels = [-1, 1, 6, 9];
     const outs: string[] = [];
     for (const level of levels) {
@@ -482,7 +461,7 @@ describe('writeZip: failures leave nothing behind', ORACLES, () => {
     const item = raw(z, 'a.txt');
     await z.close();
     const out = path.join(tmp, 'closed-source.whl');
-    const err = await rejection(writeZip(out, [data('first.bin', noise(3 * 1024 * 1024)), item], OPTS));
+    const err = await rejection(writeZip(out, [data('first.bin', noise(3 * 1024 * 1024, 11)), item], OPTS));
     expect(err).toBeInstanceOf(InternalError);
     expect(leftovers('closed-source')).toEqual([]);
   });

@@ -1,0 +1,24 @@
+// Shared by the zip and CRC tests: bytes that deflate poorly, and the error a promise rejects with.
+
+/** `n` deterministic bytes from a xorshift stream started at `seed`: they deflate poorly. */
+export function noise(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** What `p` rejects with; throws when it resolves instead. */
+export async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a rejection');
+}
