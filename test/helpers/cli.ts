@@ -1,9 +1,8 @@
 // Run the CLI in-process with captured output, or as a real child process.
-import { Chalk } from 'chalk';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { run } from '../../src/cli/main.js';
-import type { CliContext } from '../../src/cli/context.js';
+import { captureContext } from './cli-context.js';
 import { REPO } from './corpus.js';
 
 export interface CliResult {
@@ -13,24 +12,9 @@ export interface CliResult {
 }
 
 export async function runCli(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; color?: boolean } = {}): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const level = opts.color === true ? 1 : 0;
-  const ctx: CliContext = {
-    out: (t) => {
-      stdout += t;
-    },
-    err: (t) => {
-      stderr += t;
-    },
-    env: opts.env ?? {},
-    cwd: opts.cwd ?? REPO,
-    cOut: new Chalk({ level }),
-    cErr: new Chalk({ level }),
-    verbose: 0,
-  };
+  const ctx = captureContext(opts);
   const code = await run(argv, ctx);
-  return { code, stdout, stderr };
+  return { code, stdout: ctx.stdout(), stderr: ctx.stderr() };
 }
 
 /** The built CLI (dist/) as a child process: real exit codes, real streams. */
