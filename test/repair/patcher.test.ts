@@ -148,11 +148,11 @@ describe('patchelf backend: where its scratch copy lives', () => {
     const tools = mkdtempSync(path.join(os.tmpdir(), 'wa-fake-patchelf-'));
     const out = mkdtempSync(path.join(os.tmpdir(), 'wa-wheelhouse-'));
     const patcher = patchelfPatcher(fakePatchelf(tools), PATCHELF_MINIMUM, out);
-    process.env.FAKE_PATCHELF_FAIL = '1';
+    process.env['FAKE_PATCHELF_FAIL'] = '1';
     try {
       expect(() => patcher.patch(new Uint8Array(readFileSync(LIB)), [{ kind: 'set-soname', soname: 'x' }], 'libverdemo.so.1')).toThrow(/^patchelf failed on libverdemo\.so\.1: cannot edit$/);
     } finally {
-      delete process.env.FAKE_PATCHELF_FAIL;
+      delete process.env['FAKE_PATCHELF_FAIL'];
     }
     expect(readFileSync(path.join(tools, 'calls'), 'utf8')).toContain(`${out}/.libverdemo.so.1.patchelf.`);
     expect(readdirSync(out)).toEqual([]);
