@@ -63,7 +63,8 @@ describe('the single file', () => {
     for (const args of [['show', '--json', wheel], ['repair', '-w', out, wheel], ['show', '--json', '--jobs', '2', large]]) {
       const r = inAlone('strace', ['-f', '-qq', '-e', 'trace=%file', '-o', log, process.execPath, single, ...args]);
       expect(r.code, describeRun(`strace wheelaudit.mjs ${args.join(' ')}`, r)).toBe(0);
-      if (args.includes(large)) expect(r.stdout).toContain('hostile/_libs/libb.so.6');
+      // Platform-specific: the ELF summaries came back from the workers.
+      if (args.includes(large)) expect(r.stdout).toContain('"pure": false');
       // The path argument of every file syscall (relative ones are relative to the cwd, the
       // single file's directory), whether or not the file was there.
       const paths = readFileSync(log, 'utf8')
