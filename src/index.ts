@@ -11,7 +11,7 @@ import type { LibraryFs } from './analyze/library-fs.js';
 import { UsageError } from './errors.js';
 import type { HostContext } from './repair/host-context.js';
 import { hostOwnerLookup } from './repair/package-owner.js';
-import { nativePatcher, patchelfPatcher, type ElfPatcher } from './repair/patcher.js';
+import { nativePatcher, PATCHELF_MINIMUM, patchelfPatcher, type ElfPatcher } from './repair/patcher.js';
 import { repairWheel, type RepairOptions, type RepairOutcome } from './repair/repair.js';
 import { readPackageFile } from './util/package-files.js';
 
@@ -162,7 +162,7 @@ export async function repair(wheel: string, options: RepairWheelOptions = {}): P
     fs: hostFs ?? new HostFs(root),
     // An explicit `owners: undefined` names no package, as before.
     owners: Object.hasOwn(options, 'owners') ? owners : hostOwnerLookup(root === '' ? {} : { root }),
-    patcher: patcher === undefined || patcher === 'native' ? nativePatcher : patcher === 'patchelf' ? patchelfPatcher() : patcher,
+    patcher: patcher === undefined || patcher === 'native' ? nativePatcher : patcher === 'patchelf' ? patchelfPatcher('patchelf', PATCHELF_MINIMUM, path.resolve(cwd, options.wheelDir ?? 'wheelhouse')) : patcher,
   };
   const defaults: RepairOptions = {
     plat: 'auto',

@@ -83,6 +83,12 @@ export function platformsCompatible(p: ElfPlatform, lib: ElfPlatform): boolean {
   return compatibleOsabi && p.elfClass === lib.elfClass && p.littleEndian === lib.littleEndian && p.machine === lib.machine;
 }
 
+/** A platform in words for messages: its architecture ('aarch64'), else its ELF machine and class. */
+export function describePlatform(p: ElfPlatform | undefined): string {
+  if (p === undefined) return 'an unknown machine';
+  return p.baseArch ?? `ELF machine ${p.machine} (${p.elfClass}-bit, ${p.littleEndian ? 'little' : 'big'}-endian)`;
+}
+
 /** What a wheel's file name says about its platforms: read once, then passed down. */
 export interface WheelPlatforms {
   /** The name's platform tags, lower-cased, de-duplicated and sorted (spec §3.1), each parsed. */

@@ -9,6 +9,7 @@ import type { BaseArch, Libc } from '../policy/types.js';
 import { readWheelPlatforms, type WheelPlatforms } from './arch.js';
 import type { LdEnvironment } from './ld-paths.js';
 import type { LibraryFs } from './library-fs.js';
+import type { ProvidedTarget } from './provider.js';
 import { loadWheel, type LoadedWheel } from './load-wheel.js';
 import type { AuditReport, LogRecord } from './report.js';
 import { analyzeWheelAbi, NonPlatformWheelError, type WheelContents } from './wheel-abi.js';
@@ -42,8 +43,8 @@ export interface AuditOptions {
   /** Collect run-time load hints (dlopen strings, ctypes calls) while the wheel is read. */
   readonly runtimeLoads?: boolean;
   readonly customPolicies?: CustomPolicies | undefined;
-  /** soname -> install path (relative to site-packages) of libraries other wheels provide. */
-  readonly provided?: ReadonlyMap<string, string> | undefined;
+  /** soname -> install path (relative to site-packages) and machine of libraries other wheels provide. */
+  readonly provided?: ReadonlyMap<string, ProvidedTarget> | undefined;
   /** Change the wheel's contents before the analysis (repair --include adds libraries). */
   readonly amendContents?: ((contents: WheelContents) => WheelContents) | undefined;
   /** Told as the wheel's entries are read. */

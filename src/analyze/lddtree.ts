@@ -6,7 +6,7 @@
 // crashes), and symlink loops end the lookup instead of hanging.
 import { AnalyzeError } from '../errors.js';
 import type { Libc } from '../policy/types.js';
-import { libcFromExtensionName, platformsCompatible, type ElfPlatform } from './arch.js';
+import { describePlatform, libcFromExtensionName, platformsCompatible, type ElfPlatform } from './arch.js';
 import type { ElfSummary } from './elf-summary.js';
 import { fnmatch } from './fnmatch.js';
 import { argLdPaths, parseLdPaths, systemLdPaths, type LdEnvironment, type LdPathSet, type PathContext } from './ld-paths.js';
@@ -58,9 +58,10 @@ export interface LddOptions extends PathContext {
   /**
    * Libraries another wheel provides (--provided-by, --include): soname -> the virtual path
    * where it will be installed. They resolve there without a search and are not walked: their
-   * own dependencies are the providing wheel's business.
+   * own dependencies are the providing wheel's business. One built for another machine than
+   * the file that needs it is passed over (and said so), as the loader would pass it over.
    */
-  readonly provided?: ReadonlyMap<string, string>;
+  readonly provided?: ReadonlyMap<string, { readonly path: string; readonly platform: ElfPlatform | undefined }>;
 }
 
 /** Whether an exclude pattern matches `name` (recording every pattern that does). */
@@ -232,9 +233,12 @@ function resolveNeeded(
     return false;
   }
   const provided = opts.provided?.get(soname);
-  if (provided !== undefined) {
-    libraries.set(soname, { soname, path: provided, realpath: provided, platform: undefined, needed: [] });
+  if (provided !== undefined && (provided.platform === undefined || platformsCompatible(sum.platform, provided.platform))) {
+    libraries.set(soname, { soname, path: provided.path, realpath: provided.path, platform: undefined, needed: [] });
     return true;
+  }
+  if (provided !== undefined) {
+    opts.log('warning', `${soname} from --provided-by is built for ${describePlatform(provided.platform)}, not ${describePlatform(sum.platform)}: it does not count`);
   }
   if (LIBPYTHON_RE.test(soname)) {
     opts.log('debug', `Skip ${soname} resolution`);

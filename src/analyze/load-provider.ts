@@ -11,6 +11,7 @@ import { PT_DYNAMIC } from '../elf/constants.js';
 import { hasElfMagic, parseElf, type ElfFile } from '../elf/index.js';
 import { parseWheelName } from '../wheel/name.js';
 import { findDistInfo, openWheelZip, type WheelEntry, type WheelZip } from '../wheel/zip-read.js';
+import { elfPlatform, type ElfPlatform } from './arch.js';
 import { HostFs } from './host-fs.js';
 import { basename, installedPath } from './paths.js';
 import type { ProvidedLibrary, Provider } from './provider.js';
@@ -36,7 +37,7 @@ const FIRST_READ = 256 * 1024;
  * linkers put near the start. The rest of the buffer stays zero and untouched, so a 1 GiB
  * CUDA library costs a few MiB. Falls back to the whole file when the head does not parse.
  */
-async function sharedLibraryInfo(zip: WheelZip, entry: WheelEntry): Promise<{ soname: string | undefined } | undefined> {
+async function sharedLibraryInfo(zip: WheelZip, entry: WheelEntry): Promise<{ soname: string | undefined; platform: ElfPlatform } | undefined> {
   const size = entry.uncompressedSize;
   if (size < 64) return undefined;
   let n = Math.min(size, FIRST_READ);
@@ -56,7 +57,7 @@ async function sharedLibraryInfo(zip: WheelZip, entry: WheelEntry): Promise<{ so
     const dynSeg = elf.programHeaders.find((p) => p.p_type === PT_DYNAMIC);
     const d = elf.dynamic;
     const need = Math.max(dynSeg === undefined ? 0 : Number(dynSeg.p_offset + dynSeg.p_filesz), d === undefined ? 0 : d.strtabOffset + d.strtabSize);
-    if (need <= n) return d === undefined || elf.interpreter !== undefined ? undefined : { soname: d.soname };
+    if (need <= n) return d === undefined || elf.interpreter !== undefined ? undefined : { soname: d.soname, platform: elfPlatform(elf) };
     n = Math.min(size, need);
   }
   return undefined;
@@ -69,14 +70,14 @@ async function fromWheel(file: string, source: string): Promise<Provider> {
     for (const entry of zip.entries) {
       const installed = entry.isDirectory ? undefined : sitePackagesPath(entry.name);
       if (installed === undefined || !SHARED_NAME.test(basename(installed))) continue;
-      let info: { soname: string | undefined } | undefined;
+      let info: { soname: string | undefined; platform: ElfPlatform } | undefined;
       try {
         info = await sharedLibraryInfo(zip, entry);
       } catch (e) {
         if (e instanceof WheelauditError) throw new IoError(`--provided-by ${source}: entry ${entry.name}: ${e.message}`, { cause: e });
         throw e;
       }
-      if (info !== undefined) libraries.push({ installed, soname: info.soname });
+      if (info !== undefined) libraries.push({ installed, soname: info.soname, platform: info.platform });
     }
     const meta = zip.entry(`${findDistInfo(zip.entries)}/METADATA`);
     const name = meta === undefined ? undefined : metadataName(new TextDecoder().decode(await zip.readEntry(meta)));
@@ -105,7 +106,7 @@ function fromRecord(distInfo: string, root: string, source: string, wheelLayout:
     const installed = wheelLayout ? sitePackagesPath(row.path) : row.path.startsWith('../') ? undefined : row.path;
     if (installed === undefined || !SHARED_NAME.test(basename(installed))) continue;
     const s = fs.loadElf(path.join(root, row.path));
-    if (s !== undefined && s.hasDynamic && s.interpreter === undefined) libraries.push({ installed, soname: s.soname });
+    if (s !== undefined && s.hasDynamic && s.interpreter === undefined) libraries.push({ installed, soname: s.soname, platform: s.platform });
   }
   let meta: string | undefined;
   try {

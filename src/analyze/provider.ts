@@ -1,6 +1,7 @@
 // Libraries provided by another wheel (--provided-by): what a providing distribution installs,
 // how a needed library is matched against it (by SONAME first, then by file name), and whether
 // the wheel being judged declares the provider in its Requires-Dist. Pure.
+import type { ElfPlatform } from './arch.js';
 import { basename } from './paths.js';
 
 /** A library that a --provided-by distribution installs: where it lands and its soname. */
@@ -8,6 +9,23 @@ export interface ProvidedLibrary {
   /** Where the file lands, relative to site-packages: 'torch/lib/libc10.so'. */
   readonly installed: string;
   readonly soname: string | undefined;
+  /** The machine it was built for (from its ELF header), when read. */
+  readonly platform?: ElfPlatform | undefined;
+}
+
+/**
+ * A library that counts as present for the analysis: where it lands (relative to
+ * site-packages) and, when known, its machine. A provided library built for another machine
+ * than the file that needs it does not satisfy the need (the loader would skip it).
+ */
+export interface ProvidedTarget {
+  readonly installed: string;
+  readonly platform: ElfPlatform | undefined;
+}
+
+/** Needed name -> where it lands and its machine, from the providers' index. */
+export function providedTargets(index: ReadonlyMap<string, ProvidedMatch>): Map<string, ProvidedTarget> {
+  return new Map([...index].map(([k, m]) => [k, { installed: m.library.installed, platform: m.library.platform }]));
 }
 
 /** A distribution named with --provided-by and the libraries it installs. */

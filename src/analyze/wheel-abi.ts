@@ -26,6 +26,7 @@ import {
   type VersionedSymbols,
 } from './policy-check.js';
 import { basename } from './paths.js';
+import type { ProvidedTarget } from './provider.js';
 import type { AuditReport, LogRecord, WheelElf } from './report.js';
 
 /** What the analysis needs to know about the wheel's contents (read by load-wheel.ts). */
@@ -65,9 +66,9 @@ export interface AnalyzeOptions {
   readonly customPolicies?: CustomPolicies | undefined;
   /**
    * Libraries other wheels provide (--provided-by) or repair adds (--include): soname ->
-   * install path relative to site-packages. They count as inside the wheel.
+   * install path relative to site-packages and machine. They count as inside the wheel.
    */
-  readonly provided?: ReadonlyMap<string, string> | undefined;
+  readonly provided?: ReadonlyMap<string, ProvidedTarget> | undefined;
   /** The libc to assume when no ELF file says (the target's, e.g. --plat's); else the host's. */
   readonly fallbackLibc?: Libc | undefined;
 }
@@ -276,7 +277,7 @@ function lddOptionsFor(options: AnalyzeOptions, fs: LibraryFs, wheelFs: WheelFs,
     excludeHits,
     log,
     systemCache: new Map<string, LdPathSet>(),
-    provided: new Map([...(options.provided ?? [])].map(([soname, installed]) => [soname, `${wheelFs.mount}/${installed}`])),
+    provided: new Map([...(options.provided ?? [])].map(([soname, t]) => [soname, { path: `${wheelFs.mount}/${t.installed}`, platform: t.platform }])),
   };
 }
 

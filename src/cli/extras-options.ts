@@ -3,7 +3,7 @@
 import { readFileSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { loadProvider } from '../analyze/load-provider.js';
-import { providedIndex, type Provider } from '../analyze/provider.js';
+import { providedIndex, providedTargets, type ProvidedTarget, type Provider } from '../analyze/provider.js';
 import { describeError, IoError, isSystemError, PolicyError, UsageError } from '../errors.js';
 import { describeFileKind } from '../util/file-kind.js';
 import { MAX_JSON_CHARS } from '../policy/json-source.js';
@@ -55,6 +55,6 @@ export async function readProviders(ctx: CliContext, sources: readonly string[] 
 }
 
 /** soname or file name -> install path, for the analysis. */
-export function providedPaths(providers: readonly Provider[]): Map<string, string> {
-  return new Map([...providedIndex(providers)].map(([k, m]) => [k, m.library.installed]));
+export function providedPaths(providers: readonly Provider[]): Map<string, ProvidedTarget> {
+  return providedTargets(providedIndex(providers));
 }

@@ -3,13 +3,14 @@
 // `patchelf` (>= 0.14.5, since older versions corrupt combined operations), as
 // `auditwheel repair` does. Both take bytes and return bytes; files are the caller's concern.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { planElfEdit, isEmptyPlan, type ElfEditOp } from '../elf/edit.js';
 import { parseElf } from '../elf/read.js';
 import { applyElfEdit } from '../elf/write.js';
 import { RepairError } from '../errors.js';
+import { writeScratchFileSync } from '../wheel/temp-files.js';
 
 /** The ELF patchers `repair --patcher` can choose. */
 export type PatcherName = 'native' | 'patchelf';
@@ -63,10 +64,12 @@ export function patchelfArgs(ops: readonly ElfEditOp[]): string[] {
 }
 
 /**
- * A patcher that calls the `patchelf` found in PATH (or `binary`), checked once here.
+ * A patcher that calls the `patchelf` found in PATH (or `binary`), checked once here. patchelf
+ * edits a file in place, so each image is written to a hidden scratch file in `scratchDir`
+ * (repair passes its output directory: nothing is written outside it) and read back.
  * Throws RepairError REPAIR_PATCHER when it is missing or older than `minimum`.
  */
-export function patchelfPatcher(binary = 'patchelf', minimum: readonly [number, number, number] = PATCHELF_MINIMUM): ElfPatcher {
+export function patchelfPatcher(binary = 'patchelf', minimum: readonly [number, number, number] = PATCHELF_MINIMUM, scratchDir: string = os.tmpdir()): ElfPatcher {
   const probe = spawnSync(binary, ['--version'], { encoding: 'utf8' });
   if (probe.error !== undefined || probe.status !== 0) {
     throw new RepairError('REPAIR_PATCHER', `cannot run '${binary} --version': ${probe.error?.message ?? probe.stderr.trim()}`, {
@@ -91,20 +94,17 @@ export function patchelfPatcher(binary = 'patchelf', minimum: readonly [number, 
           hint: 'use the default --patcher native, which edits files without section headers',
         });
       }
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'wheelaudit-patchelf-'));
+      const scratch = writeScratchFileSync(scratchDir, `${path.basename(file) || 'file'}.patchelf`, bytes, 0o755);
       try {
-        const tmp = path.join(dir, path.basename(file) || 'file');
-        writeFileSync(tmp, bytes);
-        chmodSync(tmp, 0o755);
         try {
-          execFileSync(binary, [...patchelfArgs(ops), tmp], { stdio: ['ignore', 'ignore', 'pipe'] });
+          execFileSync(binary, [...patchelfArgs(ops), scratch.path], { stdio: ['ignore', 'ignore', 'pipe'] });
         } catch (e) {
           const stderr = e instanceof Error && 'stderr' in e ? String(e.stderr).trim() : String(e);
           throw new RepairError('REPAIR_PATCHER', `patchelf failed on ${file}: ${stderr}`, { cause: e });
         }
-        return new Uint8Array(readFileSync(tmp));
+        return new Uint8Array(readFileSync(scratch.path));
       } finally {
-        rmSync(dir, { recursive: true, force: true });
+        scratch.remove();
       }
     },
   };
@@ -119,6 +119,6 @@ function hasNoSectionHeaders(bytes: Uint8Array): boolean {
   }
 }
 
-export function getPatcher(name: PatcherName): ElfPatcher {
-  return name === 'native' ? nativePatcher : patchelfPatcher();
+export function getPatcher(name: PatcherName, scratchDir?: string): ElfPatcher {
+  return name === 'native' ? nativePatcher : patchelfPatcher('patchelf', PATCHELF_MINIMUM, scratchDir);
 }

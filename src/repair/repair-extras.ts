@@ -4,7 +4,7 @@
 // (graft the included libraries, point run paths at provided ones).
 import { checkAbi3, decideAbi3, describeAbi3Problem } from '../analyze/abi3.js';
 import { readWheelMetadata } from '../analyze/load-provider.js';
-import { checkRequirement, providedIndex, requiresDist, type ProvidedMatch, type Provider } from '../analyze/provider.js';
+import { checkRequirement, providedIndex, providedTargets, requiresDist, type ProvidedMatch, type ProvidedTarget, type Provider } from '../analyze/provider.js';
 import type { AuditReport, LogRecord } from '../analyze/report.js';
 import { providedUses } from '../analyze/supplement.js';
 import type { WheelContents } from '../analyze/wheel-abi.js';
@@ -25,7 +25,7 @@ export interface PreparedExtras {
   readonly index: ReadonlyMap<string, ProvidedMatch>;
   readonly includes: readonly ResolvedInclude[];
   /** soname or file name -> install path, for the analysis (provided and included libraries). */
-  readonly provided: ReadonlyMap<string, string>;
+  readonly provided: ReadonlyMap<string, ProvidedTarget>;
   readonly amendContents: ((c: WheelContents) => WheelContents) | undefined;
 }
 
@@ -35,11 +35,13 @@ export interface PreparedExtras {
  */
 export function prepareExtras(input: ExtrasInput, c: LibrarySearch & { readonly libDir: string; readonly libc: Libc | undefined }): PreparedExtras {
   const index = providedIndex(input.providers);
-  const provided = new Map([...index].map(([k, m]) => [k, m.library.installed]));
+  const provided = providedTargets(index);
   const includes = input.includes.length === 0 ? [] : resolveIncludes(input.includes, { ...c, libc: c.libc ?? 'glibc' });
   for (const i of includes) {
-    provided.set(i.library.name, i.library.entry);
-    if (i.library.soname !== undefined) provided.set(i.library.soname, i.library.entry);
+    // Included libraries were already checked against the wheel's machine.
+    const target = { installed: i.library.entry, platform: undefined };
+    provided.set(i.library.name, target);
+    if (i.library.soname !== undefined) provided.set(i.library.soname, target);
   }
   return { index, includes, provided, amendContents: includes.length === 0 ? undefined : (contents) => withIncludes(contents, includes) };
 }

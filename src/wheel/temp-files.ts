@@ -119,6 +119,53 @@ export function writeFileAtomicSync(finalPath: string, data: Uint8Array, mode: n
   }
 }
 
+/** A scratch file holding bytes for an external tool; remove() ends it (and never throws). */
+export interface ScratchFile {
+  readonly path: string;
+  remove(): void;
+}
+
+/**
+ * Write `data` to a new hidden file in `dir` named after `name` (`.<name>.<random>.tmp`,
+ * created exclusively with `mode`), registered like every temporary file so an interrupted
+ * run removes it. For tools that edit a file in place (patchelf): the file lives in the
+ * output directory, never in the system's temporary directory.
+ * @throws WheelFormatError `WHEEL_IO` when it cannot be created or written.
+ */
+export function writeScratchFileSync(dir: string, name: string, data: Uint8Array, mode: number): ScratchFile {
+  const path = tempNameFor(join(dir, name));
+  const remove = (): void => {
+    if (!live.delete(path)) return;
+    try {
+      unlinkSync(path);
+    } catch {
+      // Gone already; the name is unpredictable and hidden.
+    }
+  };
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, CREATE_FLAGS, mode & 0o7777);
+    live.add(path);
+    fchmodSync(fd, mode & 0o7777);
+    for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
+    closeSync(fd);
+    fd = undefined;
+  } catch (err) {
+    if (fd !== undefined) closeQuietly(fd);
+    remove();
+    throw writeError(path, err);
+  }
+  return { path, remove };
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Already failing; removing the file is what matters.
+  }
+}
+
 /** Buffer size for copying a file through our own descriptors. */
 const COPY_CHUNK = 1 << 20;
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkExtras } from '../../src/analyze/check-extras.js';
 import { loadProvider } from '../../src/analyze/load-provider.js';
-import { providedIndex } from '../../src/analyze/provider.js';
+import { providedIndex, providedTargets } from '../../src/analyze/provider.js';
 import { HOST_AUDIT, platformAudit } from '../helpers/audit-fixture.js';
 import { wheel } from '../helpers/cli.js';
 import { REPO } from '../helpers/corpus.js';
@@ -27,7 +27,7 @@ describe('checkExtras', () => {
   it('abi3new: the abi3 check fails; provuser with provpkg as provider: libprov.so.1 is provided', async () => {
     expect(checkExtras(await platformAudit('abi3new-0.1.0-cp38-abi3-linux_x86_64.whl'), HOST_AUDIT).abi3?.status).toBe('fail');
     const provider = await loadProvider(wheel('provpkg-0.1.0-py3-none-linux_x86_64.whl'), REPO);
-    const provided = new Map([...providedIndex([provider])].map(([soname, m]) => [soname, m.library.installed]));
+    const provided = providedTargets(providedIndex([provider]));
     const o = await platformAudit('provuser-0.1.0-cp311-cp311-linux_x86_64.whl', { provided });
     const x = checkExtras(o, { ...HOST_AUDIT, provided, providers: [provider] });
     expect(x.supplement.provided.map((u) => [u.soname, u.match.provider.distribution, u.neededBy])).toEqual([['libprov.so.1', 'provpkg', ['provuser/_provuser.cpython-311-x86_64-linux-gnu.so']]]);

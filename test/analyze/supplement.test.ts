@@ -3,7 +3,7 @@
 // nothing, and the abi3 result; on the provuser/provloose/provpkg fixture wheels.
 import { describe, expect, it } from 'vitest';
 import { loadProvider, readWheelMetadata } from '../../src/analyze/load-provider.js';
-import { providedIndex, requiresDist, type Provider } from '../../src/analyze/provider.js';
+import { providedIndex, providedTargets, requiresDist, type Provider } from '../../src/analyze/provider.js';
 import { buildSupplement, providedUses } from '../../src/analyze/supplement.js';
 import { loadStableAbi } from '../../src/policy/stable-abi.js';
 import { HOST_AUDIT, platformAudit } from '../helpers/audit-fixture.js';
@@ -17,7 +17,7 @@ async function supplementFor(name: string): Promise<ReturnType<typeof buildSuppl
   const provpkg = await loadProvider(wheel('provpkg-0.1.0-py3-none-linux_x86_64.whl'), REPO);
   const providers = [provpkg, other];
   const index = providedIndex(providers);
-  const provided = new Map([...index].map(([soname, m]) => [soname, m.library.installed]));
+  const provided = providedTargets(index);
   const o = await platformAudit(name, { provided });
   const meta = await readWheelMetadata(wheel(name));
   return buildSupplement(o.report, o.wheel, {

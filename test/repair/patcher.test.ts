@@ -4,7 +4,7 @@
 // exercised against that binary with a lowered floor and a single operation, which 0.14.3
 // handles correctly (combined calls are what it breaks).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -107,5 +107,54 @@ describe('patchelf backend with the installed binary', needs(requireTool('patche
   it('the native patcher gives the same run path without any tool', () => {
     const out = nativePatcher.patch(new Uint8Array(readFileSync(LIB)), [{ kind: 'set-rpath', value: '$ORIGIN/../verdemo.libs', tag: 'DT_RPATH' }], 'libverdemo.so.1');
     expect(parseElf(out).dynamic?.rpath).toBe('$ORIGIN/../verdemo.libs');
+  });
+});
+
+describe('patchelf backend: where its scratch copy lives', () => {
+  /** A stand-in patchelf: reports 0.18.0, records the file it is given, appends a byte (or fails on request). */
+  const fakePatchelf = (dir: string): string => {
+    const bin = path.join(dir, 'fake-patchelf');
+    writeFileSync(
+      bin,
+      [
+        '#!/bin/sh',
+        'if [ "$1" = --version ]; then echo "patchelf 0.18.0"; exit 0; fi',
+        'for f; do :; done',
+        `printf '%s\\n' "$f" >> '${dir}/calls'`,
+        `ls -A "$(dirname "$f")" >> '${dir}/calls'`,
+        'if [ -n "$FAKE_PATCHELF_FAIL" ]; then echo "cannot edit" >&2; exit 1; fi',
+        'printf X >> "$f"',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    return bin;
+  };
+
+  it('writes the image to a hidden file in the scratch directory, reads the edit back and removes the file', () => {
+    const tools = mkdtempSync(path.join(os.tmpdir(), 'wa-fake-patchelf-'));
+    const out = mkdtempSync(path.join(os.tmpdir(), 'wa-wheelhouse-'));
+    const input = new Uint8Array(readFileSync(LIB));
+    const edited = patchelfPatcher(fakePatchelf(tools), PATCHELF_MINIMUM, out).patch(input, [{ kind: 'set-soname', soname: 'x' }], 'pkg.libs/libverdemo.so.1');
+    const [file, listing] = readFileSync(path.join(tools, 'calls'), 'utf8').trim().split('\n');
+    expect(path.dirname(file ?? '')).toBe(out);
+    expect(path.basename(file ?? '')).toMatch(/^\.libverdemo\.so\.1\.patchelf\.[0-9a-f]{16}\.tmp$/);
+    // While patchelf ran, its copy was the only thing in the directory; afterwards nothing is.
+    expect(listing).toBe(path.basename(file ?? ''));
+    expect(readdirSync(out)).toEqual([]);
+    expect(Buffer.from(edited)).toEqual(Buffer.concat([input, Buffer.from('X')]));
+  });
+
+  it('removes the scratch copy when patchelf fails', () => {
+    const tools = mkdtempSync(path.join(os.tmpdir(), 'wa-fake-patchelf-'));
+    const out = mkdtempSync(path.join(os.tmpdir(), 'wa-wheelhouse-'));
+    const patcher = patchelfPatcher(fakePatchelf(tools), PATCHELF_MINIMUM, out);
+    process.env['FAKE_PATCHELF_FAIL'] = '1';
+    try {
+      expect(() => patcher.patch(new Uint8Array(readFileSync(LIB)), [{ kind: 'set-soname', soname: 'x' }], 'libverdemo.so.1')).toThrow(/^patchelf failed on libverdemo\.so\.1: cannot edit$/);
+    } finally {
+      delete process.env['FAKE_PATCHELF_FAIL'];
+    }
+    expect(readFileSync(path.join(tools, 'calls'), 'utf8')).toContain(`${out}/.libverdemo.so.1.patchelf.`);
+    expect(readdirSync(out)).toEqual([]);
   });
 });

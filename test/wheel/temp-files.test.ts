@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WheelFormatError } from '../../src/errors.js';
-import { copyFileAtomic, createTempFile, liveTempFiles, openExclusive, removeLiveTempFiles, writeFileAtomicSync } from '../../src/wheel/temp-files.js';
+import { copyFileAtomic, createTempFile, liveTempFiles, openExclusive, removeLiveTempFiles, writeFileAtomicSync, writeScratchFileSync } from '../../src/wheel/temp-files.js';
 
 let tmp = '';
 beforeAll(() => {
@@ -130,5 +130,34 @@ describe('writeFileAtomicSync and copyFileAtomic', () => {
     expect(st.mode & 0o7777).toBe(0o640);
     expect(st.mtime.getTime()).toBe(when.getTime());
     expect(fs.readdirSync(path.dirname(to))).toEqual(['h.whl']);
+  });
+});
+
+describe('writeScratchFileSync', () => {
+  it('writes the bytes to a hidden exclusive file with the mode, live until removed', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wa-scratch-'));
+    const s = writeScratchFileSync(dir, 'lib.so.patchelf', Uint8Array.of(1, 2, 3), 0o755);
+    expect(path.dirname(s.path)).toBe(dir);
+    expect(path.basename(s.path)).toMatch(/^\.lib\.so\.patchelf\.[0-9a-f]{16}\.tmp$/);
+    expect([...fs.readFileSync(s.path)]).toEqual([1, 2, 3]);
+    expect(fs.statSync(s.path).mode & 0o777).toBe(0o755);
+    expect(liveTempFiles()).toContain(s.path);
+    s.remove();
+    s.remove();
+    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(liveTempFiles()).not.toContain(s.path);
+  });
+
+  it('is removed by removeLiveTempFiles (an interrupted run leaves nothing)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wa-scratch-'));
+    writeScratchFileSync(dir, 'x', Uint8Array.of(7), 0o644);
+    expect(removeLiveTempFiles()).toBeGreaterThanOrEqual(1);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('fails with WHEEL_IO naming the file when the directory does not exist', () => {
+    const missing = path.join(os.tmpdir(), 'wa-no-such-dir', 'sub');
+    expect(() => writeScratchFileSync(missing, 'x', Uint8Array.of(7), 0o644)).toThrow(WheelFormatError);
+    expect(() => writeScratchFileSync(missing, 'x', Uint8Array.of(7), 0o644)).toThrow(/^cannot write .*wa-no-such-dir\/sub\/\.x\.[0-9a-f]{16}\.tmp: /);
   });
 });

@@ -117,7 +117,8 @@ export function runPatchElf(ctx: CliContext, a: PatchElfArgs): number {
   let out = bytes;
   if (a.ops.length > 0) {
     try {
-      out = getPatcher(a.patcher).patch(bytes, a.ops, a.file);
+      // patchelf's scratch copy goes beside the file written, as the atomic write's does.
+      out = getPatcher(a.patcher, path.dirname(path.resolve(ctx.cwd, a.output ?? a.file))).patch(bytes, a.ops, a.file);
     } catch (e) {
       if (e instanceof ElfFormatError) throw new ElfFormatError(e.code, `${a.file}: ${e.message}`, { cause: e, ...(e.hint === undefined ? {} : { hint: e.hint }) });
       throw e;

@@ -10,7 +10,7 @@ import { UsageError } from '../../errors.js';
 import { isKnownPlatformTag } from '../../policy/load.js';
 import { hostOwnerLookup } from '../../repair/package-owner.js';
 import type { HostContext } from '../../repair/host-context.js';
-import { nativePatcher, patchelfPatcher } from '../../repair/patcher.js';
+import { nativePatcher, PATCHELF_MINIMUM, patchelfPatcher } from '../../repair/patcher.js';
 import { repairWheel } from '../../repair/repair.js';
 import { clipTimestamp } from '../../wheel/zip-write.js';
 import type { CustomPolicies } from '../../policy/custom.js';
@@ -173,6 +173,7 @@ export async function runRepair(ctx: CliContext, files: readonly string[], f: Re
   }
   validateLibSdir(f.libSdir);
   const root = sysrootOption(ctx, f.sysroot);
+  const wheelDir = path.resolve(ctx.cwd, f.wheelDir);
   const host: HostContext = {
     root,
     cwd: ctx.cwd,
@@ -180,9 +181,9 @@ export async function runRepair(ctx: CliContext, files: readonly string[], f: Re
     ldpaths: f.ldpaths,
     fs: new HostFs(root),
     owners: hostOwnerLookup(root === '' ? {} : { root }),
-    patcher: patcherName === 'native' ? nativePatcher : patcherName === 'patchelf' ? patchelfPatcher() : 'none',
+    // patchelf's scratch copies go in the output directory: nothing is written outside it.
+    patcher: patcherName === 'native' ? nativePatcher : patcherName === 'patchelf' ? patchelfPatcher('patchelf', PATCHELF_MINIMUM, wheelDir) : 'none',
   };
-  const wheelDir = path.resolve(ctx.cwd, f.wheelDir);
   const providers = await readProviders(ctx, f.providedBy);
 
   for (const file of files) {

@@ -4,7 +4,7 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { loadProvider, readWheelMetadata } from '../../../src/analyze/load-provider.js';
-import { providedIndex, requiresDist, type Provider } from '../../../src/analyze/provider.js';
+import { providedIndex, providedTargets, requiresDist, type Provider } from '../../../src/analyze/provider.js';
 import { buildSupplement, type Supplement } from '../../../src/analyze/supplement.js';
 import type { AuditOptions } from '../../../src/analyze/audit.js';
 import { renderSupplementText } from '../../../src/cli/render/supplement-text.js';
@@ -17,7 +17,7 @@ const plain = new Chalk({ level: 0 });
 
 async function supplement(name: string, providers: Provider[] = [], over: Partial<AuditOptions> = {}): Promise<Supplement> {
   const index = providedIndex(providers);
-  const provided = new Map([...index].map(([s, m]) => [s, m.library.installed]));
+  const provided = providedTargets(index);
   const o = await platformAudit(name, { provided, runtimeLoads: true, ...over });
   return buildSupplement(o.report, o.wheel, {
     stableAbi: loadStableAbi(),
