@@ -149,8 +149,9 @@ async function main() {
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   let code = chunks[0].code.replace(/^#![^\n]*\n/, '');
   // Nothing may be read relative to the bundle: import.meta.url serves only createRequire
-  // (for Node's built-in modules in bundled CommonJS code).
-  const relative = code.split('\n').filter((l) => l.includes('import.meta') && !/createRequire\(import\.meta\.url\)/.test(l));
+  // (for Node's built-in modules in bundled CommonJS code) and `new URL(import.meta.url)`, the
+  // bundle itself, which the entry worker threads run (src/analyze/entry-pool.ts).
+  const relative = code.split('\n').filter((l) => l.includes('import.meta') && !/createRequire\(import\.meta\.url\)|new URL\(import\.meta\.url\)/.test(l));
   if (relative.length > 0) fail(`the bundle would read files relative to itself:\n${relative.join('\n')}\n(read package files through src/util/package-files.ts)`);
   const header = `#!/usr/bin/env node\n// wheelaudit ${pkg.version}, single-file build (npm run bundle). Licences of the bundled packages are at the end.\n`;
   const footer = `\n/*\n * Bundled packages and their licences:\n${licences

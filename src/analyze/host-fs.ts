@@ -7,12 +7,10 @@
 // With a sysroot, every path below it is resolved as a process chrooted there would resolve
 // it (absolute symlinks start again at the sysroot), so nothing is ever read from the host.
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
-import { ELF32_EHDR_SIZE, SHF_ALLOC, SHT_DYNAMIC, SHT_DYNSYM, SHT_GNU_HASH, SHT_GNU_verdef, SHT_GNU_verneed, SHT_GNU_versym, SHT_HASH, SHT_NOTE, SHT_STRTAB, PT_DYNAMIC, PT_INTERP, PT_NOTE } from '../elf/constants.js';
 import { hasElfMagic, parseElf } from '../elf/index.js';
-import { parseHeader, parseIdent, parseProgramHeaders, parseSectionHeaders } from '../elf/headers.js';
 import { isWheelauditError } from '../errors.js';
-import { ByteReader } from '../util/bytes.js';
 import { summarizeElf, type ElfSummary } from './elf-summary.js';
+import { headerRanges, merge, segmentRanges, tableRanges } from './elf-ranges.js';
 import { fnmatch } from './fnmatch.js';
 import type { LibraryFs } from './library-fs.js';
 import { basename, isSubdir } from './paths.js';
@@ -28,60 +26,36 @@ export interface HostFsNote {
 /** Files up to this size are simply read whole. */
 const SPARSE_THRESHOLD = 4 * 1024 * 1024;
 const HEAD = 64 * 1024;
-/** Section types the analysis reads from libraries outside the wheel. */
-const NEEDED_SECTIONS = new Set([SHT_STRTAB, SHT_GNU_verneed, SHT_GNU_verdef, SHT_GNU_versym, SHT_NOTE, SHT_HASH, SHT_GNU_HASH, SHT_DYNSYM, SHT_DYNAMIC]);
-
-type Range = readonly [number, number];
-
-/** Read [start, end) of fd into buf, remembering the range. */
-function fill(fd: number, buf: Uint8Array, ranges: Range[], start: number, end: number): void {
+/** Read [start, end) of fd into buf (clipped to the buffer). */
+function fill(fd: number, buf: Uint8Array, start: number, end: number): void {
   const s = Math.max(0, start);
   const e = Math.min(buf.length, end);
-  if (e <= s) return;
   let pos = s;
   while (pos < e) {
     const n = readSync(fd, buf, pos, e - pos, pos);
     if (n <= 0) break;
     pos += n;
   }
-  ranges.push([s, pos]);
-}
-
-function covered(ranges: readonly Range[], start: number, end: number): boolean {
-  return ranges.some(([s, e]) => start >= s && end <= e);
 }
 
 /**
- * The bytes of a large ELF file with only the parts the analysis reads filled in, or
- * undefined when that cannot be done safely (no section headers): then read it whole.
+ * The bytes of a large ELF file with only the parts the analysis reads filled in (elf-ranges.ts,
+ * shared with wheel entries), or undefined when that cannot be done safely: then read it whole.
  */
 function readSparse(fd: number, size: number): Uint8Array | undefined {
   const buf = new Uint8Array(size);
-  const ranges: Range[] = [];
-  fill(fd, buf, ranges, 0, HEAD);
-  const ident = parseIdent(buf);
-  const r = new ByteReader(buf, ident.littleEndian, ident.elfClass === 64);
-  if (size < ELF32_EHDR_SIZE) return undefined;
-  const h = parseHeader(r);
-  const phoff = Number(h.e_phoff);
-  fill(fd, buf, ranges, phoff, phoff + h.e_phnum * h.e_phentsize);
-  const shoff = Number(h.e_shoff);
-  if (h.e_shnum === 0 || shoff === 0) return undefined;
-  fill(fd, buf, ranges, shoff, shoff + h.e_shnum * h.e_shentsize);
-  for (const p of parseProgramHeaders(r, h)) {
-    if (p.p_type === PT_DYNAMIC || p.p_type === PT_INTERP || p.p_type === PT_NOTE) fill(fd, buf, ranges, Number(p.p_offset), Number(p.p_offset + p.p_filesz));
+  fill(fd, buf, 0, HEAD);
+  try {
+    // Each step needs the bytes the previous one filled in.
+    for (const step of [headerRanges, segmentRanges, tableRanges]) {
+      const ranges = step(buf);
+      if (ranges === undefined) return undefined;
+      for (const [s, e] of merge(ranges, size)) fill(fd, buf, s, e);
+    }
+  } catch {
+    // Headers that do not parse: the whole file, so the parser can say what is wrong.
+    return undefined;
   }
-  const sections = parseSectionHeaders(r, h);
-  const shstr = sections[h.e_shstrndx];
-  if (shstr !== undefined) fill(fd, buf, ranges, Number(shstr.sh_offset), Number(shstr.sh_offset + shstr.sh_size));
-  for (const s of sections) {
-    const wanted = NEEDED_SECTIONS.has(s.sh_type) && ((s.sh_flags & SHF_ALLOC) !== 0n || s.sh_type === SHT_NOTE);
-    if (wanted) fill(fd, buf, ranges, Number(s.sh_offset), Number(s.sh_offset + s.sh_size));
-  }
-  // The dynamic string table must be one of the ranges read; otherwise fall back.
-  const elf = parseElf(buf);
-  const d = elf.dynamic;
-  if (d !== undefined && d.strtabSize > 0 && !covered(ranges, d.strtabOffset, d.strtabOffset + d.strtabSize)) return undefined;
   return buf;
 }
 
@@ -236,7 +210,7 @@ function loadSummary(path: string): ElfSummary | undefined {
       } else {
         bytes = new Uint8Array(size);
       }
-      fill(fd, bytes, [], 0, size);
+      fill(fd, bytes, 0, size);
     }
     return summarizeElf(parseElf(bytes), basename(path), { symbols: false });
   } finally {

@@ -1,8 +1,10 @@
 // Read what the analysis needs from a wheel without extracting it: the filename's tags, RECORD,
-// WHEEL, and the facts of every ELF entry. Every entry is inflated once, in file order, and
-// checked the same way for `show` and `repair`: size and CRC-32, and its hash against RECORD.
-// ELF entries are parsed and reduced to a summary, then dropped, so memory stays near the size
-// of the largest ELF entry. What installers refuse is collected as problems (or thrown).
+// WHEEL, and the facts of every ELF entry. Every entry is inflated once and checked the same
+// way for `show` and `repair`: size and CRC-32, and its hash against RECORD. Entries of 1 MiB
+// and more are read by one synchronous call each (entry-read.ts) on worker threads (or here
+// with --jobs 1), keeping only the byte ranges their analysis reads, so memory stays flat;
+// the small ones are read in file order on this thread meanwhile. Results are applied in file
+// order. What installers refuse is collected as problems (or thrown).
 import * as crypto from 'node:crypto';
 import { createHash, type Hash } from 'node:crypto';
 import { ElfFormatError, isWheelauditError, WheelFormatError, type WheelauditError } from '../errors.js';
@@ -18,11 +20,13 @@ import {
 import { MAX_WHEEL_FILE_SIZE, parseWheelMetadata, type WheelMetadata } from '../wheel/metadata.js';
 import { parseWheelName, type WheelName } from '../wheel/name.js';
 import { parseRecord, recordSizeLimit, type RecordRow } from '../wheel/record.js';
-import { inflatePool, POOL_AVAILABLE } from '../wheel/inflate-pool.js';
+import { entryStreamer, type EntryStreamer } from '../wheel/entry-stream.js';
 import { findDistInfo, openWheelZip, type WheelEntry, type WheelZip } from '../wheel/zip-read.js';
 import { jobLimit } from '../util/jobs.js';
 import type { ProgressSink } from '../util/progress.js';
 import { summarizeElf, type ElfSummary } from './elf-summary.js';
+import { entryPool, ENTRY_POOL_AVAILABLE } from './entry-pool.js';
+import { readEntrySync, type EntryDone, type EntryJob } from './entry-read.js';
 import { fileOrder, type FileOrder } from './file-order.js';
 import { scanElfLoadStrings, scanPythonLoads, type PyLoadCall } from './load-scan.js';
 import { basename } from './paths.js';
@@ -183,17 +187,11 @@ function otherAlgorithm(expect: Expected): string | undefined {
 /** Progress is reported after large entries, and after every this many small ones. */
 const PROGRESS_EVERY = 1024;
 /**
- * Entries from this size up are inflated on worker threads when more than one job is allowed;
- * smaller ones cost less on the main thread than a round trip to a worker.
+ * Entries from this size up are read whole by one call (entry-read.ts), on a worker thread when
+ * more than one job is allowed; smaller ones cost less read in file order on this thread than a
+ * round trip to a worker.
  */
-const POOL_MIN_SIZE = 1 << 20;
-/**
- * Entries in flight on the workers may hold, inflated and raw, at most the largest one plus
- * this much: the largest library inflates while smaller ones use the other cores, and memory
- * stays near the size of the largest entry.
- */
-const POOL_SLACK = 32 << 20;
-const ELF_MAGIC = Uint8Array.of(0x7f, 0x45, 0x4c, 0x46);
+const WHOLE_MIN_SIZE = 1 << 20;
 const lenient = new TextDecoder('utf-8');
 
 /** The ctypes calls of a .py file that mentions ctypes' loaders at all. */
@@ -204,17 +202,19 @@ function pythonLoads(entry: WheelEntry, content: Uint8Array, facts: EntryFacts):
   if (calls.length > 0) facts.pyLoads.set(entry.name, calls);
 }
 
-/** How many threads may inflate: `jobs`, else every core; 1 where workers cannot check CRCs. */
+/** How many threads may read entries: `jobs`, else every core; 1 where workers cannot be used. */
 export function inflateJobs(jobs: number | undefined): number {
-  if (!POOL_AVAILABLE) return 1;
+  if (!ENTRY_POOL_AVAILABLE) return 1;
   return Math.max(1, jobs ?? jobLimit());
 }
 
 /**
  * Inflate every file entry once: verify it (size and CRC-32 in the zip layer, then its RECORD
- * row), take its sha256 digest, and summarise it when it is an ELF file. Large entries are
- * inflated on worker threads, largest first, within a memory budget; the rest in file order on
- * this thread. Outcomes are applied in file order whatever the timing (see file-order.ts).
+ * row), take its sha256 digest, and summarise it when it is an ELF file. Entries of 1 MiB and
+ * more are read whole by one synchronous call each (entry-read.ts): on worker threads, largest
+ * first, when more than one job is allowed, else on this thread; the rest are read in file
+ * order on this thread meanwhile. Outcomes are applied in file order whatever the timing (see
+ * file-order.ts).
  */
 async function readEntries(
   zip: WheelZip,
@@ -232,14 +232,14 @@ async function readEntries(
   // RECORD cannot hold its own hash; an empty row there is the rule, anything else is ignored.
   rows.delete(`${distInfo}/RECORD`);
   const facts: EntryFacts = { elves: new Map(), digests: new Map(), elfLoads: new Map(), pyLoads: new Map() };
+  const named = (entry: WheelEntry, e: unknown): unknown => (isWheelauditError(e) ? withEntry(name.filename, entry.name, e) : e);
   /** Summarise an ELF entry's content (the bytes are dropped after this). */
   const analyse = (entry: WheelEntry, bytes: Uint8Array): EntryOutcome['elf'] => {
     try {
       const elf = parseElf(bytes);
       return { summary: summarizeElf(elf, entry.name), loads: runtimeLoads ? scanElfLoadStrings(elf) : [] };
     } catch (e) {
-      if (isWheelauditError(e)) throw withEntry(name.filename, entry.name, e);
-      throw e;
+      throw named(entry, e);
     }
   };
   /** Record one entry's outcome, in file order. */
@@ -260,25 +260,94 @@ async function readEntries(
   const order = fileOrder<EntryOutcome>(files.length, (o) => { apply(o); });
   const progress = progressOf(files, options.onProgress);
   const jobs = inflateJobs(options.jobs);
-  const pooled = jobs > 1 ? files.filter((e) => e.uncompressedSize >= POOL_MIN_SIZE && !e.name.endsWith('.py')) : [];
-  const inline = pooled.length === 0 ? files : files.filter((e) => e.uncompressedSize < POOL_MIN_SIZE || e.name.endsWith('.py'));
-  const onPool = pooled.length === 0 ? Promise.resolve() : readPooled(zip, pooled, Math.min(jobs, pooled.length), {
-    index: (e) => indexOf.get(e) ?? -1,
-    order,
-    prepare: (e) => {
-      const expect = expectationOf(e);
-      const alt = otherAlgorithm(expect);
-      return { expect, hashes: alt === undefined ? ['sha256'] : ['sha256', alt], keepElf: mayBeElf(e) };
-    },
-    finish: (e, expect, digests, content) => {
-      const sha256 = digests[0] ?? '';
-      progress(e);
-      return { entry: e, expect, sha256, digest: digests[1] ?? sha256, elf: content === undefined ? undefined : analyse(e, content) };
-    },
-  });
-  await Promise.all([onPool, readInline(zip, inline, indexOf, order, { expectationOf, analyse, progress, pyLoads: runtimeLoads ? (e, c) => { pythonLoads(e, c, facts); } : undefined })]);
+  // This thread's streamer: undefined where zlib cannot inflate synchronously in pieces.
+  const streamer = entryStreamer();
+  const whole = (e: WheelEntry): boolean => e.uncompressedSize >= WHOLE_MIN_SIZE && !e.name.endsWith('.py');
+  const large = streamer === undefined && jobs === 1 ? [] : files.filter(whole);
+  const small = large.length === 0 ? files : files.filter((e) => !whole(e));
+  const job = (e: WheelEntry): { expect: Expected; job: EntryJob } => {
+    const expect = expectationOf(e);
+    const alt = otherAlgorithm(expect);
+    return { expect, job: { ...e, hashes: alt === undefined ? ['sha256'] : ['sha256', alt], elf: mayBeElf(e), runtimeLoads } };
+  };
+  const done = (e: WheelEntry, expect: Expected, d: EntryDone): EntryOutcome => {
+    progress(e);
+    const sha256 = d.digests[0] ?? '';
+    return { entry: e, expect, sha256, digest: d.digests[1] ?? sha256, elf: d.elf };
+  };
+  const hooks: WholeHooks = { index: (e) => indexOf.get(e) ?? -1, order, job, done, named };
+  const onThreads = jobs > 1 && large.length > 0 ? readOnWorkers(zip, large, Math.min(jobs, large.length), hooks) : Promise.resolve();
+  await Promise.all([
+    onThreads,
+    readInline(zip, small, indexOf, order, { expectationOf, analyse, progress, pyLoads: runtimeLoads ? (e, c) => { pythonLoads(e, c, facts); } : undefined }),
+  ]);
+  if (jobs === 1 && streamer !== undefined) readHere(zip, streamer, large, hooks);
   order.finish();
   return facts;
+}
+
+/** What reading entries whole (on workers or here) needs from readEntries. */
+interface WholeHooks {
+  index(entry: WheelEntry): number;
+  order: FileOrder<EntryOutcome>;
+  job(entry: WheelEntry): { expect: Expected; job: EntryJob };
+  done(entry: WheelEntry, expect: Expected, d: EntryDone): EntryOutcome;
+  /** The error with the wheel's and the entry's names added (ELF errors carry neither). */
+  named(entry: WheelEntry, e: unknown): unknown;
+}
+
+/** Read `entries` one by one on this thread, in file order, up to the first failure. */
+function readHere(zip: WheelZip, streamer: EntryStreamer, entries: readonly WheelEntry[], h: WholeHooks): void {
+  for (const e of entries) {
+    const index = h.index(e);
+    if (index > h.order.firstFailure) return;
+    try {
+      const { expect, job } = h.job(e);
+      h.order.put(index, h.done(e, expect, readEntrySync(streamer, zip.fd, job, zip.path)));
+    } catch (err) {
+      h.order.fail(index, h.named(e, err));
+      return;
+    }
+  }
+}
+
+/**
+ * Read `entries` on `threads` workers, largest first, one entry per worker at a time (each
+ * keeps only what its entry's analysis needs); each outcome is put in its place in file order.
+ */
+async function readOnWorkers(zip: WheelZip, entries: readonly WheelEntry[], threads: number, h: WholeHooks): Promise<void> {
+  const waiting = [...entries].sort((a, b) => b.uncompressedSize - a.uncompressedSize || h.index(a) - h.index(b));
+  const pool = entryPool(threads);
+  try {
+    await new Promise<void>((resolve) => {
+      let running = 0;
+      const one = async (e: WheelEntry): Promise<void> => {
+        const index = h.index(e);
+        try {
+          const { expect, job } = h.job(e);
+          h.order.put(index, h.done(e, expect, await pool.run(zip.fd, job, zip.path)));
+        } catch (err) {
+          h.order.fail(index, h.named(e, err));
+        }
+      };
+      const pump = (): void => {
+        while (running < threads && waiting.length > 0) {
+          const e = waiting.shift() as WheelEntry;
+          // An earlier entry failed: nothing after it matters.
+          if (h.index(e) > h.order.firstFailure) continue;
+          running++;
+          void one(e).finally(() => {
+            running--;
+            pump();
+          });
+        }
+        if (running === 0) resolve();
+      };
+      pump();
+    });
+  } finally {
+    await pool.close();
+  }
 }
 
 /** A progress callback counting entries and bytes, reporting after large entries and every PROGRESS_EVERY small ones. */
@@ -343,62 +412,6 @@ async function readInline(zip: WheelZip, inline: readonly WheelEntry[], indexOf:
     if (e === stop) return;
     const failed = inline[Math.min(at, inline.length - 1)];
     order.fail(failed === undefined ? 0 : (indexOf.get(failed) ?? 0), e);
-  }
-}
-
-interface PoolHooks {
-  index(entry: WheelEntry): number;
-  order: FileOrder<EntryOutcome>;
-  prepare(entry: WheelEntry): { expect: Expected; hashes: string[]; keepElf: boolean };
-  finish(entry: WheelEntry, expect: Expected, digests: readonly string[], content: Uint8Array | undefined): EntryOutcome;
-}
-
-/**
- * Inflate `entries` on `threads` workers, largest first, while the entries in flight (raw and
- * inflated bytes) fit in the largest one plus POOL_SLACK; each result is summarised here as it
- * arrives and put in its place in file order.
- */
-async function readPooled(zip: WheelZip, entries: readonly WheelEntry[], threads: number, h: PoolHooks): Promise<void> {
-  const weight = (e: WheelEntry): number => e.uncompressedSize + e.compressedSize;
-  const waiting = [...entries].sort((a, b) => weight(b) - weight(a) || h.index(a) - h.index(b));
-  const budget = weight(waiting[0] as WheelEntry) + POOL_SLACK;
-  const pool = inflatePool(threads);
-  let inFlight = 0;
-  let running = 0;
-  try {
-    await new Promise<void>((resolve) => {
-      const one = async (e: WheelEntry): Promise<void> => {
-        const index = h.index(e);
-        try {
-          const { expect, hashes, keepElf } = h.prepare(e);
-          const raw = await zip.readRaw(e);
-          const r = await pool.run({ target: e, raw, hashes, keepIfStartsWith: keepElf ? ELF_MAGIC : undefined }, zip.path);
-          h.order.put(index, h.finish(e, expect, r.digests, r.content));
-        } catch (err) {
-          h.order.fail(index, err);
-        }
-      };
-      const pump = (): void => {
-        while (running < threads && waiting.length > 0) {
-          // The largest entry that fits; with nothing in flight, the largest left.
-          const k = inFlight === 0 ? 0 : waiting.findIndex((e) => inFlight + weight(e) <= budget);
-          if (k < 0) break;
-          const e = waiting.splice(k, 1)[0] as WheelEntry;
-          if (h.index(e) > h.order.firstFailure) continue;
-          inFlight += weight(e);
-          running++;
-          void one(e).finally(() => {
-            inFlight -= weight(e);
-            running--;
-            pump();
-          });
-        }
-        if (running === 0) resolve();
-      };
-      pump();
-    });
-  } finally {
-    await pool.close();
   }
 }
 

@@ -4,6 +4,7 @@
 // paragraphs; `check` fails on abi3 problems. Pure over the report and a LibraryFs.
 import type { StableAbi } from '../policy/stable-abi.js';
 import { checkAbi3, type Abi3Result } from './abi3.js';
+import { platformsCompatible, type ElfPlatform } from './arch.js';
 import type { LdEnvironment } from './ld-paths.js';
 import { WHEEL_MOUNT, type LibraryFs } from './library-fs.js';
 import type { LoadedWheel } from './load-wheel.js';
@@ -41,19 +42,22 @@ export interface Supplement {
  */
 export function providedUses(report: AuditReport, index: ReadonlyMap<string, ProvidedMatch>): ProvidedUse[] {
   const uses = new Map<string, { match: ProvidedMatch; neededBy: Set<string> }>();
-  const note = (soname: string, by: string): void => {
+  const note = (soname: string, by: string, platform: ElfPlatform | undefined): void => {
     const match = index.get(soname);
     if (match === undefined) return;
+    // A copy built for another machine is passed over by the loader, and so by the analysis.
+    const theirs = match.library.platform;
+    if (platform !== undefined && theirs !== undefined && !platformsCompatible(platform, theirs)) return;
     const u = uses.get(soname) ?? { match, neededBy: new Set<string>() };
     u.neededBy.add(by);
     uses.set(soname, u);
   };
   for (const elf of report.elves) {
-    for (const n of elf.summary.needed) note(n, elf.path);
+    for (const n of elf.summary.needed) note(n, elf.path, elf.summary.platform);
     for (const lib of elf.tree.libraries.values()) {
       // External libraries only: the wheel's own are in report.elves, provided ones need nothing.
       if (lib.realpath === undefined || isSubdir(lib.realpath, WHEEL_MOUNT)) continue;
-      for (const n of lib.needed) note(n, lib.soname);
+      for (const n of lib.needed) note(n, lib.soname, lib.platform);
     }
   }
   return [...uses]

@@ -117,6 +117,8 @@ export interface ReadOptions {
 /** An open wheel archive. Entries are listed once, at open time, in central-directory order. */
 export interface WheelZip {
   readonly path: string;
+  /** The open file descriptor (valid until close()), for synchronous positional reads on any thread (entry-stream.ts). */
+  readonly fd: number;
   readonly entries: readonly WheelEntry[];
   /** The entry with exactly this name (directories end with '/'), if any. */
   entry(name: string): WheelEntry | undefined;
@@ -498,6 +500,7 @@ function makeWheelZip(fh: FileHandle, win: FileWindow, path: string, entries: re
 
   return Object.freeze({
     path,
+    fd: fh.fd,
     entries: Object.freeze(entries.slice()),
     entry: (name: string): WheelEntry | undefined => byName.get(name),
     readEntry,

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadProvider, readWheelMetadata } from '../../src/analyze/load-provider.js';
-import { buildWheel } from '../helpers/build-wheel.js';
+import { buildWheel, unpackWheel } from '../helpers/build-wheel.js';
 import { wheel } from '../helpers/cli.js';
 import { elfFixture } from '../helpers/elf-contents.js';
 
@@ -43,7 +43,26 @@ describe('loadProvider refuses', () => {
       tag: 'py3-none-linux_x86_64',
       files: { 'mixed/libprov.so.1': elfFixture('x86_64/provided/libprov.so.1'), 'mixed/tool.so': elfFixture('x86_64/exe/hello-pie'), 'mixed/readme.so.txt': 'text', 'mixed-1.0.data/scripts/libx.so': elfFixture('x86_64/provided/libprov.so.1') },
     });
-    expect(await loadProvider(w, tmp)).toEqual({ source: w, distribution: 'mixed', libraries: [{ installed: 'mixed/libprov.so.1', soname: 'libprov.so.1' }] });
+    const p = await loadProvider(w, tmp);
+    expect({ ...p, libraries: p.libraries.map((l) => ({ installed: l.installed, soname: l.soname, arch: l.platform?.baseArch })) }).toEqual({
+      source: w,
+      distribution: 'mixed',
+      libraries: [{ installed: 'mixed/libprov.so.1', soname: 'libprov.so.1', arch: 'x86_64' }],
+    });
+  });
+
+  it("records each library's machine, from a wheel and from an unpacked wheel's RECORD", async () => {
+    const w = await buildWheel(tmp, {
+      distribution: 'armlib',
+      version: '1.0',
+      tag: 'py3-none-linux_aarch64',
+      files: { 'armlib/libverdemo.so.1': elfFixture('aarch64/libverdemo.so.1') },
+    });
+    const [lib] = (await loadProvider(w, tmp)).libraries;
+    expect(lib?.platform).toMatchObject({ baseArch: 'aarch64', elfClass: 64, littleEndian: true });
+    const dir = path.join(tmp, 'unpacked-armlib');
+    await unpackWheel(w, dir);
+    expect((await loadProvider(dir, tmp)).libraries.map((l) => [l.installed, l.platform?.baseArch])).toEqual([['armlib/libverdemo.so.1', 'aarch64']]);
   });
 });
 

@@ -6,13 +6,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWheel, type LoadedWheel } from '../../src/analyze/load-wheel.js';
-import { POOL_AVAILABLE } from '../../src/wheel/inflate-pool.js';
+import { ENTRY_POOL_AVAILABLE } from '../../src/analyze/entry-pool.js';
 import { REPO } from '../helpers/corpus.js';
 import { needs, requireFile, unmet } from '../helpers/requires.js';
 import { buildZip, extensionBytes, recordHash, text, WHEEL_NAME, wheelEntries, type BuildEntry } from '../wheel/zip-builder.js';
 
 const LIBC = '/lib/x86_64-linux-gnu/libc.so.6';
-const canRun = POOL_AVAILABLE ? requireFile(LIBC, 'libc6') : unmet('node:zlib has no crc32 before Node 20.15 (workers are not used there)');
+const canRun = ENTRY_POOL_AVAILABLE ? requireFile(LIBC, 'libc6') : unmet("workers need node:zlib's crc32 (Node 20.15+) and synchronous piecewise inflation");
 
 let tmp = '';
 beforeAll(() => {

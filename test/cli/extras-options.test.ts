@@ -53,7 +53,7 @@ describe('readProviders and providedPaths', () => {
   it('read the provider wheel and map its library by SONAME to where it installs', async () => {
     const providers = await readProviders(captureContext(), [wheel('provpkg-0.1.0-py3-none-linux_x86_64.whl')]);
     expect(providers.map((p) => p.distribution)).toEqual(['provpkg']);
-    expect([...providedPaths(providers)]).toEqual([['libprov.so.1', 'provpkg/lib/libprov.so.1']]);
+    expect([...providedPaths(providers)].map(([k, t]) => [k, t.installed, t.platform?.baseArch])).toEqual([['libprov.so.1', 'provpkg/lib/libprov.so.1', 'x86_64']]);
     expect(await readProviders(captureContext(), undefined)).toEqual([]);
   });
 });

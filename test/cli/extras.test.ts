@@ -13,6 +13,8 @@ import { runCli, wheel } from '../helpers/cli.js';
 import { REPO } from '../helpers/corpus.js';
 import { validate } from '../helpers/json-schema.js';
 import { needs, requireFile, requireTool } from '../helpers/requires.js';
+import { LibTree } from '../helpers/build-libs.js';
+import { buildWheel } from '../helpers/build-wheel.js';
 import { errorLines, RSS_LIMIT_KIB, runMeasured, TIME_LIMIT_MS } from '../security/measured.js';
 import { cpuClock } from '../helpers/cpu-clock.js';
 
@@ -209,6 +211,30 @@ describe('--include and --provided-by values', () => {
     const t = await runCli(['show', '--provided-by', wheel('provpkg-0.1.0-py3-none-linux_x86_64.whl'), wheel('provloose-0.1.0-cp311-cp311-linux_x86_64.whl')]);
     expect(t.stdout).toContain('  libprov.so.1: provpkg, installed as provpkg/lib/libprov.so.1; needed by provloose/_provuser.cpython-311-x86_64-linux-gnu.so\n');
     expect(t.stdout).toContain("provpkg is not in the wheel's Requires-Dist");
+  });
+
+  it('a provider\'s library built for another machine does not count (show and repair say so)', needs(requireTool('aarch64-linux-gnu-gcc', 'gcc-aarch64-linux-gnu')), async () => {
+    const libs = new LibTree('wheelaudit-provarm-');
+    const [lib] = await libs.build([{ out: 'libprov.so.1', soname: 'libprov.so.1', arch: 'aarch64' }]);
+    const provider = await buildWheel(mkdtempSync(path.join(tmp, 'provarm-')), {
+      distribution: 'provarm',
+      version: '0.1.0',
+      tag: 'py3-none-linux_aarch64',
+      files: { 'provarm/__init__.py': '', 'provarm/lib/libprov.so.1': new Uint8Array(readFileSync(lib ?? '')) },
+    });
+    const consumer = wheel('provloose-0.1.0-cp311-cp311-linux_x86_64.whl');
+    const warning = 'libprov.so.1 from --provided-by is built for aarch64, not x86_64: it does not count';
+    const r = await runCli(['show', '--json', '--provided-by', provider, consumer]);
+    expect((JSON.parse(r.stdout) as { external_libs: object }).external_libs).toHaveProperty(['libprov.so.1']);
+    const t = await runCli(['show', '--provided-by', provider, consumer]);
+    expect(t.stdout + t.stderr).toContain(warning);
+    expect(t.stdout).not.toContain('libprov.so.1: provarm, installed as');
+    // repair cannot leave the library to the provider: it looks for it on the host, where it is missing.
+    const dir = outDir();
+    const rep = await runCli(['repair', '-w', dir, '--provided-by', provider, consumer]);
+    expect(rep.code).not.toBe(0);
+    expect(rep.stderr).toContain(warning);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
 

@@ -2,13 +2,14 @@
 // copied ALONE into an empty directory: it prints byte-identical output to the packaged CLI
 // for `show --json` on every fixture wheel, writes a byte-identical repaired wheel, needs no
 // node_modules and reads nothing relative to itself (asked of the kernel: strace lists every
-// path it opens or looks at), and rebuilding it gives the same bytes.
-import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+// path it opens or looks at, its worker threads included), and rebuilding it gives the same bytes.
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { REPO } from '../helpers/corpus.js';
 import { needs, requireTool } from '../helpers/requires.js';
+import { buildZip, WHEEL_NAME, wheelEntries } from '../wheel/zip-builder.js';
 import { cleanEnv, describeRun, mapParallel, run, runAsync, type PackageWorkspace, type RunResult } from './workspace.js';
 
 const FIXTURES = path.join(REPO, 'fixtures', 'wheels');
@@ -44,18 +45,26 @@ describe('the single file', () => {
     const required = [...code.matchAll(/__require\(["']([^"']+)["']\)/g)].map((m) => m[1]);
     expect(specifiers.length).toBeGreaterThan(0);
     for (const s of [...specifiers, ...required]) expect(builtins.has(s as string), `imports ${s}`).toBe(true);
-    // import.meta.url serves only createRequire (for the built-ins above), never a file path.
+    // import.meta.url serves only createRequire (for the built-ins above) and names the bundle
+    // itself (which its entry worker threads run), never another file's path.
     const metaUses = code.split('\n').filter((l) => l.includes('import.meta'));
-    expect(metaUses.every((l) => l.includes('createRequire(import.meta.url)')), metaUses.join('\n')).toBe(true);
+    expect(metaUses.every((l) => l.includes('createRequire(import.meta.url)') || l.includes('new URL(import.meta.url)')), metaUses.join('\n')).toBe(true);
   });
 
   it('looks at no path beside itself while it audits and repairs (strace)', needs(requireTool('strace', 'strace')), () => {
     const log = path.join(ws.dir, 'single-file-strace.log');
     const out = path.join(ws.dir, 'single-file-strace-out');
     const wheel = path.join(FIXTURES, 'withffi-0.1.0-cp311-cp311-linux_x86_64.whl');
-    for (const args of [['show', '--json', wheel], ['repair', '-w', out, wheel]]) {
+    // Entries of 1 MiB and more are read on worker threads, which run the single file itself.
+    const large = path.join(ws.dir, 'large', WHEEL_NAME);
+    mkdirSync(path.dirname(large), { recursive: true });
+    const libc = new Uint8Array(readFileSync('/lib/x86_64-linux-gnu/libc.so.6'));
+    writeFileSync(large, buildZip(wheelEntries({ files: [{ name: 'hostile/_libs/liba.so.6', data: libc }, { name: 'hostile/_libs/libb.so.6', data: libc }] })));
+    for (const args of [['show', '--json', wheel], ['repair', '-w', out, wheel], ['show', '--json', '--jobs', '2', large]]) {
       const r = inAlone('strace', ['-f', '-qq', '-e', 'trace=%file', '-o', log, process.execPath, single, ...args]);
       expect(r.code, describeRun(`strace wheelaudit.mjs ${args.join(' ')}`, r)).toBe(0);
+      // Platform-specific: the ELF summaries came back from the workers.
+      if (args.includes(large)) expect(r.stdout).toContain('"pure": false');
       // The path argument of every file syscall (relative ones are relative to the cwd, the
       // single file's directory), whether or not the file was there.
       const paths = readFileSync(log, 'utf8')

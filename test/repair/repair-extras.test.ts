@@ -26,9 +26,10 @@ describe('prepareExtras', () => {
   it('an included library counts as provided at its new entry, by file name and soname; a provider by where it installs', async () => {
     const provpkg = await loadProvider(wheel('provpkg-0.1.0-py3-none-linux_x86_64.whl'), REPO);
     const x = prepareExtras({ includes: ['x86_64/dlopen/libwaplug.so.1'], providers: [provpkg] }, CTX);
-    expect([...x.provided]).toEqual([
-      ['libprov.so.1', 'provpkg/lib/libprov.so.1'],
-      ['libwaplug.so.1', 'dlopener.libs/libwaplug.so.1'],
+    expect([...x.provided].map(([k, t]) => [k, t.installed, t.platform?.baseArch])).toEqual([
+      ['libprov.so.1', 'provpkg/lib/libprov.so.1', 'x86_64'],
+      // Included libraries were checked against the wheel's machine when resolved.
+      ['libwaplug.so.1', 'dlopener.libs/libwaplug.so.1', undefined],
     ]);
     expect(x.amendContents).toBeTypeOf('function');
   });
