@@ -425,8 +425,7 @@ function makeWheelZip(fh: FileHandle, win: FileWindow, path: string, entries: re
     const e = lookup(wanted);
     const end = e.dataOffset + e.compressedSize;
     for (let at = e.dataOffset; at < end; at += WINDOW_BYTES) {
-      // Read ahead: a writer copying many small entries in file order then reads a window at a time.
-      yield await win.read(at, Math.min(WINDOW_BYTES, end - at), WINDOW_BYTES);
+      yield await win.read(at, Math.min(WINDOW_BYTES, end - at));
     }
   }
 
