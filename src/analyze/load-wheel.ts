@@ -255,16 +255,29 @@ async function readEntries(
     return row === undefined ? undefined : recordExpectation(row, where);
   };
   const files = zip.entries.filter((e) => !e.isDirectory).sort((a, b) => a.dataOffset - b.dataOffset);
-  const indexOf = new Map<WheelEntry, number>();
-  files.forEach((e, i) => indexOf.set(e, i));
   const order = fileOrder<EntryOutcome>(files.length, (o) => { apply(o); });
   const progress = progressOf(files, options.onProgress);
   const jobs = inflateJobs(options.jobs);
   // This thread's streamer: undefined where zlib cannot inflate synchronously in pieces.
   const streamer = entryStreamer();
-  const whole = (e: WheelEntry): boolean => e.uncompressedSize >= WHOLE_MIN_SIZE && !e.name.endsWith('.py');
-  const large = streamer === undefined && jobs === 1 ? [] : files.filter(whole);
-  const small = large.length === 0 ? files : files.filter((e) => !whole(e));
+  // RECORD was read (and verified) already; a worker would only hash it again.
+  const recordName = `${distInfo}/RECORD`;
+  const whole = (e: WheelEntry): boolean => e.uncompressedSize >= WHOLE_MIN_SIZE && !e.name.endsWith('.py') && e.name !== recordName;
+  // Entries and their places in file order (positional: a map over 150,000 entries costs more).
+  const large: WheelEntry[] = [];
+  const largeIndex = new Map<WheelEntry, number>();
+  const small: WheelEntry[] = [];
+  const smallIndex: number[] = [];
+  const split = streamer !== undefined || jobs > 1;
+  files.forEach((e, i) => {
+    if (split && whole(e)) {
+      large.push(e);
+      largeIndex.set(e, i);
+    } else {
+      small.push(e);
+      smallIndex.push(i);
+    }
+  });
   const job = (e: WheelEntry): { expect: Expected; job: EntryJob } => {
     const expect = expectationOf(e);
     const alt = otherAlgorithm(expect);
@@ -275,11 +288,11 @@ async function readEntries(
     const sha256 = d.digests[0] ?? '';
     return { entry: e, expect, sha256, digest: d.digests[1] ?? sha256, elf: d.elf };
   };
-  const hooks: WholeHooks = { index: (e) => indexOf.get(e) ?? -1, order, job, done, named };
+  const hooks: WholeHooks = { index: (e) => largeIndex.get(e) ?? -1, order, job, done, named };
   const onThreads = jobs > 1 && large.length > 0 ? readOnWorkers(zip, large, Math.min(jobs, large.length), hooks) : Promise.resolve();
   await Promise.all([
     onThreads,
-    readInline(zip, small, indexOf, order, { expectationOf, analyse, progress, pyLoads: runtimeLoads ? (e, c) => { pythonLoads(e, c, facts); } : undefined }),
+    readInline(zip, small, smallIndex, order, { expectationOf, analyse, progress, pyLoads: runtimeLoads ? (e, c) => { pythonLoads(e, c, facts); } : undefined }),
   ]);
   if (jobs === 1 && streamer !== undefined) readHere(zip, streamer, large, hooks);
   order.finish();
@@ -372,8 +385,8 @@ interface InlineHooks {
   pyLoads: ((entry: WheelEntry, content: Uint8Array) => void) | undefined;
 }
 
-/** The entries read on this thread, in file order (each small one whole, large ones in chunks). */
-async function readInline(zip: WheelZip, inline: readonly WheelEntry[], indexOf: ReadonlyMap<WheelEntry, number>, order: FileOrder<EntryOutcome>, h: InlineHooks): Promise<void> {
+/** The entries read on this thread, in file order (`indexes`: each one's place among all files). */
+async function readInline(zip: WheelZip, inline: readonly WheelEntry[], indexes: readonly number[], order: FileOrder<EntryOutcome>, h: InlineHooks): Promise<void> {
   const elfBuffer = reusableBuffer();
   let current: EntryReader | undefined;
   // The position in `inline` of the entry being read: where a failure inside the zip layer belongs.
@@ -381,7 +394,8 @@ async function readInline(zip: WheelZip, inline: readonly WheelEntry[], indexOf:
   const stop = new Error('stop');
   try {
     await zip.scan(inline, (entry, chunk, offset) => {
-      const index = indexOf.get(entry) ?? -1;
+      // The zip layer visits `inline` in the order given (file order).
+      const index = indexes[at] ?? -1;
       // An earlier entry failed (on a worker): nothing after it matters.
       if (index > order.firstFailure) throw stop;
       if (offset === 0 && chunk.length === entry.uncompressedSize) {
@@ -410,8 +424,7 @@ async function readInline(zip: WheelZip, inline: readonly WheelEntry[], indexOf:
     });
   } catch (e) {
     if (e === stop) return;
-    const failed = inline[Math.min(at, inline.length - 1)];
-    order.fail(failed === undefined ? 0 : (indexOf.get(failed) ?? 0), e);
+    order.fail(indexes[Math.min(at, inline.length - 1)] ?? 0, e);
   }
 }
 

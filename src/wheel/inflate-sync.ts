@@ -21,6 +21,12 @@ export interface SyncInflater {
    * over after the end of the deflate stream is ignored, as `inflateRawSync` ignores it.
    */
   write(raw: Uint8Array, final: boolean, sink: (out: Uint8Array) => void): void;
+  /**
+   * Inflate the whole stream in `raw` straight into `out`, after a reset; returns how many bytes
+   * were written. `out.length` written means the output may go on past it (the caller gives one
+   * byte more than it expects, so a bomb stops there).
+   */
+  inflateInto(raw: Uint8Array, out: Uint8Array): number;
   /** Start a new stream (after an error too). */
   reset(): void;
 }
@@ -81,6 +87,14 @@ export function syncInflater(): SyncInflater | undefined {
     reset() {
       if (z === undefined || z.stream.destroyed) z = open();
       else z.stream.reset();
+    },
+    inflateInto(raw, dest) {
+      this.reset();
+      if (z === undefined) throw new Error('zlib handle unavailable');
+      const { stream, handle, state } = z;
+      handle.writeSync(zlib.constants.Z_FINISH, raw, 0, raw.length, dest, 0, dest.length);
+      if (stream.errored !== null) throw stream.errored;
+      return dest.length - (state[0] as number);
     },
   };
 }

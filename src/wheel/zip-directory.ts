@@ -300,16 +300,13 @@ export function parseCentralDirectory(cd: Uint8Array, end: EndRecords, maxEntrie
       throw new WheelFormatError('WHEEL_NOT_ZIP', `${where}: central directory record ${index + 1} (${name()}) runs past the end of the central directory`);
     }
     const extras = extraLength === 0 ? undefined : parseExtras(cd.subarray(nameStart + nameLength, nameStart + nameLength + extraLength), name, where);
-    const sizes = widen(
-      {
-        compressedSize: v.getUint32(at + CENTRAL.compressedSize, true),
-        uncompressedSize: v.getUint32(at + CENTRAL.uncompressedSize, true),
-        localHeaderOffset: v.getUint32(at + CENTRAL.localHeaderOffset, true),
-      },
-      extras?.zip64,
-      name,
-      where,
-    );
+    let sizes: Sizes = {
+      compressedSize: v.getUint32(at + CENTRAL.compressedSize, true),
+      uncompressedSize: v.getUint32(at + CENTRAL.uncompressedSize, true),
+      localHeaderOffset: v.getUint32(at + CENTRAL.localHeaderOffset, true),
+    };
+    // Only escaped (0xffffffff) fields are looked up in the zip64 extra field.
+    if (sizes.compressedSize === MAX32 || sizes.uncompressedSize === MAX32 || sizes.localHeaderOffset === MAX32) sizes = widen(sizes, extras?.zip64, name, where);
     out.push({
       index,
       nameStart,
@@ -323,7 +320,9 @@ export function parseCentralDirectory(cd: Uint8Array, end: EndRecords, maxEntrie
       date: v.getUint16(at + CENTRAL.date, true),
       crc32: v.getUint32(at + CENTRAL.crc32, true),
       externalAttributes: v.getUint32(at + CENTRAL.externalAttributes, true),
-      ...sizes,
+      compressedSize: sizes.compressedSize,
+      uncompressedSize: sizes.uncompressedSize,
+      localHeaderOffset: sizes.localHeaderOffset,
     });
     at = next;
   }

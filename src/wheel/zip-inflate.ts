@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { WheelFormatError } from '../errors.js';
 import { crc32 } from './crc32.js';
+import { syncInflater, type SyncInflater } from './inflate-sync.js';
 import { METHOD_STORED, detail, hex32, showName } from './zip-format.js';
 
 /** What inflation needs to know about an entry. */
@@ -17,6 +18,9 @@ export interface InflateTarget {
   readonly uncompressedSize: number;
   readonly crc32: number;
 }
+
+/** This thread's inflater for whole small entries; null where synchronous inflation is unavailable. */
+let wholeInflater: SyncInflater | null | undefined;
 
 /** Output chunk size for streamed inflation: few callbacks, little memory. */
 const STREAM_CHUNK = 1 << 20;
@@ -55,6 +59,20 @@ function verify(where: string, e: InflateTarget, out: Uint8Array): Uint8Array {
  */
 export function inflateWhole(raw: Uint8Array, e: InflateTarget, where: string): Uint8Array {
   if (e.compressionMethod === METHOD_STORED) return verify(where, e, raw);
+  wholeInflater ??= syncInflater() ?? null;
+  if (wholeInflater !== null) {
+    // One reused inflater instead of a zlib stream per entry (a wheel may hold 100,000 small
+    // files); the output goes straight into a buffer one byte larger than declared.
+    const out = Buffer.allocUnsafe(e.uncompressedSize + 1);
+    let n: number;
+    try {
+      n = wholeInflater.inflateInto(raw, out);
+    } catch (err) {
+      throw inflateError(where, e, err);
+    }
+    if (n > e.uncompressedSize) throw sizeMismatch(where, e, `more than ${e.uncompressedSize}`);
+    return verify(where, e, out.subarray(0, n));
+  }
   let out: Uint8Array;
   try {
     // One output chunk one byte larger than declared: a well-formed entry fills it without a

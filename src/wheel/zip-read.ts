@@ -335,7 +335,17 @@ async function locateData(win: FileWindow, records: readonly CentralRecord[], cd
     const e = entries[i] as OpenEntry;
     const next = order[k + 1];
     const limit = next === undefined ? cdOffset : (offsets[next] ?? cdOffset);
-    e.dataOffset = await readLocalHeader(win, e, records[i] as CentralRecord, cd, limit, path);
+    // Most headers are already in the window: checked without a promise.
+    const at = e.relativeOffsetOfLocalHeader;
+    const inWindow = at + LOCAL.SIZE <= win.size ? win.peek(at, LOCAL.SIZE) : undefined;
+    const nameLength = inWindow === undefined ? 0 : new DataView(inWindow.buffer, inWindow.byteOffset, LOCAL.SIZE).getUint16(LOCAL.nameLength, true);
+    const nameInWindow = inWindow === undefined ? undefined : win.peek(at + LOCAL.SIZE, nameLength);
+    if (inWindow !== undefined && nameInWindow !== undefined) {
+      e.dataOffset = localDataOffset(win, e, inWindow, path);
+      checkLocalHeader(e, records[i] as CentralRecord, cd, inWindow, nameInWindow, path);
+    } else {
+      e.dataOffset = await readLocalHeader(win, e, records[i] as CentralRecord, cd, limit, path);
+    }
     if (e.dataOffset + e.compressedSize > limit) {
       const other = next === undefined ? 'the central directory' : `the local header of entry ${showName(entries[next]?.name ?? '')}`;
       throw new WheelFormatError(
@@ -356,20 +366,37 @@ async function readLocalHeader(win: FileWindow, e: WheelEntry, central: CentralR
   // Read on to the next header when it is near (small entries), else just past this one.
   const readahead = nextHeader - at <= WINDOW_BYTES ? WINDOW_BYTES : LOCAL.SIZE + 1024;
   const h = win.peek(at, LOCAL.SIZE) ?? (await win.read(at, LOCAL.SIZE, readahead));
+  // The signature and the data's extent are checked before the name is read.
+  const dataOffset = localDataOffset(win, e, h, path);
+  const nameLen = new DataView(h.buffer, h.byteOffset, h.byteLength).getUint16(LOCAL.nameLength, true);
+  const nameBytes = win.peek(at + LOCAL.SIZE, nameLen) ?? (await win.read(at + LOCAL.SIZE, nameLen, readahead));
+  checkLocalHeader(e, central, cd, h, nameBytes, path);
+  return dataOffset;
+}
+
+/** Where the data after local header `h` begins, once its signature and extent are checked. */
+function localDataOffset(win: FileWindow, e: WheelEntry, h: Uint8Array, path: string): number {
+  const at = e.relativeOffsetOfLocalHeader;
   const v = new DataView(h.buffer, h.byteOffset, h.byteLength);
   if (v.getUint32(LOCAL.signature, true) !== SIG_LOCAL) {
-    throw new WheelFormatError('WHEEL_NOT_ZIP', `${where()}: no local file header signature at offset ${at}`);
+    throw new WheelFormatError('WHEEL_NOT_ZIP', `${path}: entry ${showName(e.name)}: no local file header signature at offset ${at}`);
   }
-  const nameLen = v.getUint16(LOCAL.nameLength, true);
+  const dataOffset = at + LOCAL.SIZE + v.getUint16(LOCAL.nameLength, true) + v.getUint16(LOCAL.extraLength, true);
+  if (dataOffset + e.compressedSize > win.size) {
+    throw new WheelFormatError('WHEEL_NOT_ZIP', `${path}: entry ${showName(e.name)}: its ${e.compressedSize} bytes of data at offset ${dataOffset} run past the end of the file (size ${win.size})`);
+  }
+  return dataOffset;
+}
+
+/** Check one local header (`h`, its name `nameBytes`) against its central record. */
+function checkLocalHeader(e: WheelEntry, central: CentralRecord, cd: Buffer, h: Uint8Array, nameBytes: Uint8Array, path: string): void {
+  const at = e.relativeOffsetOfLocalHeader;
+  const where = (): string => `${path}: entry ${showName(e.name)}`;
+  const v = new DataView(h.buffer, h.byteOffset, h.byteLength);
   const flags = v.getUint16(LOCAL.flags, true);
   const method = v.getUint16(LOCAL.method, true);
   const crc = v.getUint32(LOCAL.crc32, true);
   const sizes = [v.getUint32(LOCAL.compressedSize, true), v.getUint32(LOCAL.uncompressedSize, true)] as const;
-  const dataOffset = at + LOCAL.SIZE + nameLen + v.getUint16(LOCAL.extraLength, true);
-  if (dataOffset + e.compressedSize > win.size) {
-    throw new WheelFormatError('WHEEL_NOT_ZIP', `${where()}: its ${e.compressedSize} bytes of data at offset ${dataOffset} run past the end of the file (size ${win.size})`);
-  }
-  const nameBytes = win.peek(at + LOCAL.SIZE, nameLen) ?? (await win.read(at + LOCAL.SIZE, nameLen, readahead));
   const mismatch = (what: string): WheelFormatError =>
     new WheelFormatError('WHEEL_ZIP_INCONSISTENT', `${where()}: the local header at offset ${at} ${what}; readers that trust it see another archive than pip`);
   if (!sameName(nameBytes, flags, central, cd)) throw mismatch(`names ${showBytes(nameBytes)}`);
@@ -381,7 +408,6 @@ async function readLocalHeader(win: FileWindow, e: WheelEntry, central: CentralR
     if (sizes[0] !== e.compressedSize && sizes[0] !== MAX32) throw mismatch(`says compressed size ${sizes[0]}, the central directory ${e.compressedSize}`);
     if (sizes[1] !== e.uncompressedSize && sizes[1] !== MAX32) throw mismatch(`says uncompressed size ${sizes[1]}, the central directory ${e.uncompressedSize}`);
   }
-  return dataOffset;
 }
 
 /** The local name must be the central name's bytes, decoded the same way (same UTF-8 flag). */
