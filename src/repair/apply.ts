@@ -18,7 +18,7 @@ import { changedEntries, type ChangedEntries } from './changed-entries.js';
 import { imagePool } from './image-pool.js';
 import { recordRows, sbomText, zipItems } from './output-entries.js';
 import type { OwnerLookup } from './package-owner.js';
-import { fileMode, patchJobs, runPatchJobs, type PatchRun } from './patch-entries.js';
+import { fileMode, patchJobs, runPatchJobs, type PatchJob, type PatchRun } from './patch-entries.js';
 import type { ElfPatcher } from './patcher.js';
 import type { RepairPlan } from './plan.js';
 import { retagWheel } from './wheel-retag.js';
@@ -108,8 +108,7 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
     const sbomName = `${distInfo}/sboms/auditwheel.cdx.json`;
     const hasSbom = plan.grafts.length > 0 && o.owners !== undefined;
     const order = outputOrder(zip, distInfo, [...changed.entries.keys(), ...jobs.map((j) => j.name), ...(hasSbom ? [sbomName] : [])]);
-    const at = new Map(order.map((p, i) => [p, i]));
-    const sorted = [...jobs].sort((a, b) => (at.get(a.name) ?? 0) - (at.get(b.name) ?? 0));
+    const sorted = inOrder(jobs, order);
     let stopped = false;
     const run = runPatchJobs(sorted, {
       patcher: o.patcher,
@@ -138,6 +137,17 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
   } finally {
     await zip.close();
   }
+}
+
+/** The jobs in the order their entries appear in `order` (one pass; no map of every entry). */
+function inOrder(jobs: readonly PatchJob[], order: readonly string[]): PatchJob[] {
+  const byName = new Map(jobs.map((j) => [j.name, j]));
+  const out: PatchJob[] = [];
+  for (const p of order) {
+    const j = byName.get(p);
+    if (j !== undefined) out.push(j);
+  }
+  return out;
 }
 
 /** Every file of the output in the reference's order (RECORD last in the dist-info), with directories. */

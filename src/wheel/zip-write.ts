@@ -188,16 +188,18 @@ export async function writeZip(
   const concurrency = checkConcurrency(opts.concurrency ?? availableParallelism());
   const force64 = opts.forceZip64 === true;
   const { date, time } = dosDateTime(opts.timestamp);
-  const prepared = prepareItems(items);
+  checkItems(items);
 
   const tmp = await createTempFile(path, OUTPUT_MODE);
-  const pool = deflatePool(prepared, level, concurrency);
+  const pool = deflatePool(items, level, concurrency);
   try {
     const sink = makeSink(tmp.handle);
-    const central: Buffer[] = [];
-    for (let i = 0; i < prepared.length; i++) {
-      const p = prepared[i];
-      if (p === undefined) throw new InternalError(`zip item ${i} is missing`);
+    const central = centralRecords();
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (item === undefined) throw new InternalError(`zip item ${i} is missing`);
+      // Encoded now, not kept for every item: 150,000 names would stay in memory to the end.
+      const p = prepare(item);
       pool.topUp();
       const offset = sink.position;
       const source = p.item.source;
@@ -207,13 +209,13 @@ export async function writeZip(
           : await writeWhole(sink, p, await entryContent(p, i, pool, level), { offset, date, time, force64 });
       // Only now is a deflated output released, so at most 2 x `concurrency` are ever held.
       pool.release(i);
-      central.push(h.central);
-      opts.onProgress?.({ phase: 'writing', done: i + 1, total: prepared.length, bytes: sink.position });
+      central.add(h.central);
+      opts.onProgress?.({ phase: 'writing', done: i + 1, total: items.length, bytes: sink.position });
     }
     const cdOffset = sink.position;
-    for (const c of central) await sink.write(c);
+    for (const c of central.blocks()) await sink.write(c);
     const cdSize = sink.position - cdOffset;
-    await sink.write(endRecords(prepared.length, cdOffset, cdSize, sink.position, force64));
+    await sink.write(endRecords(items.length, cdOffset, cdSize, sink.position, force64));
     await sink.flush();
     const bytesWritten = sink.position;
     await tmp.commit();
@@ -243,17 +245,17 @@ interface DeflatePool {
  * finished outputs waiting for their turn may add as many again, so a large deflate never leaves
  * the other cores idle.
  */
-function deflatePool(prepared: readonly Prepared[], level: number, concurrency: number): DeflatePool {
+function deflatePool(items: readonly ZipWriteItem[], level: number, concurrency: number): DeflatePool {
   const ahead = new Map<number, Promise<Deflated>>();
   let nextToStart = 0;
   let running = 0;
   const topUp = (): void => {
-    while (nextToStart < prepared.length && running < concurrency && ahead.size < 2 * concurrency) {
+    while (nextToStart < items.length && running < concurrency && ahead.size < 2 * concurrency) {
       const i = nextToStart++;
-      const source = prepared[i]?.item.source;
+      const source = items[i]?.source;
       if (source?.kind !== 'data') continue;
       running++;
-      const job = deflateItem(source.data, level, prepared[i]?.item.name ?? '').finally(() => {
+      const job = deflateItem(source.data, level, items[i]?.name ?? '').finally(() => {
         running--;
         topUp();
       });
@@ -368,10 +370,10 @@ function checkConcurrency(n: number): number {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Validate items up front (nothing is created for a caller mistake) and encode their names. */
-function prepareItems(items: readonly ZipWriteItem[]): Prepared[] {
+/** Validate items up front, so that nothing is created for a caller mistake; keeps nothing. */
+function checkItems(items: readonly ZipWriteItem[]): void {
   const seen = new Set<string>();
-  return items.map((item) => {
+  for (const item of items) {
     const { name, source, mode } = item;
     if (name === '' || name.includes('\0')) throw new InternalError(`zip entry name ${JSON.stringify(name)} is empty or holds a NUL`);
     if (seen.has(name)) throw new InternalError(`zip entry ${showName(name)} is listed twice`);
@@ -391,15 +393,45 @@ function prepareItems(items: readonly ZipWriteItem[]): Prepared[] {
     const nameBytes = Buffer.from(name, 'utf8');
     if (utf8.decode(nameBytes) !== name) throw new InternalError(`zip entry ${showName(name)}: name is not well-formed Unicode`);
     if (nameBytes.length > 0xffff) throw new InternalError(`zip entry name of ${nameBytes.length} bytes is longer than 65535`);
-    const ascii = nameBytes.every((b) => b < 0x80);
-    return {
-      item,
-      nameBytes,
-      flags: ascii ? 0 : FLAG_UTF8,
-      // External attributes: Unix st_mode in the high 16 bits, MS-DOS attributes in the low byte.
-      external: (mode * 0x10000 + (isDir ? DOS_DIRECTORY : 0)) >>> 0,
-    };
-  });
+  }
+}
+
+/** What an item's headers need besides sizes and offset (the item was checked by checkItems). */
+function prepare(item: ZipWriteItem): Prepared {
+  const nameBytes = Buffer.from(item.name, 'utf8');
+  const ascii = nameBytes.every((b) => b < 0x80);
+  return {
+    item,
+    nameBytes,
+    flags: ascii ? 0 : FLAG_UTF8,
+    // External attributes: Unix st_mode in the high 16 bits, MS-DOS attributes in the low byte.
+    external: (item.mode * 0x10000 + (item.name.endsWith('/') ? DOS_DIRECTORY : 0)) >>> 0,
+  };
+}
+
+/** Bytes per block of the central directory kept while the entries are written. */
+const CENTRAL_BLOCK = 1 << 20;
+
+/**
+ * The central directory as it grows: records copied into 1 MiB blocks, so 150,000 entries
+ * keep a few dozen buffers alive instead of 150,000.
+ */
+function centralRecords(): { add(record: Uint8Array): void; blocks(): Uint8Array[] } {
+  const full: Uint8Array[] = [];
+  let block = Buffer.allocUnsafe(CENTRAL_BLOCK);
+  let used = 0;
+  return {
+    add(record) {
+      if (used + record.length > block.length) {
+        full.push(block.subarray(0, used));
+        block = Buffer.allocUnsafe(Math.max(CENTRAL_BLOCK, record.length));
+        used = 0;
+      }
+      block.set(record, used);
+      used += record.length;
+    },
+    blocks: () => [...full, block.subarray(0, used)],
+  };
 }
 
 function checkRawEntry(entry: WheelEntry, name: string): void {
