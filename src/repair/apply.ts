@@ -13,12 +13,12 @@ import { walkOrder } from '../wheel/walk-order.js';
 import { openWheelZip, type WheelEntry, type WheelZip } from '../wheel/zip-read.js';
 import { writeZip } from '../wheel/zip-write.js';
 import { withPythonTag } from './abi3-retag.js';
-import { deflateQueue } from '../wheel/chunked-deflate.js';
+import { backlog, deflateQueue } from '../wheel/chunked-deflate.js';
 import { changedEntries, type ChangedEntries } from './changed-entries.js';
 import { imagePool } from './image-pool.js';
 import { recordRows, sbomText, zipItems } from './output-entries.js';
 import type { OwnerLookup } from './package-owner.js';
-import { fileMode, patchJobs, runPatchJobs, type PatchJob, type PatchRun } from './patch-entries.js';
+import { BACKLOG_CAP, fileMode, patchJobs, runPatchJobs, type PatchJob, type PatchRun } from './patch-entries.js';
 import type { ElfPatcher } from './patcher.js';
 import type { RepairPlan } from './plan.js';
 import { retagWheel } from './wheel-retag.js';
@@ -110,6 +110,11 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
     const order = outputOrder(zip, distInfo, [...changed.entries.keys(), ...jobs.map((j) => j.name), ...(hasSbom ? [sbomName] : [])]);
     const sorted = inOrder(jobs, order);
     let stopped = false;
+    let stop: () => void = () => undefined;
+    const stopping = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    const recordAt = order.indexOf(`${distInfo}/RECORD`);
     const run = runPatchJobs(sorted, {
       patcher: o.patcher,
       changed,
@@ -119,6 +124,10 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
       info,
       onProgress: o.onProgress,
       stopped: () => stopped,
+      stopping,
+      backlog: backlog(),
+      ungatedFrom: firstAfter(sorted, order, recordAt),
+      backlogCap: BACKLOG_CAP,
     });
     try {
       // The package manager runs for the SBOM while the last libraries deflate.
@@ -129,6 +138,7 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
       await writeOutput(outputPath, wheel, zip, changed, order, run, o);
     } catch (e) {
       stopped = true;
+      stop();
       throw e;
     } finally {
       await run.settled;
@@ -137,6 +147,13 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
   } finally {
     await zip.close();
   }
+}
+
+/** The index of the first job whose entry comes after position `at` of `order` (jobs.length if none). */
+function firstAfter(jobs: readonly PatchJob[], order: readonly string[], at: number): number {
+  const after = new Set(order.slice(at + 1));
+  const i = jobs.findIndex((j) => after.has(j.name));
+  return i < 0 ? jobs.length : i;
 }
 
 /** The jobs in the order their entries appear in `order` (one pass; no map of every entry). */

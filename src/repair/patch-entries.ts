@@ -7,7 +7,7 @@
 import { stripElf } from '../elf/strip.js';
 import { InternalError, RepairError, describeError } from '../errors.js';
 import type { ProgressSink } from '../util/progress.js';
-import { deflateInPieces, type DeflateQueue } from '../wheel/chunked-deflate.js';
+import { deflateInPieces, type BacklogControl, type DeflateQueue } from '../wheel/chunked-deflate.js';
 import { recordRowFor } from '../wheel/record.js';
 import type { WheelEntry, WheelZip } from '../wheel/zip-read.js';
 import type { ChangedEntries, StreamSlot } from './changed-entries.js';
@@ -107,7 +107,24 @@ export interface RunContext {
   readonly onProgress?: ProgressSink | undefined;
   /** True once the writer has failed: no further library is started. */
   readonly stopped: () => boolean;
+  /** Settles when the writer fails (wakes a pipeline waiting for the writer). */
+  readonly stopping: Promise<void>;
+  /** Deflated bytes the writer has not taken yet, shared by every library's stream. */
+  readonly backlog: BacklogControl;
+  /**
+   * Jobs from this index on are not held back by the backlog: their entries come after RECORD,
+   * which the writer can only pass once every library has been patched.
+   */
+  readonly ungatedFrom: number;
+  /** The most deflated bytes that may wait for the writer when the next library is started. */
+  readonly backlogCap: number;
 }
+
+/**
+ * Deflated output that may wait for the writer when the next library is started: the writer
+ * may still be copying the entries before the libraries (a large wheel's whole package).
+ */
+export const BACKLOG_CAP = 32 * 1024 * 1024;
 
 /** The pipeline under way: `submitted` once every library is queued for deflating, `settled` once every deflate has finished. */
 export interface PatchRun {
@@ -128,6 +145,7 @@ export function runPatchJobs(jobs: readonly PatchJob[], c: RunContext): PatchRun
     let i = 0;
     try {
       for (; i < jobs.length; i++) {
+        if (i < c.ungatedFrom) await Promise.race([c.backlog.atMost(c.backlogCap), c.stopping]);
         if (c.stopped()) throw new InternalError('the zip writer stopped before every library was patched');
         const job = jobs[i] as PatchJob;
         const { done } = await runOne(job, slots[i] as StreamSlot, c);
@@ -168,7 +186,7 @@ async function runOne(job: PatchJob, slot: StreamSlot, c: RunContext): Promise<{
     keep = out.buffer === lease.buffer.buffer;
     if (!keep) lease.release();
     const row = recordRowFor(job.name, out);
-    const stream = deflateInPieces(out, c.level, c.queue, job.name);
+    const stream = deflateInPieces(out, c.level, c.queue, job.name, c.backlog);
     slot.deliver(stream, row);
     const done = stream.done.finally(() => {
       lease.release();

@@ -58,6 +58,46 @@ export function deflateQueue(limit: number): DeflateQueue {
   };
 }
 
+/**
+ * Bytes queued for the writer over every stream that shares it: a piece's content while it
+ * waits for or goes through deflate, then its output until the writer takes it. A producer
+ * that runs ahead of the writer (which may still be copying other entries) waits here instead
+ * of piling up output.
+ */
+export interface Backlog {
+  readonly bytes: number;
+  /** Resolves once the backlog is at most `cap` bytes. */
+  atMost(cap: number): Promise<void>;
+}
+
+export interface BacklogControl extends Backlog {
+  add(n: number): void;
+}
+
+export function backlog(): BacklogControl {
+  let bytes = 0;
+  const waiting: { cap: number; wake: () => void }[] = [];
+  return {
+    get bytes() {
+      return bytes;
+    },
+    add(n) {
+      bytes += n;
+      for (let i = waiting.length - 1; i >= 0; i--) {
+        const w = waiting[i];
+        if (w !== undefined && bytes <= w.cap) {
+          waiting.splice(i, 1);
+          w.wake();
+        }
+      }
+    },
+    atMost(cap) {
+      if (bytes <= cap) return Promise.resolve();
+      return new Promise<void>((wake) => waiting.push({ cap, wake }));
+    },
+  };
+}
+
 /** A deflate stream being produced in pieces: what the zip headers need, and the pieces in order. */
 export interface StreamedDeflate {
   readonly crc: number;
@@ -90,13 +130,25 @@ function deflatePiece(data: Uint8Array, start: number, end: number, level: numbe
 
 /**
  * Queue every piece of `data` for deflating at `level` and return the stream. `data` must not
- * change until `done` settles. `name` names the entry in errors.
+ * change until `done` settles. `name` names the entry in errors; `pending`, when given, counts
+ * each piece from its queueing until the writer has taken it.
  */
-export function deflateInPieces(data: Uint8Array, level: number, queue: DeflateQueue, name: string): StreamedDeflate {
+export function deflateInPieces(data: Uint8Array, level: number, queue: DeflateQueue, name: string, pending?: BacklogControl): StreamedDeflate {
   const jobs: (Promise<Uint8Array> | undefined)[] = [];
   for (let start = 0; ; start += DEFLATE_PIECE) {
     const end = Math.min(data.length, start + DEFLATE_PIECE);
-    const job = queue.run(() => deflatePiece(data, start, end, level, name));
+    // Counted from now: its content while it waits or deflates, then its output until taken.
+    pending?.add(end - start);
+    const job = queue.run(async () => {
+      try {
+        const out = await deflatePiece(data, start, end, level, name);
+        pending?.add(out.length - (end - start));
+        return out;
+      } catch (e) {
+        pending?.add(-(end - start));
+        throw e;
+      }
+    });
     // Handled where it is awaited; this only keeps an abandoned piece from being "unhandled".
     job.catch(() => undefined);
     jobs.push(job);
@@ -107,7 +159,14 @@ export function deflateInPieces(data: Uint8Array, level: number, queue: DeflateQ
     for (let i = 0; i < jobs.length; i++) {
       const job = jobs[i];
       jobs[i] = undefined;
-      if (job !== undefined) yield await job;
+      if (job === undefined) continue;
+      const out = await job;
+      try {
+        yield out;
+      } finally {
+        // Handed over (or abandoned): no longer waiting in memory on the writer's account.
+        pending?.add(-out.length);
+      }
     }
   }
   return { crc: crc32(data), uncompressedSize: data.length, pieces: pieces(), done };

@@ -19,7 +19,7 @@ import { imagePool } from '../../src/repair/image-pool.js';
 import { fileMode, patchJobs, runPatchJobs, type PatchJob } from '../../src/repair/patch-entries.js';
 import { nativePatcher } from '../../src/repair/patcher.js';
 import type { GraftSource, RepairPlan } from '../../src/repair/plan.js';
-import { deflateQueue } from '../../src/wheel/chunked-deflate.js';
+import { backlog, deflateQueue } from '../../src/wheel/chunked-deflate.js';
 import type { StreamedContent } from '../../src/wheel/zip-write.js';
 import { openWheelZip } from '../../src/wheel/zip-read.js';
 import { FIXTURES } from '../helpers/corpus.js';
@@ -54,11 +54,25 @@ async function inflated(c: StreamedContent): Promise<Buffer> {
   return inflateRawSync(Buffer.concat(parts));
 }
 
-function run(jobs: readonly PatchJob[], budget = 64 << 20) {
+function run(jobs: readonly PatchJob[], budget = 64 << 20, backlogCap = 64 << 20) {
   const changed = changedEntries();
   const progress: number[] = [];
-  const r = runPatchJobs(jobs, { patcher: nativePatcher, changed, pool: imagePool(budget), queue: deflateQueue(2), level: 6, info: () => undefined, onProgress: (p) => progress.push(p.done), stopped: () => false });
-  return { changed, progress, ...r };
+  const pending = backlog();
+  const r = runPatchJobs(jobs, {
+    patcher: nativePatcher,
+    changed,
+    pool: imagePool(budget),
+    queue: deflateQueue(2),
+    level: 6,
+    info: () => undefined,
+    onProgress: (p) => progress.push(p.done),
+    stopped: () => false,
+    stopping: new Promise<void>(() => undefined),
+    backlog: pending,
+    ungatedFrom: jobs.length,
+    backlogCap,
+  });
+  return { changed, progress, pending, ...r };
 }
 
 describe('the patch pipeline', () => {
@@ -109,6 +123,34 @@ describe('the patch pipeline', () => {
       expect(sha(outs[0] ?? Buffer.alloc(0))).not.toBe(sha(outs[2] ?? Buffer.alloc(0)));
       expect(outs[0]?.length).toBe(outs[2]?.length);
       expect(r.progress).toEqual([1, 2, 3]);
+    } finally {
+      await zip.close();
+    }
+  });
+
+  it('starts the next library only once the writer has taken the deflated output waiting for it', needs(canRun), async () => {
+    const zip = await openWheelZip(DEMO);
+    try {
+      const grafts = [
+        { lib: LIBM, entry: 'demo.libs/libm-1.so.6' },
+        { lib: LIBZ, entry: 'demo.libs/libz-2.so.1' },
+      ];
+      const { jobs } = patchJobs({ zip, plan: planFor(grafts), patcher: nativePatcher, filename: 'demo.whl' });
+      const r = run(jobs, 64 << 20, 0);
+      const first = await (r.changed.entries.get('demo.libs/libm-1.so.6')?.stream as Promise<StreamedContent>);
+      let secondStarted = false;
+      void r.changed.entries.get('demo.libs/libz-2.so.1')?.row?.then(() => (secondStarted = true));
+      // Nobody takes libm's pieces: once they are deflated, libz still waits.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(r.pending.bytes).toBeGreaterThan(0);
+      expect(secondStarted).toBe(false);
+      const out = await inflated(first);
+      expect(out.length).toBeGreaterThan(0);
+      await r.submitted;
+      expect(secondStarted).toBe(true);
+      await inflated(await (r.changed.entries.get('demo.libs/libz-2.so.1')?.stream as Promise<StreamedContent>));
+      expect(r.pending.bytes).toBe(0);
+      await r.settled;
     } finally {
       await zip.close();
     }
