@@ -223,18 +223,21 @@ function safetyScan(elf: ElfFile, evict: readonly Piece[]): void {
   }
   const evictedIdx = new Set(evict.flatMap((p) => (p.section === undefined ? [] : [p.section.index])));
   const bySection = evict.every((p) => p.section !== undefined);
-  for (const s of elf.dynamicSymbols()) {
-    if (bySection) {
+  if (bySection) {
+    // By section index alone: no symbol name is decoded unless one is in the way (libLLVM has
+    // tens of thousands of long C++ names).
+    elf.scanDynamicSymbols((s) => {
       // Section symbols of a moved section are moved with it by the writer.
-      if (s.type === STT_SECTION) continue;
-      if (evictedIdx.has(s.st_shndx)) throw refuseLayout(`symbol ${s.name} is defined inside ${evict.find((x) => x.section?.index === s.st_shndx)?.name ?? 'a section'}, which would have to move`);
-    } else {
-      // Without section headers a symbol is placed by its address alone (TLS values are
-      // offsets, absolute ones are not addresses of this file).
-      if (s.st_shndx === SHN_UNDEF || s.st_shndx === SHN_ABS || s.st_shndx >= SHN_LORESERVE || s.type === STT_TLS) continue;
-      const p = inEvicted(s.st_value);
-      if (p !== undefined) throw refuseLayout(`symbol ${s.name || `#${s.index}`} is defined inside ${p.name}, which would have to move`);
-    }
+      if (symbolType(s.st_info) === STT_SECTION || !evictedIdx.has(s.st_shndx)) return;
+      throw refuseLayout(`symbol ${elf.dynamicString(s.st_name)} is defined inside ${evict.find((x) => x.section?.index === s.st_shndx)?.name ?? 'a section'}, which would have to move`);
+    });
+  }
+  for (const s of bySection ? [] : elf.dynamicSymbols()) {
+    // Without section headers a symbol is placed by its address alone (TLS values are
+    // offsets, absolute ones are not addresses of this file).
+    if (s.st_shndx === SHN_UNDEF || s.st_shndx === SHN_ABS || s.st_shndx >= SHN_LORESERVE || s.type === STT_TLS) continue;
+    const p = inEvicted(s.st_value);
+    if (p !== undefined) throw refuseLayout(`symbol ${s.name || `#${s.index}`} is defined inside ${p.name}, which would have to move`);
   }
   // .symtab: global symbols only (crt files define local markers such as __abi_tag in notes,
   // which nothing resolves at run time).

@@ -102,7 +102,7 @@ export function writeNewSegment(
   verneedFiles: ReadonlyMap<number, bigint>,
   appended: Uint8Array,
   needDyn: boolean,
-  output?: Uint8Array,
+  output?: Uint8Array | 'in-place',
 ): SegmentWriteResult {
   const facts = checkInput(elf);
   const place = choosePlace(facts, needDyn);
@@ -296,15 +296,21 @@ function checkPointers(p: SegmentPlan, entries: readonly PlannedEntry[]): void {
 }
 
 /** Phase 6: the output buffer: the input up to the new segment, zeros, the moved bytes. */
-function copyImage(p: SegmentPlan, output: Uint8Array | undefined): Uint8Array {
+function copyImage(p: SegmentPlan, output: Uint8Array | 'in-place' | undefined): Uint8Array {
   const input = p.elf.bytes;
   const outLen = Number(p.offset + p.size);
   const out = takeOutput(outLen, output, input);
   const kept = Math.min(input.length, Number(p.offset));
-  out.set(input.subarray(0, kept), 0);
+  const inPlace = out.buffer === input.buffer && out.byteOffset === input.byteOffset;
+  // In place, what moves is copied out first: a rebuilt segment's pieces lie where the zeros go.
+  const moved = p.moves.map((m) => (inPlace ? m.bytes?.slice() : m.bytes));
+  if (!inPlace) out.set(input.subarray(0, kept), 0);
   // Padding and the new segment start as zeros (a reused buffer holds old bytes).
   out.fill(0, kept, outLen);
-  for (const m of p.moves) if (m.bytes !== undefined) out.set(m.bytes, m.newOffset);
+  p.moves.forEach((m, i) => {
+    const bytes = moved[i];
+    if (bytes !== undefined) out.set(bytes, m.newOffset);
+  });
   return out;
 }
 

@@ -15,6 +15,7 @@ import { parseElf } from './read.js';
 import { layoutRefusalHint, refuseLayout } from './refuse.js';
 import { writeNewSegment } from './segment-write.js';
 import { selfCheckBaseline, verifyEdit } from './self-check.js';
+import { selfCheckSnapshot } from './snapshot.js';
 import type { ElfFile } from './types.js';
 
 /** How an edit was written: nothing to do, within the existing tables, by moving them, or into room a previous edit left. */
@@ -33,6 +34,13 @@ export interface EditOptions {
    * matter); the result is then a view of it. Lets a caller editing many files reuse memory.
    */
   readonly output?: Uint8Array;
+  /**
+   * Write the result over the input, in its own buffer, when the room after the input's bytes
+   * in that buffer holds the growth (else into a new buffer, as without it); the input is then
+   * gone. The self-check still compares with the input, through a copy of the ranges it reads
+   * (snapshot.ts) taken before the first byte is written. `output` is ignored.
+   */
+  readonly inPlace?: boolean;
 }
 
 /**
@@ -58,14 +66,19 @@ export function applyElfEdit(input: Uint8Array, edit: ElfEditPlan | readonly Elf
   const strings = placeStrings(input.subarray(dyn.strtabOffset, dyn.strtabOffset + dyn.strtabSize), entries, renames);
   const needDyn = entries.length + 1 > dyn.capacity;
   const expected = expectation(elf, entries, plan);
-  const baseline = selfCheckBaseline(elf);
+  const inPlace = options.inPlace === true;
+  const baseline = selfCheckBaseline(inPlace ? parseElf(selfCheckSnapshot(elf)) : elf);
+  // The writer reads .dynsym through the parsed input when there are no section headers: parse
+  // it before the bytes under it change.
+  if (inPlace && elf.header.e_shnum === 0) elf.dynamicSymbols();
+  const output = inPlace ? 'in-place' : options.output;
   let out: Uint8Array;
   let strategy: WriteStrategy;
   if (strings.appended.length === 0 && !needDyn) {
-    out = inPlaceWrite(elf, entries, strings.verneedFiles, options.output);
+    out = inPlaceWrite(elf, entries, strings.verneedFiles, output);
     strategy = 'in-place';
   } else {
-    const res = withRefusalHint(elf, () => writeNewSegment(elf, entries, strings.verneedFiles, strings.appended, needDyn, options.output));
+    const res = withRefusalHint(elf, () => writeNewSegment(elf, entries, strings.verneedFiles, strings.appended, needDyn, output));
     out = res.bytes;
     strategy = res.reused ? 'reused' : 'relocated';
   }
@@ -90,11 +103,11 @@ function isOpList(e: ElfEditPlan | readonly ElfEditOp[]): e is readonly ElfEditO
 }
 
 /** Rewrite the dynamic array (and Verneed names) where they are. */
-function inPlaceWrite(elf: ElfFile, entries: readonly PlannedEntry[], verneedFiles: ReadonlyMap<number, bigint>, output: Uint8Array | undefined): Uint8Array {
+function inPlaceWrite(elf: ElfFile, entries: readonly PlannedEntry[], verneedFiles: ReadonlyMap<number, bigint>, output: Uint8Array | 'in-place' | undefined): Uint8Array {
   const dyn = elf.dynamic;
   if (dyn === undefined) throw new ElfFormatError('ELF_EDIT_INVALID', 'no dynamic section');
   const out = takeOutput(elf.bytes.length, output, elf.bytes);
-  out.set(elf.bytes);
+  if (out.buffer !== elf.bytes.buffer || out.byteOffset !== elf.bytes.byteOffset) out.set(elf.bytes);
   const w = new ByteWriter(out, elf.ident.littleEndian, elf.ident.elfClass === 64);
   writeDynamicArray(w, dyn.offset, dyn.capacity, entries);
   for (const [off, val] of verneedFiles) w.u32(off + 4, Number(val), 'vn_file');

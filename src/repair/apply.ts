@@ -13,10 +13,12 @@ import { walkOrder } from '../wheel/walk-order.js';
 import { openWheelZip, type WheelEntry, type WheelZip } from '../wheel/zip-read.js';
 import { writeZip } from '../wheel/zip-write.js';
 import { withPythonTag } from './abi3-retag.js';
+import { deflateQueue } from '../wheel/chunked-deflate.js';
 import { changedEntries, type ChangedEntries } from './changed-entries.js';
+import { imagePool } from './image-pool.js';
 import { recordRows, sbomText, zipItems } from './output-entries.js';
 import type { OwnerLookup } from './package-owner.js';
-import { fileMode, patchEntries } from './patch-entries.js';
+import { fileMode, patchJobs, runPatchJobs, type PatchRun } from './patch-entries.js';
 import type { ElfPatcher } from './patcher.js';
 import type { RepairPlan } from './plan.js';
 import { retagWheel } from './wheel-retag.js';
@@ -74,6 +76,13 @@ export function sameFile(a: string, b: string): boolean {
   }
 }
 
+/**
+ * Bytes of library images (read, patched in place, deflating) in flight at once. The largest
+ * graft seen (libLLVM, 110 MB) fits beside a second library, so the next one is read and
+ * patched while the one before it deflates.
+ */
+const IMAGE_BUDGET = 192 * 1024 * 1024;
+
 export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: ApplyOptions): Promise<ApplyResult> {
   const logs: LogRecord[] = [];
   const info = (message: string): void => {
@@ -83,36 +92,68 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
   const distInfo = wheel.distInfo;
   const zip = await openWheelZip(wheel.path);
   try {
-    const changed = changedEntries(o.level, jobLimit());
+    const changed = changedEntries();
     let filename = name.filename;
     if (o.updateTags) {
       const retagged = retagWheel(wheel, name, o.abis, o.abi3PythonTag, info);
       filename = retagged.filename;
       if (retagged.wheelFile !== undefined) changed.small(`${distInfo}/WHEEL`, retagged.wheelFile, fileMode(zip.entry(`${distInfo}/WHEEL`)));
     }
-    await patchEntries({ zip, plan, patcher: o.patcher, changed, info, onProgress: o.onProgress, filename: name.filename });
-    const sbom = sbomText(plan, o.owners, { name: name.distribution, version: name.version, filename }, o.tool);
-    if (sbom !== undefined) changed.small(`${distInfo}/sboms/auditwheel.cdx.json`, new TextEncoder().encode(sbom), 0o100644);
     const outputPath = `${o.outDir}/${filename}`;
+    const { jobs, shims } = patchJobs({ zip, plan, patcher: o.patcher, filename: name.filename });
     if (sameFile(outputPath, o.inputPath)) {
       throw new RepairError('REPAIR_REFUSED', `the repaired wheel would replace the input ${o.inputPath}`, { hint: 'write it elsewhere with -w DIR' });
     }
-    await writeOutput(outputPath, wheel, zip, changed, o, name.filename);
+    for (const s of shims) changed.small(s.name, s.data, s.mode);
+    const sbomName = `${distInfo}/sboms/auditwheel.cdx.json`;
+    const hasSbom = plan.grafts.length > 0 && o.owners !== undefined;
+    const order = outputOrder(zip, distInfo, [...changed.entries.keys(), ...jobs.map((j) => j.name), ...(hasSbom ? [sbomName] : [])]);
+    const at = new Map(order.map((p, i) => [p, i]));
+    const sorted = [...jobs].sort((a, b) => (at.get(a.name) ?? 0) - (at.get(b.name) ?? 0));
+    let stopped = false;
+    const run = runPatchJobs(sorted, {
+      patcher: o.patcher,
+      changed,
+      pool: imagePool(IMAGE_BUDGET),
+      queue: deflateQueue(jobLimit()),
+      level: o.level,
+      info,
+      onProgress: o.onProgress,
+      stopped: () => stopped,
+    });
+    try {
+      // The package manager runs for the SBOM while the last libraries deflate.
+      if (hasSbom) {
+        const sbom = run.submitted.then(() => new TextEncoder().encode(sbomText(plan, o.owners, { name: name.distribution, version: name.version, filename }, o.tool) ?? ''));
+        changed.later(sbomName, sbom, 0o100644);
+      }
+      await writeOutput(outputPath, wheel, zip, changed, order, run, o);
+    } catch (e) {
+      stopped = true;
+      throw e;
+    } finally {
+      await run.settled;
+    }
     return { outputPath, filename, logs };
   } finally {
     await zip.close();
   }
 }
 
-/** Every file of the output in the reference's order (RECORD last in the dist-info), written. */
-async function writeOutput(outputPath: string, wheel: LoadedWheel, zip: WheelZip, changed: ChangedEntries, o: ApplyOptions, filename: string): Promise<void> {
-  const distInfo = wheel.distInfo;
+/** Every file of the output in the reference's order (RECORD last in the dist-info), with directories. */
+function outputOrder(zip: WheelZip, distInfo: string, changedNames: readonly string[]): string[] {
   const recordName = `${distInfo}/RECORD`;
   const inputFiles = zip.entries.filter((e) => !e.isDirectory && e.name !== recordName && e.name !== `${distInfo}/RECORD.jws`);
-  const paths = new Set([...inputFiles.map((e) => e.name), ...changed.entries.keys(), recordName]);
-  const order = walkOrder([...paths], distInfo);
-  const rows = recordRows(order, recordName, changed.entries, wheel.digests, filename);
-  changed.small(recordName, new TextEncoder().encode(serializeRecord(rows)), fileMode(zip.entry(recordName)));
+  const paths = new Set([...inputFiles.map((e) => e.name), ...changedNames, recordName]);
+  return walkOrder([...paths], distInfo);
+}
+
+/** RECORD (made once every row is known), then the whole zip in `order`. */
+async function writeOutput(outputPath: string, wheel: LoadedWheel, zip: WheelZip, changed: ChangedEntries, order: readonly string[], run: PatchRun, o: ApplyOptions): Promise<void> {
+  const recordName = `${wheel.distInfo}/RECORD`;
+  const record = run.submitted.then(async () => new TextEncoder().encode(serializeRecord(await recordRows(order, recordName, changed.entries, wheel.digests, wheel.contents.name.filename))));
+  changed.later(recordName, record, fileMode(zip.entry(recordName)));
   const items = await zipItems(order, changed.entries, zip);
   await writeZip(outputPath, items, { level: o.level, timestamp: o.timestamp ?? newestEntryTime(zip.entries), onProgress: o.onProgress, concurrency: jobLimit() });
+  await run.submitted;
 }

@@ -1,49 +1,78 @@
-// The entries repair adds or changes, waiting to be written. Small ones keep their bytes (they
-// are deflated when written); patched ELF files start deflating at once and keep only their
-// RECORD row and the deflated bytes, with at most `limit` deflates running: a patch waits
-// for a free slot, so no more than that many patched copies are in memory at once.
+// The entries repair adds or changes, as the writer will take them. Small ones keep their bytes
+// (deflated when written), or a promise of them when they can only be made at the end (RECORD
+// needs every digest, the SBOM runs the package manager while the last libraries deflate).
+// Patched ELF files get a slot filled by the patch pipeline (patch-entries.ts): their RECORD
+// row, and their deflate stream, written piece by piece as it is produced.
 import type { RecordRow } from '../wheel/record.js';
-import { recordRowFor } from '../wheel/record.js';
-import { deflateData, type DeflatedData } from '../wheel/zip-write.js';
+import type { StreamedContent } from '../wheel/zip-write.js';
 
 export interface ChangedEntry {
-  /** Content to deflate when written (small entries). */
+  /** Content known now, deflated when written (small entries). */
   readonly data: Uint8Array | undefined;
-  /** Deflation already under way (patched ELF files). */
-  readonly deflated: Promise<DeflatedData> | undefined;
-  /** The RECORD row, when taken before the content was dropped. */
-  readonly row: RecordRow | undefined;
+  /** Small content known only later. */
+  readonly later: Promise<Uint8Array> | undefined;
+  /** A patched ELF file's deflate stream, once the pipeline reaches it. */
+  readonly stream: Promise<StreamedContent> | undefined;
+  /** The RECORD row, when it is not taken from `data` or `later` (a streamed entry's). */
+  readonly row: Promise<RecordRow> | undefined;
   readonly mode: number;
+}
+
+/** Where the patch pipeline delivers one streamed entry: its content and row, or its failure. */
+export interface StreamSlot {
+  readonly name: string;
+  deliver(content: StreamedContent, row: RecordRow): void;
+  fail(err: unknown): void;
 }
 
 export interface ChangedEntries {
   readonly entries: ReadonlyMap<string, ChangedEntry>;
   /** A small new or changed entry, kept as bytes. */
   small(name: string, data: Uint8Array, mode: number): void;
-  /** A large one: hashed now and deflated once fewer than `limit` deflates run. */
-  big(name: string, data: Uint8Array, mode: number): Promise<void>;
+  /** A small entry whose bytes come later. */
+  later(name: string, data: Promise<Uint8Array>, mode: number): void;
+  /** A large entry the patch pipeline will deliver. */
+  streamed(name: string, mode: number): StreamSlot;
 }
 
-export function changedEntries(level: number, limit: number): ChangedEntries {
+/** A promise with its settling functions; a rejection nobody awaits yet is not "unhandled". */
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+  let resolve: (v: T) => void = () => undefined;
+  let reject: (e: unknown) => void = () => undefined;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+export function changedEntries(): ChangedEntries {
   const entries = new Map<string, ChangedEntry>();
-  let running = 0;
-  const waiting: (() => void)[] = [];
   return {
     entries,
     small(name, data, mode) {
-      entries.set(name, { data, deflated: undefined, row: undefined, mode });
+      entries.set(name, { data, later: undefined, stream: undefined, row: undefined, mode });
     },
-    async big(name, data, mode) {
-      const row = recordRowFor(name, data);
-      while (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-      running++;
-      const deflated = deflateData(data, level, name);
-      const free = (): void => {
-        running--;
-        waiting.shift()?.();
+    later(name, data, mode) {
+      data.catch(() => undefined);
+      entries.set(name, { data: undefined, later: data, stream: undefined, row: undefined, mode });
+    },
+    streamed(name, mode) {
+      const stream = deferred<StreamedContent>();
+      const row = deferred<RecordRow>();
+      entries.set(name, { data: undefined, later: undefined, stream: stream.promise, row: row.promise, mode });
+      return {
+        name,
+        deliver(c, r) {
+          row.resolve(r);
+          stream.resolve(c);
+        },
+        fail(e) {
+          row.reject(e);
+          stream.reject(e);
+        },
       };
-      deflated.then(free, free);
-      entries.set(name, { data: undefined, deflated, row, mode });
     },
   };
 }

@@ -5,7 +5,7 @@ import type { LoadedWheel } from '../analyze/load-wheel.js';
 import { InternalError } from '../errors.js';
 import { recordRowFor, type RecordRow } from '../wheel/record.js';
 import type { WheelEntry, WheelZip } from '../wheel/zip-read.js';
-import type { ZipWriteItem } from '../wheel/zip-write.js';
+import type { ZipSource, ZipWriteItem } from '../wheel/zip-write.js';
 import type { ChangedEntry } from './changed-entries.js';
 import type { OwnerLookup } from './package-owner.js';
 import { fileMode } from './patch-entries.js';
@@ -25,8 +25,11 @@ export function sbomText(plan: RepairPlan, owners: OwnerLookup | undefined, whee
   });
 }
 
-/** RECORD's rows for `order` (every path of the output), RECORD's own row empty. */
-export function recordRows(order: readonly string[], recordName: string, changed: ReadonlyMap<string, ChangedEntry>, digests: LoadedWheel['digests'], filename: string): RecordRow[] {
+/**
+ * RECORD's rows for `order` (every path of the output), RECORD's own row empty. Waits for the
+ * rows still being made (patched libraries, the SBOM); RECORD itself must not be pending here.
+ */
+export async function recordRows(order: readonly string[], recordName: string, changed: ReadonlyMap<string, ChangedEntry>, digests: LoadedWheel['digests'], filename: string): Promise<RecordRow[]> {
   const rows: RecordRow[] = [];
   for (const p of order) {
     if (p.endsWith('/')) continue;
@@ -36,7 +39,7 @@ export function recordRows(order: readonly string[], recordName: string, changed
     }
     const c = changed.get(p);
     if (c !== undefined) {
-      rows.push(c.row ?? recordRowFor(p, c.data ?? new Uint8Array(0)));
+      rows.push(c.row !== undefined ? await c.row : recordRowFor(p, c.data ?? (await c.later) ?? new Uint8Array(0)));
       continue;
     }
     // Every entry was hashed (and checked against RECORD) while the wheel was loaded.
@@ -45,6 +48,13 @@ export function recordRows(order: readonly string[], recordName: string, changed
     rows.push({ path: p, hash: h.hash, size: String(h.size) });
   }
   return rows;
+}
+
+/** The writer's source for a changed entry. */
+function changedSource(c: ChangedEntry): ZipSource {
+  if (c.stream !== undefined) return { kind: 'stream', content: c.stream };
+  if (c.later !== undefined) return { kind: 'later', data: c.later };
+  return { kind: 'data', data: c.data ?? new Uint8Array(0) };
 }
 
 /** The writer's items for `order`: directories, changed entries, and input entries copied as stored. */
@@ -58,15 +68,15 @@ export async function zipItems(order: readonly string[], changed: ReadonlyMap<st
       continue;
     }
     const c = changed.get(p);
-    if (c?.deflated !== undefined) items.push({ name: p, source: { kind: 'deflated', result: c.deflated }, mode: c.mode });
-    else if (c?.data !== undefined) items.push({ name: p, source: { kind: 'data', data: c.data }, mode: c.mode });
-    else {
-      const entry = zip.entry(p) as WheelEntry;
-      // Deflated entries are copied as stored; stored (uncompressed) ones are deflated, as the
-      // reference deflates every file (#366).
-      const source = entry.compressionMethod === 8 ? ({ kind: 'raw', entry, zip } as const) : ({ kind: 'data', data: await zip.readEntry(entry) } as const);
-      items.push({ name: p, source, mode: fileMode(entry) });
+    if (c !== undefined) {
+      items.push({ name: p, source: changedSource(c), mode: c.mode });
+      continue;
     }
+    const entry = zip.entry(p) as WheelEntry;
+    // Deflated entries are copied as stored; stored (uncompressed) ones are deflated, as the
+    // reference deflates every file (#366).
+    const source = entry.compressionMethod === 8 ? ({ kind: 'raw', entry, zip } as const) : ({ kind: 'data', data: await zip.readEntry(entry) } as const);
+    items.push({ name: p, source, mode: fileMode(entry) });
   }
   return items;
 }

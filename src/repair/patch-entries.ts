@@ -1,14 +1,21 @@
-// Patching for repair: every library to graft is read from the host, stripped when asked
-// (first, as the reference does, #716) and patched; so is every wheel ELF file the plan edits.
-// Each result goes to the changed entries, which deflate a few at a time (changed-entries.ts).
+// The patch pipeline: every graft and every wheel ELF file the plan changes is read into a
+// pooled buffer, stripped and patched, hashed for RECORD, and queued for deflating in pieces
+// on every core (chunked-deflate.ts), one library after another in the order the output lists
+// them, while the zip writer copies what did not change and writes each piece as it is done.
+// The pool's byte budget bounds what is in flight: a library waits for buffers until enough of
+// the ones before it have been deflated.
 import { stripElf } from '../elf/strip.js';
-import { InternalError, RepairError } from '../errors.js';
-import type { WheelZip } from '../wheel/zip-read.js';
+import { InternalError, RepairError, describeError } from '../errors.js';
 import type { ProgressSink } from '../util/progress.js';
-import type { ChangedEntries } from './changed-entries.js';
+import { deflateInPieces, type DeflateQueue } from '../wheel/chunked-deflate.js';
+import { recordRowFor } from '../wheel/record.js';
+import type { WheelEntry, WheelZip } from '../wheel/zip-read.js';
+import type { ChangedEntries, StreamSlot } from './changed-entries.js';
 import { readInto } from './host-files.js';
+import type { ImagePool } from './image-pool.js';
 import type { ElfPatcher } from './patcher.js';
 import type { RepairPlan } from './plan.js';
+import type { ElfEditOp } from '../elf/edit.js';
 import { statSync } from 'node:fs';
 
 const REGULAR = 0o100000;
@@ -19,19 +26,31 @@ export function fileMode(entry: { readonly mode: number } | undefined): number {
   return REGULAR | (m === 0 ? 0o644 : (m & 0o777) | 0o600);
 }
 
-export interface PatchContext {
+/** One library to patch: where it comes from, what is done to it, and the entry it becomes. */
+export interface PatchJob {
+  /** The output entry. */
+  readonly name: string;
+  /** What the patcher's messages name (the plan's entry). */
+  readonly label: string;
+  readonly mode: number;
+  /** Its size before patching (what its buffer must hold). */
+  readonly size: number;
+  readonly ops: readonly ElfEditOp[];
+  readonly strip: boolean;
+  /** Its bytes, read into `into` when large enough. */
+  load(into: Uint8Array): Promise<Uint8Array>;
+}
+
+export interface JobContext {
   readonly zip: WheelZip;
   readonly plan: RepairPlan;
   readonly patcher: ElfPatcher | 'none';
-  readonly changed: ChangedEntries;
-  readonly info: (m: string) => void;
-  readonly onProgress?: ProgressSink | undefined;
   /** The wheel's file name, for messages. */
   readonly filename: string;
 }
 
 /** Refuse the 'none' patcher when anything needs patching. */
-function checkPatcher(c: PatchContext): void {
+function checkPatcher(c: JobContext): void {
   const { plan } = c;
   const needsPatch = plan.elves.some((e) => e.ops.length > 0) || plan.grafts.length > 0;
   if (c.patcher !== 'none' || !needsPatch) return;
@@ -39,49 +58,124 @@ function checkPatcher(c: PatchContext): void {
   throw new RepairError('REPAIR_PATCHER', `the 'none' patcher can't patch the following files: ${files.join(', ')}`, { hint: 'use the default --patcher native' });
 }
 
-/** Strip, patch and hand over every graft and every wheel ELF file the plan changes. */
-export async function patchEntries(c: PatchContext): Promise<void> {
+/** Read a host library into `into` (whole), failing if it grew past the room it was given. */
+function loadHostFile(path: string, into: Uint8Array): Uint8Array {
+  const bytes = readInto(path, into);
+  if (bytes.length === into.length) throw new RepairError('REPAIR_IO', `cannot read library ${path}: it grew while being read`);
+  return bytes;
+}
+
+/**
+ * The libraries the plan changes, in plan order, and the small entries (shims) that go with
+ * them; refuses the 'none' patcher first when anything needs patching.
+ */
+export function patchJobs(c: JobContext): { jobs: PatchJob[]; shims: { name: string; data: Uint8Array; mode: number }[] } {
   checkPatcher(c);
-  const { plan, changed, info } = c;
-  const stripSet = new Set(plan.strip);
-  const patch = (bytes: Uint8Array, ops: Parameters<ElfPatcher['patch']>[1], file: string): Uint8Array =>
-    ops.length === 0 || c.patcher === 'none' ? bytes : c.patcher.patch(bytes, ops, file);
-  const toPatch = plan.grafts.length + plan.elves.filter((e) => e.ops.length > 0 || stripSet.has(e.newEntry)).length;
-  let patched = 0;
-  let patchedBytes = 0;
-  const patchedOne = (n: number): void => {
-    patchedBytes += n;
-    c.onProgress?.({ phase: 'patching', done: ++patched, total: toPatch, bytes: patchedBytes });
-  };
-  // Each library is read into one reused buffer; what gets deflated is the editor's output,
-  // a fresh copy (a result that still views the buffer is copied before the next read).
-  const graftScratch = new Uint8Array(plan.grafts.reduce((m, g) => Math.max(m, statSync(g.source.realpath).size), 0));
-  for (const g of plan.grafts) {
-    let bytes = readInto(g.source.realpath, graftScratch);
-    if (stripSet.has(g.entry)) {
-      info(`Stripping symbols from ${g.entry}`);
-      bytes = stripElf(bytes).bytes;
+  const stripSet = new Set(c.plan.strip);
+  const jobs: PatchJob[] = [];
+  for (const g of c.plan.grafts) {
+    let size: number;
+    try {
+      size = statSync(g.source.realpath).size;
+    } catch (e) {
+      throw new RepairError('REPAIR_IO', `cannot read library ${g.source.realpath}: ${describeError(e)}`, { cause: e });
     }
-    let out = patch(bytes, g.ops, g.entry);
-    if (out.buffer === graftScratch.buffer) out = out.slice();
-    await changed.big(g.entry, out, REGULAR | ((g.source.mode & 0o777) | 0o200));
-    patchedOne(out.length);
+    const path = g.source.realpath;
+    jobs.push({ name: g.entry, label: g.entry, mode: REGULAR | ((g.source.mode & 0o777) | 0o200), size, ops: g.ops, strip: stripSet.has(g.entry), load: (into) => Promise.resolve(loadHostFile(path, into)) });
   }
-  for (const e of plan.elves) {
-    const entry = c.zip.entry(e.entry);
+  const shims: { name: string; data: Uint8Array; mode: number }[] = [];
+  for (const e of c.plan.elves) {
+    const entry: WheelEntry | undefined = c.zip.entry(e.entry);
     // The analysis read this entry from the same file: its absence is a bug, not bad input.
     if (entry === undefined) throw new InternalError(`${c.filename}: entry ${e.entry} is missing`);
     const strip = stripSet.has(e.newEntry);
     if (!strip && e.ops.length === 0) continue;
-    let bytes = await c.zip.readEntry(entry);
-    if (strip) {
-      info(`Stripping symbols from ${e.newEntry}`);
+    const mode = fileMode(entry);
+    jobs.push({ name: e.newEntry, label: e.entry, mode, size: entry.uncompressedSize, ops: e.ops, strip, load: (into) => c.zip.readEntry(entry, { into }) });
+    if (e.shim !== undefined) shims.push({ name: e.entry, data: new TextEncoder().encode(e.shim), mode });
+  }
+  return { jobs, shims };
+}
+
+export interface RunContext {
+  readonly patcher: ElfPatcher | 'none';
+  readonly changed: ChangedEntries;
+  readonly pool: ImagePool;
+  readonly queue: DeflateQueue;
+  readonly level: number;
+  readonly info: (m: string) => void;
+  readonly onProgress?: ProgressSink | undefined;
+  /** True once the writer has failed: no further library is started. */
+  readonly stopped: () => boolean;
+}
+
+/** The pipeline under way: `submitted` once every library is queued for deflating, `settled` once every deflate has finished. */
+export interface PatchRun {
+  readonly submitted: Promise<void>;
+  readonly settled: Promise<void>;
+}
+
+/**
+ * Run `jobs` in the given order (the output's): each gets its slot in `c.changed` at once, and
+ * its content when the pipeline reaches it. The first failure fails its slot and every later
+ * one, so the writer reports exactly that error when it reaches that entry.
+ */
+export function runPatchJobs(jobs: readonly PatchJob[], c: RunContext): PatchRun {
+  const slots = jobs.map((j) => c.changed.streamed(j.name, j.mode));
+  const deflates: Promise<void>[] = [];
+  let patchedBytes = 0;
+  const submitted = (async () => {
+    let i = 0;
+    try {
+      for (; i < jobs.length; i++) {
+        if (c.stopped()) throw new InternalError('the zip writer stopped before every library was patched');
+        const job = jobs[i] as PatchJob;
+        const { done } = await runOne(job, slots[i] as StreamSlot, c);
+        deflates.push(done);
+        patchedBytes += job.size;
+        c.onProgress?.({ phase: 'patching', done: i + 1, total: jobs.length, bytes: patchedBytes });
+      }
+    } catch (e) {
+      for (const s of slots.slice(i)) s.fail(e);
+      throw e;
+    }
+  })();
+  submitted.catch(() => undefined);
+  const settled = submitted.then(
+    () => Promise.allSettled(deflates).then(() => undefined),
+    () => Promise.allSettled(deflates).then(() => undefined),
+  );
+  return { submitted, settled };
+}
+
+/**
+ * Read, strip, patch (in place, in the room the pooled buffer has after the image) and hash
+ * one library, and queue its deflate; `done` settles when the deflate ends and the buffer is
+ * free again.
+ */
+async function runOne(job: PatchJob, slot: StreamSlot, c: RunContext): Promise<{ done: Promise<void> }> {
+  const [lease] = await c.pool.acquire([job.size]);
+  if (lease === undefined) throw new InternalError('the image pool gave no buffer');
+  let keep = true;
+  try {
+    let bytes = await job.load(lease.buffer);
+    if (job.strip) {
+      c.info(`Stripping symbols from ${job.name}`);
       bytes = stripElf(bytes).bytes;
     }
-    const mode = fileMode(entry);
-    const out = patch(bytes, e.ops, e.entry);
-    await changed.big(e.newEntry, out, mode);
-    patchedOne(out.length);
-    if (e.shim !== undefined) changed.small(e.entry, new TextEncoder().encode(e.shim), mode);
+    const out = job.ops.length > 0 && typeof c.patcher !== 'string' ? c.patcher.patch(bytes, job.ops, job.label, { inPlace: true }) : bytes;
+    // A result outside the pooled buffer (a strip, patchelf, no room) is a copy of its own.
+    keep = out.buffer === lease.buffer.buffer;
+    if (!keep) lease.release();
+    const row = recordRowFor(job.name, out);
+    const stream = deflateInPieces(out, c.level, c.queue, job.name);
+    slot.deliver(stream, row);
+    const done = stream.done.finally(() => {
+      lease.release();
+    });
+    return { done };
+  } catch (e) {
+    lease.release();
+    throw e;
   }
 }

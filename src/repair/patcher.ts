@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { planElfEdit, isEmptyPlan, type ElfEditOp } from '../elf/edit.js';
 import { parseElf } from '../elf/read.js';
-import { applyElfEdit } from '../elf/write.js';
+import { applyElfEdit, type EditOptions } from '../elf/write.js';
 import { RepairError } from '../errors.js';
 import { writeScratchFileSync } from '../wheel/temp-files.js';
 
@@ -18,15 +18,19 @@ export type PatcherName = 'native' | 'patchelf';
 /** Applies ELF edits to an image: wheelaudit's own editor ({@link nativePatcher}) or an installed patchelf. */
 export interface ElfPatcher {
   readonly name: PatcherName;
-  /** The edited image; `file` names the input in messages. */
-  patch(bytes: Uint8Array, ops: readonly ElfEditOp[], file: string): Uint8Array;
+  /**
+   * The edited image; `file` names the input in messages. `how` lets the native editor write
+   * the result over the input, in the room its buffer has after it (EditOptions.inPlace), or
+   * into a given buffer; the input must not be used afterwards then.
+   */
+  patch(bytes: Uint8Array, ops: readonly ElfEditOp[], file: string, how?: EditOptions): Uint8Array;
 }
 
 /** wheelaudit's own ELF editor (the default patcher): no external tool, every output self-checked. */
 export const nativePatcher: ElfPatcher = {
   name: 'native',
-  patch(bytes, ops) {
-    return applyElfEdit(bytes, ops).bytes;
+  patch(bytes, ops, _file, how) {
+    return applyElfEdit(bytes, ops, how ?? {}).bytes;
   },
 };
 

@@ -190,9 +190,14 @@ export function roundUp(v: bigint, a: bigint): bigint {
 
 /**
  * The buffer a writer fills: `provided` when it is large enough and shares no memory with
- * the input (callers that write many files reuse one), else a new one of `len` bytes.
+ * the input (callers that write many files reuse one); for 'in-place', the input's own buffer
+ * from the input's start when it has room for `len` bytes; else a new one of `len` bytes.
  */
-export function takeOutput(len: number, provided: Uint8Array | undefined, input: Uint8Array): Uint8Array {
-  if (provided !== undefined && provided.buffer !== input.buffer && provided.length >= len) return provided.subarray(0, len);
+export function takeOutput(len: number, provided: Uint8Array | 'in-place' | undefined, input: Uint8Array): Uint8Array {
+  if (provided === 'in-place') {
+    if (input.byteOffset + len <= input.buffer.byteLength) return new Uint8Array(input.buffer, input.byteOffset, len);
+  } else if (provided !== undefined && provided.buffer !== input.buffer && provided.length >= len) {
+    return provided.subarray(0, len);
+  }
   return new Uint8Array(len);
 }

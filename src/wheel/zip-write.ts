@@ -50,7 +50,21 @@ export type ZipSource =
    * Content the caller already started deflating (with {@link deflateData}), so compression
    * overlaps the caller's own work; written when its turn comes.
    */
-  | { kind: 'deflated'; result: Promise<DeflatedData> };
+  | { kind: 'deflated'; result: Promise<DeflatedData> }
+  /** Content known only later (e.g. RECORD, once every digest is): deflated when its turn comes. */
+  | { kind: 'later'; data: Promise<Uint8Array> }
+  /**
+   * A raw-deflate stream produced in pieces (chunked-deflate.ts), written piece by piece as
+   * each is ready; its compressed size goes into the local header once the last is written.
+   */
+  | { kind: 'stream'; content: Promise<StreamedContent> };
+
+/** What a `stream` source hands over: the header fields known up front, then the pieces. */
+export interface StreamedContent {
+  readonly crc: number;
+  readonly uncompressedSize: number;
+  readonly pieces: AsyncIterable<Uint8Array>;
+}
 
 /** Deflated content with what its headers need. */
 export interface DeflatedData {
@@ -186,11 +200,11 @@ export async function writeZip(
       if (p === undefined) throw new InternalError(`zip item ${i} is missing`);
       pool.topUp();
       const offset = sink.position;
-      const { fields, data } = await entryContent(p, i, pool);
-      const h = headers(p, fields, offset, date, time, force64);
-      await sink.write(h.local);
-      if (data instanceof Uint8Array) await sink.write(data);
-      else if (data !== undefined) await copyRaw(sink, data.zip, data.entry);
+      const source = p.item.source;
+      const h =
+        source?.kind === 'stream'
+          ? await writeStreamed(sink, p, await source.content, { offset, date, time, force64 })
+          : await writeWhole(sink, p, await entryContent(p, i, pool, level), { offset, date, time, force64 });
       // Only now is a deflated output released, so at most 2 x `concurrency` are ever held.
       pool.release(i);
       central.push(h.central);
@@ -259,11 +273,7 @@ function deflatePool(prepared: readonly Prepared[], level: number, concurrency: 
 }
 
 /** An item's header fields and what follows its local header: bytes, a raw copy, or nothing. */
-async function entryContent(
-  p: Prepared,
-  i: number,
-  pool: DeflatePool,
-): Promise<{ fields: EntryFields; data: Uint8Array | { zip: WheelZip; entry: WheelEntry } | undefined }> {
+async function entryContent(p: Prepared, i: number, pool: DeflatePool, level: number): Promise<WholeContent> {
   const source = p.item.source;
   if (source === undefined) return { fields: { method: METHOD_STORED, crc: 0, compressedSize: 0, uncompressedSize: 0 }, data: undefined };
   if (source.kind === 'raw') {
@@ -272,10 +282,33 @@ async function entryContent(
     const fields = { method: entry.compressionMethod, crc: entry.crc32, compressedSize: entry.compressedSize, uncompressedSize: entry.uncompressedSize };
     return { fields, data: { zip: source.zip, entry } };
   }
-  const job = source.kind === 'deflated' ? source.result : pool.job(i);
+  if (source.kind === 'stream') throw new InternalError(`zip item ${i} streams its content`);
+  const job = source.kind === 'deflated' ? source.result : source.kind === 'later' ? deflateItem(await source.data, level, p.item.name) : pool.job(i);
   if (job === undefined) throw new InternalError(`deflate of zip item ${i} was not started`);
   const d = await job;
   return { fields: { method: METHOD_DEFLATE, crc: d.crc, compressedSize: d.data.length, uncompressedSize: d.uncompressedSize }, data: d.data };
+}
+
+interface WholeContent {
+  readonly fields: EntryFields;
+  readonly data: Uint8Array | { zip: WheelZip; entry: WheelEntry } | undefined;
+}
+
+/** Where an entry's local header goes and what every header shares. */
+interface HeaderPlace {
+  readonly offset: number;
+  readonly date: number;
+  readonly time: number;
+  readonly force64: boolean;
+}
+
+/** Write an entry whose header fields are known before its data: its local header, then the data. */
+async function writeWhole(sink: Sink, p: Prepared, c: WholeContent, at: HeaderPlace): Promise<{ central: Buffer }> {
+  const h = headers(p, c.fields, at.offset, at.date, at.time, at.force64);
+  await sink.write(h.local);
+  if (c.data instanceof Uint8Array) await sink.write(c.data);
+  else if (c.data !== undefined) await copyRaw(sink, c.data.zip, c.data.entry);
+  return h;
 }
 
 /** Copy an input entry's stored bytes; the next chunk is read only after the previous is written. */
@@ -292,6 +325,33 @@ async function copyRaw(sink: Sink, zip: WheelZip, entry: WheelEntry): Promise<vo
       `entry ${showName(entry.name)} of ${zip.path}: stored data is ${copied > entry.compressedSize ? 'at least ' : ''}${copied} bytes, expected ${entry.compressedSize}`,
     );
   }
+}
+
+/**
+ * Streamed content can exceed 4 GiB only from a little below it: deflate adds at most about
+ * 0.03% (stored blocks) and a few bytes per piece, so from here the sizes go to zip64 at once
+ * (the local header is written before the compressed size is known).
+ */
+const STREAM_ZIP64_FROM = 0xf000_0000;
+
+/**
+ * Write a streamed entry: its local header with the compressed size still unknown, the pieces
+ * as they come, then the local header again, complete, over the first one.
+ */
+async function writeStreamed(sink: Sink, p: Prepared, c: StreamedContent, at: HeaderPlace): Promise<{ central: Buffer }> {
+  const force64 = at.force64 || c.uncompressedSize >= STREAM_ZIP64_FROM;
+  const fields = (compressedSize: number): EntryFields => ({ method: METHOD_DEFLATE, crc: c.crc, compressedSize, uncompressedSize: c.uncompressedSize });
+  const first = headers(p, fields(0), at.offset, at.date, at.time, force64);
+  await sink.write(first.local);
+  let compressed = 0;
+  for await (const piece of c.pieces) {
+    compressed += piece.length;
+    await sink.write(piece);
+  }
+  const h = headers(p, fields(compressed), at.offset, at.date, at.time, force64);
+  if (h.local.length !== first.local.length) throw new InternalError(`entry ${showName(p.item.name)}: its local header changed size once the data was written`);
+  await sink.patch(at.offset, h.local);
+  return h;
 }
 
 function checkLevel(level: number): number {
@@ -325,6 +385,9 @@ function prepareItems(items: readonly ZipWriteItem[]): Prepared[] {
     if (!Number.isInteger(mode) || mode < 0 || mode > 0xffff) {
       throw new InternalError(`zip entry ${showName(name)}: mode ${mode} does not fit in 16 bits`);
     }
+    // Awaited when the item's turn comes; until then a failure is not "unhandled".
+    if (source?.kind === 'stream') source.content.catch(() => undefined);
+    if (source?.kind === 'later') source.data.catch(() => undefined);
     const nameBytes = Buffer.from(name, 'utf8');
     if (utf8.decode(nameBytes) !== name) throw new InternalError(`zip entry ${showName(name)}: name is not well-formed Unicode`);
     if (nameBytes.length > 0xffff) throw new InternalError(`zip entry name of ${nameBytes.length} bytes is longer than 65535`);
@@ -369,16 +432,19 @@ interface Sink {
   readonly position: number;
   write(chunk: Uint8Array): Promise<void>;
   flush(): Promise<void>;
+  /** Overwrite bytes already handed over, at `at` (flushes first). */
+  patch(at: number, bytes: Uint8Array): Promise<void>;
 }
 
 function makeSink(fh: FileHandle): Sink {
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   let position = 0;
-  const writeAll = async (buf: Uint8Array): Promise<void> => {
+  // `at` null: at the file position (sequential writes); a number: there, leaving the position alone.
+  const writeAll = async (buf: Uint8Array, at: number | null = null): Promise<void> => {
     let done = 0;
     while (done < buf.length) {
-      const { bytesWritten } = await fh.write(buf, done, buf.length - done);
+      const { bytesWritten } = await fh.write(buf, done, buf.length - done, at === null ? null : at + done);
       if (bytesWritten <= 0) throw new InternalError('file write made no progress');
       done += bytesWritten;
     }
@@ -408,6 +474,11 @@ function makeSink(fh: FileHandle): Sink {
       if (pendingBytes >= FLUSH_AT) await flush();
     },
     flush,
+    async patch(at: number, bytes: Uint8Array): Promise<void> {
+      if (at + bytes.length > position) throw new InternalError(`zip patch at ${at} runs past the ${position} bytes written`);
+      await flush();
+      await writeAll(bytes, at);
+    },
   };
 }
 
@@ -429,20 +500,24 @@ interface SharedFields {
   readonly extraLen: number;
 }
 
-function writeSharedFields(w: ByteWriter, at: SharedOffsets, v: SharedFields): void {
-  w.u16(at.versionNeeded, v.needed, 'version needed to extract');
-  w.u16(at.flags, v.flags, 'general purpose bit flag');
-  w.u16(at.method, v.method, 'compression method');
-  w.u16(at.time, v.time, 'last mod file time');
-  w.u16(at.date, v.date, 'last mod file date');
-  w.u32(at.crc32, v.crc, 'crc-32');
-  w.u32(at.compressedSize, v.sizes64 ? MAX32 : v.f.compressedSize, 'compressed size');
-  w.u32(at.uncompressedSize, v.sizes64 ? MAX32 : v.f.uncompressedSize, 'uncompressed size');
-  w.u16(at.nameLength, v.nameLen, 'file name length');
-  w.u16(at.extraLength, v.extraLen, 'extra field length');
+function writeSharedFields(b: Buffer, at: SharedOffsets, v: SharedFields): void {
+  b.writeUInt16LE(v.needed, at.versionNeeded);
+  b.writeUInt16LE(v.flags, at.flags);
+  b.writeUInt16LE(v.method, at.method);
+  b.writeUInt16LE(v.time, at.time);
+  b.writeUInt16LE(v.date, at.date);
+  b.writeUInt32LE(v.crc >>> 0, at.crc32);
+  b.writeUInt32LE(v.sizes64 ? MAX32 : v.f.compressedSize, at.compressedSize);
+  b.writeUInt32LE(v.sizes64 ? MAX32 : v.f.uncompressedSize, at.uncompressedSize);
+  b.writeUInt16LE(v.nameLen, at.nameLength);
+  b.writeUInt16LE(v.extraLen, at.extraLength);
 }
 
-/** The local file header and the central directory record of one entry. */
+/**
+ * The local file header and the central directory record of one entry. Written with Buffer's
+ * own methods (which refuse values out of range), not a ByteWriter: 150,000 entries mean
+ * 300,000 headers, and a DataView and field names for each cost a second.
+ */
 function headers(
   p: Prepared,
   f: EntryFields,
@@ -457,50 +532,50 @@ function headers(
   const needed = sizes64 || offset64 ? VERSION_ZIP64 : VERSION_DEFAULT;
   const madeBy = MADE_BY_UNIX | needed;
   const nameLen = p.nameBytes.length;
+  const shared = { needed, flags: p.flags, method: f.method, time, date, crc: f.crc, sizes64, f, nameLen, extraLen: 0 };
 
   // Local zip64 extra: 0 id, 2 data size, 4 original size, 12 compressed size.
   const localExtraLen = sizes64 ? 4 + 16 : 0;
   // allocUnsafe: every byte is written below, and small headers come from Node's shared pool
   // instead of one backing store each (150,000 entries would otherwise mean 300,000 of them).
   const local = Buffer.allocUnsafe(LOCAL.SIZE + nameLen + localExtraLen);
-  const lw = new ByteWriter(local, true, true);
-  lw.u32(LOCAL.signature, SIG_LOCAL, 'local header signature');
-  const shared = { needed, flags: p.flags, method: f.method, time, date, crc: f.crc, sizes64, f, nameLen };
-  writeSharedFields(lw, LOCAL, { ...shared, extraLen: localExtraLen });
-  lw.set(LOCAL.SIZE, p.nameBytes, 'file name');
+  local.writeUInt32LE(SIG_LOCAL, LOCAL.signature);
+  shared.extraLen = localExtraLen;
+  writeSharedFields(local, LOCAL, shared);
+  p.nameBytes.copy(local, LOCAL.SIZE);
   if (sizes64) {
     const x = LOCAL.SIZE + nameLen;
-    lw.u16(x, EXTRA_ZIP64, 'zip64 extra id');
-    lw.u16(x + 2, 16, 'zip64 extra size');
-    lw.u64(x + 4, BigInt(f.uncompressedSize), 'zip64 original size');
-    lw.u64(x + 12, BigInt(f.compressedSize), 'zip64 compressed size');
+    local.writeUInt16LE(EXTRA_ZIP64, x);
+    local.writeUInt16LE(16, x + 2);
+    local.writeBigUInt64LE(BigInt(f.uncompressedSize), x + 4);
+    local.writeBigUInt64LE(BigInt(f.compressedSize), x + 12);
   }
 
   // Central zip64 extra: only the fields whose 32-bit slot holds 0xffffffff, in the order
   // original size, compressed size, local header offset (APPNOTE 4.5.3).
   const centralExtraLen = sizes64 || offset64 ? 4 + (sizes64 ? 16 : 0) + (offset64 ? 8 : 0) : 0;
   const central = Buffer.allocUnsafe(CENTRAL.SIZE + nameLen + centralExtraLen);
-  const cw = new ByteWriter(central, true, true);
-  cw.u32(CENTRAL.signature, SIG_CENTRAL, 'central file header signature');
-  cw.u16(CENTRAL.versionMadeBy, madeBy, 'version made by');
-  writeSharedFields(cw, CENTRAL, { ...shared, extraLen: centralExtraLen });
-  cw.u16(CENTRAL.commentLength, 0, 'file comment length');
-  cw.u16(CENTRAL.diskNumberStart, 0, 'disk number start');
-  cw.u16(CENTRAL.internalAttributes, 0, 'internal file attributes');
-  cw.u32(CENTRAL.externalAttributes, p.external, 'external file attributes');
-  cw.u32(CENTRAL.localHeaderOffset, offset64 ? MAX32 : offset, 'relative offset of local header');
-  cw.set(CENTRAL.SIZE, p.nameBytes, 'file name');
+  central.writeUInt32LE(SIG_CENTRAL, CENTRAL.signature);
+  central.writeUInt16LE(madeBy, CENTRAL.versionMadeBy);
+  shared.extraLen = centralExtraLen;
+  writeSharedFields(central, CENTRAL, shared);
+  central.writeUInt16LE(0, CENTRAL.commentLength);
+  central.writeUInt16LE(0, CENTRAL.diskNumberStart);
+  central.writeUInt16LE(0, CENTRAL.internalAttributes);
+  central.writeUInt32LE(p.external >>> 0, CENTRAL.externalAttributes);
+  central.writeUInt32LE(offset64 ? MAX32 : offset, CENTRAL.localHeaderOffset);
+  p.nameBytes.copy(central, CENTRAL.SIZE);
   if (centralExtraLen > 0) {
     let x = CENTRAL.SIZE + nameLen;
-    cw.u16(x, EXTRA_ZIP64, 'zip64 extra id');
-    cw.u16(x + 2, centralExtraLen - 4, 'zip64 extra size');
+    central.writeUInt16LE(EXTRA_ZIP64, x);
+    central.writeUInt16LE(centralExtraLen - 4, x + 2);
     x += 4;
     if (sizes64) {
-      cw.u64(x, BigInt(f.uncompressedSize), 'zip64 original size');
-      cw.u64(x + 8, BigInt(f.compressedSize), 'zip64 compressed size');
+      central.writeBigUInt64LE(BigInt(f.uncompressedSize), x);
+      central.writeBigUInt64LE(BigInt(f.compressedSize), x + 8);
       x += 16;
     }
-    if (offset64) cw.u64(x, BigInt(offset), 'zip64 relative header offset');
+    if (offset64) central.writeBigUInt64LE(BigInt(offset), x);
   }
   return { local, central };
 }

@@ -5,7 +5,7 @@
 // input is never touched or replaced; the 'none' patcher refuses a plan that needs edits.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,6 +113,36 @@ print(z.read('withffi-0.1.0.dist-info/WHEEL').decode())`;
     const none = path.join(tmp, 'e');
     await expect(applyRepair(audited.wheel, plan, options(none, { patcher: 'none' }))).rejects.toMatchObject({ code: 'REPAIR_PATCHER' });
     expect(readdirSync(none)).toEqual([]);
+  });
+});
+
+describe('applyRepair: a library that fails while the output is being written', NEEDS, () => {
+  beforeAll(async () => {
+    audited = await platformAudit(WITHFFI, { forRepair: true, allowGraft: true, requestedPolicyBaseName: 'auto' });
+    policy = audited.report.overall.name;
+    plan = planRepair(audited.report, graftSources(audited.report, policy), { graftPolicy: policy, libSdir: '.libs', distribution: 'withffi', android: false, androidApiLevel: undefined, is64: true, arch: 'x86_64', strip: false });
+  });
+
+  it('the first failure in output order is the error; no output and no temporary file are left', async () => {
+    const dir = path.join(tmp, 'f');
+    mkdirSync(dir, { recursive: true });
+    // Two broken "libraries" besides the real graft: not ELF at all, and ELF cut short.
+    const notElf = path.join(tmp, 'not-elf.so');
+    const cut = path.join(tmp, 'cut.so');
+    writeFileSync(notElf, 'not an ELF file\n'.repeat(100));
+    writeFileSync(cut, readFileSync('/lib/x86_64-linux-gnu/libffi.so.8').subarray(0, 200));
+    const real = plan.grafts[0];
+    if (real === undefined) throw new Error('withffi grafts nothing');
+    const bogus = (file: string, entry: string) => ({ ...real, entry, newName: path.basename(entry), source: { ...real.source, realpath: file } });
+    const broken: RepairPlan = { ...plan, grafts: [bogus(cut, 'withffi.libs/libzz-b.so'), real, bogus(notElf, 'withffi.libs/libaa-a.so')] };
+    const err = await applyRepair(audited.wheel, broken, options(dir, { level: 1 })).catch((e: unknown) => e);
+    // libaa-a comes first in the wheel, whatever the plan's order: its error wins.
+    expect(err).toMatchObject({ code: 'ELF_BAD_MAGIC' });
+    expect(readdirSync(dir)).toEqual([]);
+    // The same with the other one alone: a different error, so the one above was not by chance.
+    const alone = await applyRepair(audited.wheel, { ...plan, grafts: [bogus(cut, 'withffi.libs/libzz-b.so'), real] }, options(dir)).catch((e: unknown) => e);
+    expect(alone).toMatchObject({ code: expect.not.stringMatching(/^ELF_BAD_MAGIC$/) as unknown });
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
 

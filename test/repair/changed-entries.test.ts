@@ -1,55 +1,47 @@
-// The changed entries of a repair: large ones are hashed at once and deflated with at most
-// `limit` deflates running; every deflate gives back exactly the bytes it was given.
-import { createHash } from 'node:crypto';
-import { inflateRawSync } from 'node:zlib';
+// The changed entries of a repair: small ones as bytes or as a promise of bytes, large ones as
+// slots the patch pipeline fills with a deflate stream and a RECORD row (or fails, and then
+// both reject with that error).
 import { describe, expect, it } from 'vitest';
 import { changedEntries } from '../../src/repair/changed-entries.js';
-import { crc32 } from '../../src/wheel/crc32.js';
+import { recordRowFor } from '../../src/wheel/record.js';
+import type { StreamedContent } from '../../src/wheel/zip-write.js';
 
-const content = (n: number, seed: number): Uint8Array => new Uint8Array(n).map((_, i) => (i * seed + (i >> 7)) & 0xff);
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 describe('changedEntries', () => {
-  it('keeps small entries as bytes and deflates large ones, with their RECORD rows', async () => {
-    const c = changedEntries(6, 2);
-    const big = content(3 << 20, 31);
-    c.small('pkg/WHEEL', new TextEncoder().encode('Wheel-Version: 1.0\n'), 0o100644);
-    await c.big('pkg.libs/libx.so', big, 0o100755);
-    const s = c.entries.get('pkg/WHEEL');
-    expect(s?.data).toBeDefined();
-    expect(s?.deflated).toBeUndefined();
-    const b = c.entries.get('pkg.libs/libx.so');
-    expect(b?.data).toBeUndefined();
-    expect(b?.row).toEqual({ path: 'pkg.libs/libx.so', hash: `sha256=${createHash('sha256').update(big).digest('base64url')}`, size: String(big.length) });
-    const d = await (b?.deflated as Promise<{ crc: number; uncompressedSize: number; data: Uint8Array }>);
-    expect(d.uncompressedSize).toBe(big.length);
-    expect(d.crc).toBe(crc32(big));
-    expect(Buffer.compare(inflateRawSync(d.data), Buffer.from(big))).toBe(0);
+  it('keeps small entries as bytes, later ones as their promise', async () => {
+    const c = changedEntries();
+    c.small('pkg/WHEEL', bytes('Wheel-Version: 1.0\n'), 0o100644);
+    c.later('pkg/RECORD', Promise.resolve(bytes('x,,\r\n')), 0o100600);
+    expect(c.entries.get('pkg/WHEEL')?.data).toEqual(bytes('Wheel-Version: 1.0\n'));
+    expect(c.entries.get('pkg/WHEEL')?.stream).toBeUndefined();
+    expect(await c.entries.get('pkg/RECORD')?.later).toEqual(bytes('x,,\r\n'));
+    expect(c.entries.get('pkg/RECORD')?.mode).toBe(0o100600);
   });
 
-  it('lets a large entry wait until fewer than `limit` deflates run', async () => {
-    const c = changedEntries(9, 1);
-    await c.big('a', content(8 << 20, 7), 0o100644);
-    const first = c.entries.get('a')?.deflated as Promise<unknown>;
-    let firstDone = false;
-    void first.then(() => {
-      firstDone = true;
-    });
-    await c.big('b', content(1 << 20, 13), 0o100644);
-    // The second deflate could start only after the first one finished.
-    expect(firstDone).toBe(true);
-    expect(c.entries.get('b')?.deflated).toBeDefined();
-    await c.entries.get('b')?.deflated;
+  it('a streamed slot resolves its content and row when delivered', async () => {
+    const c = changedEntries();
+    const slot = c.streamed('pkg.libs/libx.so', 0o100755);
+    const e = c.entries.get('pkg.libs/libx.so');
+    expect(e?.mode).toBe(0o100755);
+    let settled = false;
+    void e?.stream?.then(() => (settled = true));
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    const content: StreamedContent = { crc: 1, uncompressedSize: 3, pieces: [] as unknown as AsyncIterable<Uint8Array> };
+    const row = recordRowFor('pkg.libs/libx.so', bytes('abc'));
+    slot.deliver(content, row);
+    expect(await e?.stream).toBe(content);
+    expect(await e?.row).toEqual(row);
   });
 
-  it('runs up to `limit` deflates at once without waiting', async () => {
-    const c = changedEntries(9, 2);
-    await c.big('a', content(8 << 20, 7), 0o100644);
-    let firstDone = false;
-    void (c.entries.get('a')?.deflated as Promise<unknown>).then(() => {
-      firstDone = true;
-    });
-    await c.big('b', content(1 << 10, 3), 0o100644);
-    expect(firstDone).toBe(false);
-    await Promise.all([c.entries.get('a')?.deflated, c.entries.get('b')?.deflated]);
+  it('a failed slot rejects both, and an unawaited failure is not "unhandled"', async () => {
+    const c = changedEntries();
+    const slot = c.streamed('a', 0o100644);
+    const boom = new Error('boom');
+    slot.fail(boom);
+    c.streamed('b', 0o100644).fail(new Error('never awaited'));
+    await expect(c.entries.get('a')?.stream).rejects.toBe(boom);
+    await expect(c.entries.get('a')?.row).rejects.toBe(boom);
   });
 });

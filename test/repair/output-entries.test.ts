@@ -1,6 +1,7 @@
 // The repaired wheel's RECORD rows and zip items, from a real fixture wheel: unchanged entries
 // keep the digests taken when the wheel was read and are copied as stored; changed ones carry
-// their own rows and sources; RECORD's own row is empty.
+// their own rows and sources (bytes, later bytes, a patched library's stream); RECORD's own
+// row is empty.
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,13 +20,13 @@ describe('output entries', () => {
     const wheel = await loadWheel(DEMO, { forRepair: true });
     const zip = await openWheelZip(DEMO);
     try {
-      const changed = changedEntries(6, 1);
+      const changed = changedEntries();
       const wheelText = new TextEncoder().encode('Wheel-Version: 1.0\nTag: x\n');
       changed.small(`${wheel.distInfo}/WHEEL`, wheelText, 0o100644);
       const recordName = `${wheel.distInfo}/RECORD`;
       const names = [...zip.entries.filter((e) => !e.isDirectory).map((e) => e.name)];
       const order = walkOrder(names, wheel.distInfo);
-      const rows = recordRows(order, recordName, changed.entries, wheel.digests, 'demo.whl');
+      const rows = await recordRows(order, recordName, changed.entries, wheel.digests, 'demo.whl');
       expect(rows.map((r) => r.path)).toEqual(order.filter((p) => !p.endsWith('/')));
       expect(rows.find((r) => r.path === recordName)).toEqual({ path: recordName, hash: '', size: '' });
       expect(rows.find((r) => r.path.endsWith('/WHEEL'))).toEqual({
@@ -37,7 +38,7 @@ describe('output entries', () => {
       for (const r of rows.filter((x) => x.path !== recordName && !x.path.endsWith('/WHEEL'))) {
         expect(wheel.record.find((w) => w.path === r.path)).toEqual(r);
       }
-      expect(() => recordRows([...order, 'demo/not-read.py'], recordName, changed.entries, wheel.digests, 'demo.whl')).toThrow(InternalError);
+      await expect(recordRows([...order, 'demo/not-read.py'], recordName, changed.entries, wheel.digests, 'demo.whl')).rejects.toThrow(InternalError);
     } finally {
       await zip.close();
     }
@@ -46,15 +47,17 @@ describe('output entries', () => {
   it('zip items: unchanged deflated entries are raw copies, changed ones their data or deflate', async () => {
     const zip = await openWheelZip(DEMO);
     try {
-      const changed = changedEntries(6, 1);
+      const changed = changedEntries();
       const file = zip.entries.find((e) => !e.isDirectory && e.compressionMethod === 8);
       const other = zip.entries.find((e) => !e.isDirectory && e !== file);
       if (file === undefined || other === undefined) throw new Error('fixture has too few entries');
-      await changed.big(other.name, new Uint8Array(1000).fill(1), 0o100755);
-      const items = await zipItems([file.name, other.name, 'demo/sub/'], changed.entries, zip);
+      changed.streamed(other.name, 0o100755);
+      changed.later('demo/later.txt', Promise.resolve(new Uint8Array(3)), 0o100644);
+      const items = await zipItems([file.name, other.name, 'demo/later.txt', 'demo/sub/'], changed.entries, zip);
       expect(items.map((i) => [i.name, i.source?.kind, i.mode])).toEqual([
         [file.name, 'raw', 0o100000 | (file.mode === 0 ? 0o644 : (file.mode & 0o777) | 0o600)],
-        [other.name, 'deflated', 0o100755],
+        [other.name, 'stream', 0o100755],
+        ['demo/later.txt', 'later', 0o100644],
         ['demo/sub/', undefined, 0o40755],
       ]);
     } finally {

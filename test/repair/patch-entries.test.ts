@@ -1,69 +1,151 @@
-// Patching for repair with the real editor on a real host library: the changed entry holds the
-// patched library (readelf sees the new SONAME), with the graft's mode; the 'none' patcher is
-// refused when anything needs patching.
+// The patch pipeline with the real editor on real host libraries: each changed library becomes
+// a slot holding its RECORD row and a deflate stream of the patched bytes (readelf sees the new
+// SONAME), with the graft's mode; patching in the pooled buffer gives the same bytes as the
+// editor writing a fresh copy; the first failing library fails its own slot and every later
+// one while the earlier ones are delivered; the 'none' patcher is refused when anything needs
+// patching.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { applyElfEdit } from '../../src/elf/write.js';
 import { RepairError } from '../../src/errors.js';
 import { changedEntries } from '../../src/repair/changed-entries.js';
 import { gatherSources } from '../../src/repair/host-files.js';
-import { fileMode, patchEntries } from '../../src/repair/patch-entries.js';
+import { imagePool } from '../../src/repair/image-pool.js';
+import { fileMode, patchJobs, runPatchJobs, type PatchJob } from '../../src/repair/patch-entries.js';
 import { nativePatcher } from '../../src/repair/patcher.js';
-import type { RepairPlan } from '../../src/repair/plan.js';
+import type { GraftSource, RepairPlan } from '../../src/repair/plan.js';
+import { deflateQueue } from '../../src/wheel/chunked-deflate.js';
+import type { StreamedContent } from '../../src/wheel/zip-write.js';
 import { openWheelZip } from '../../src/wheel/zip-read.js';
 import { FIXTURES } from '../helpers/corpus.js';
 import { needs, requireAll, requireFile, requireTool } from '../helpers/requires.js';
 
-const LIB = '/lib/x86_64-linux-gnu/libm.so.6';
+const LIBM = '/lib/x86_64-linux-gnu/libm.so.6';
+const LIBZ = '/lib/x86_64-linux-gnu/libz.so.1';
 const DEMO = path.join(FIXTURES, 'wheels', 'demo-0.1.0-cp311-cp311-linux_x86_64.whl');
-const canRun = requireAll(requireFile(LIB, 'libc6'), requireTool('readelf', 'binutils'));
+const canRun = requireAll(requireFile(LIBM, 'libc6'), requireFile(LIBZ, 'zlib1g'), requireTool('readelf', 'binutils'));
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-function planFor(entry: string): RepairPlan {
-  const source = gatherSources([LIB]).get(LIB);
-  if (source === undefined) throw new Error('no source');
+function source(lib: string): GraftSource {
+  const s = gatherSources([lib]).get(lib);
+  if (s === undefined) throw new Error(`no source for ${lib}`);
+  return s;
+}
+
+function planFor(grafts: readonly { lib: string; entry: string }[]): RepairPlan {
   return {
     libDir: 'demo.libs',
-    grafts: [{ soname: 'libm.so.6', newName: path.basename(entry), entry, source, ops: [{ kind: 'set-soname', soname: path.basename(entry) }] }],
+    grafts: grafts.map(({ lib, entry }) => ({ soname: path.basename(lib), newName: path.basename(entry), entry, source: source(lib), ops: [{ kind: 'set-soname', soname: path.basename(entry) }] })),
     elves: [],
     strip: [],
-    sbomSources: [LIB],
+    sbomSources: grafts.map((g) => g.lib),
     logs: [],
   };
 }
 
-describe('patchEntries', () => {
-  it('grafts a host library patched by the editor, deflated, with its RECORD row and mode', needs(canRun), async () => {
+async function inflated(c: StreamedContent): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const p of c.pieces) parts.push(p);
+  return inflateRawSync(Buffer.concat(parts));
+}
+
+function run(jobs: readonly PatchJob[], budget = 64 << 20) {
+  const changed = changedEntries();
+  const progress: number[] = [];
+  const r = runPatchJobs(jobs, { patcher: nativePatcher, changed, pool: imagePool(budget), queue: deflateQueue(2), level: 6, info: () => undefined, onProgress: (p) => progress.push(p.done), stopped: () => false });
+  return { changed, progress, ...r };
+}
+
+describe('the patch pipeline', () => {
+  it('grafts a host library patched in place, deflated in pieces, with its RECORD row and mode', needs(canRun), async () => {
     const entry = 'demo.libs/libm-0123abcd.so.6';
     const zip = await openWheelZip(DEMO);
-    const changed = changedEntries(6, 2);
-    const progress: number[] = [];
     try {
-      await patchEntries({ zip, plan: planFor(entry), patcher: nativePatcher, changed, info: () => undefined, onProgress: (p) => progress.push(p.done), filename: 'demo.whl' });
+      const { jobs } = patchJobs({ zip, plan: planFor([{ lib: LIBM, entry }]), patcher: nativePatcher, filename: 'demo.whl' });
+      const r = run(jobs);
+      await r.submitted;
+      const c = r.changed.entries.get(entry);
+      expect(c?.mode).toBe(0o100000 | (fs.statSync(LIBM).mode & 0o777) | 0o200);
+      const out = await inflated(await (c?.stream as Promise<StreamedContent>));
+      const row = await c?.row;
+      expect(row?.size).toBe(String(out.length));
+      expect(row?.hash).toBe(`sha256=${createHash('sha256').update(out).digest('base64url')}`);
+      // The same bytes as the editor writing a fresh copy of the library.
+      const fresh = applyElfEdit(new Uint8Array(fs.readFileSync(LIBM)), [{ kind: 'set-soname', soname: path.basename(entry) }]).bytes;
+      expect(sha(out)).toBe(sha(fresh));
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wheelaudit-patch-'));
+      try {
+        fs.writeFileSync(path.join(tmp, 'lib.so'), out);
+        const dyn = execFileSync('readelf', ['-d', path.join(tmp, 'lib.so')], { encoding: 'utf8' });
+        expect(dyn).toMatch(/\(SONAME\)\s+Library soname: \[libm-0123abcd\.so\.6\]/);
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+      await r.settled;
+      expect(r.progress).toEqual([1]);
     } finally {
       await zip.close();
     }
-    const c = changed.entries.get(entry);
-    expect(c?.mode).toBe(0o100000 | (fs.statSync(LIB).mode & 0o777) | 0o200);
-    const out = inflateRawSync((await c?.deflated)?.data ?? new Uint8Array(0));
-    expect(c?.row?.size).toBe(String(out.length));
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wheelaudit-patch-'));
+  });
+
+  it('reuses buffers within the budget: a library waits until the one before it has deflated', needs(canRun), async () => {
+    const zip = await openWheelZip(DEMO);
     try {
-      fs.writeFileSync(path.join(tmp, 'lib.so'), out);
-      const dyn = execFileSync('readelf', ['-d', path.join(tmp, 'lib.so')], { encoding: 'utf8' });
-      expect(dyn).toMatch(/\(SONAME\)\s+Library soname: \[libm-0123abcd\.so\.6\]/);
+      const grafts = [
+        { lib: LIBM, entry: 'demo.libs/libm-1.so.6' },
+        { lib: LIBZ, entry: 'demo.libs/libz-2.so.1' },
+        { lib: LIBM, entry: 'demo.libs/libm-3.so.6' },
+      ];
+      const { jobs } = patchJobs({ zip, plan: planFor(grafts), patcher: nativePatcher, filename: 'demo.whl' });
+      // A budget below two libraries: one at a time, each in the buffer the one before freed.
+      const r = run(jobs, 1);
+      await r.settled;
+      const outs = await Promise.all(grafts.map(async (g) => inflated(await (r.changed.entries.get(g.entry)?.stream as Promise<StreamedContent>))));
+      expect(sha(outs[0] ?? Buffer.alloc(0))).not.toBe(sha(outs[2] ?? Buffer.alloc(0)));
+      expect(outs[0]?.length).toBe(outs[2]?.length);
+      expect(r.progress).toEqual([1, 2, 3]);
     } finally {
-      fs.rmSync(tmp, { recursive: true, force: true });
+      await zip.close();
     }
-    expect(progress).toEqual([1]);
+  });
+
+  it('the first failure fails its slot and every later one; earlier ones are delivered', needs(canRun), async () => {
+    const zip = await openWheelZip(DEMO);
+    try {
+      const grafts = [
+        { lib: LIBM, entry: 'demo.libs/libm-1.so.6' },
+        { lib: LIBZ, entry: 'demo.libs/libz-2.so.1' },
+        { lib: LIBM, entry: 'demo.libs/libm-3.so.6' },
+      ];
+      const { jobs } = patchJobs({ zip, plan: planFor(grafts), patcher: nativePatcher, filename: 'demo.whl' });
+      const broken: PatchJob = { ...(jobs[1] as PatchJob), load: () => Promise.reject(new RepairError('REPAIR_IO', 'cannot read library libz: gone')) };
+      const r = run([jobs[0] as PatchJob, broken, jobs[2] as PatchJob]);
+      await expect(r.submitted).rejects.toThrow('cannot read library libz: gone');
+      await r.settled;
+      expect((await r.changed.entries.get('demo.libs/libm-1.so.6')?.row)?.path).toBe('demo.libs/libm-1.so.6');
+      await expect(r.changed.entries.get('demo.libs/libz-2.so.1')?.stream).rejects.toThrow('gone');
+      await expect(r.changed.entries.get('demo.libs/libm-3.so.6')?.stream).rejects.toThrow('gone');
+    } finally {
+      await zip.close();
+    }
   });
 
   it("refuses the 'none' patcher when a library must be grafted, naming it", needs(canRun), async () => {
     const zip = await openWheelZip(DEMO);
     try {
-      const err = await patchEntries({ zip, plan: planFor('demo.libs/libm-1.so.6'), patcher: 'none', changed: changedEntries(6, 1), info: () => undefined, filename: 'demo.whl' }).catch((e: unknown) => e);
+      const err = (() => {
+        try {
+          patchJobs({ zip, plan: planFor([{ lib: LIBM, entry: 'demo.libs/libm-1.so.6' }]), patcher: 'none', filename: 'demo.whl' });
+          return undefined;
+        } catch (e) {
+          return e;
+        }
+      })();
       expect(err).toBeInstanceOf(RepairError);
       expect((err as RepairError).code).toBe('REPAIR_PATCHER');
       expect((err as Error).message).toBe("the 'none' patcher can't patch the following files: demo.libs/libm-1.so.6");

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InternalError, WheelFormatError, WheelauditError } from '../../src/errors.js';
 import { openWheelZip } from '../../src/wheel/zip-read.js';
 import type { WheelEntry, WheelZip } from '../../src/wheel/zip-read.js';
+import { DEFLATE_PIECE, deflateInPieces, deflateQueue } from '../../src/wheel/chunked-deflate.js';
 import { clipTimestamp, dosDateTime, writeZip } from '../../src/wheel/zip-write.js';
 import type { ZipWriteItem, ZipWriteOptions } from '../../src/wheel/zip-write.js';
 
@@ -605,5 +606,62 @@ describe('writeZip: zip64', ORACLES, () => {
       expect(z.entries).toHaveLength(0x10001);
       expect(Buffer.from(await z.readEntry(z.entry('last.txt') as WheelEntry)).toString()).toBe('the end');
     });
+  });
+});
+
+// Streamed entries: the local header goes out before the compressed size is known and is
+// completed afterwards; unzip and Python (which compare local and central headers) and our own
+// reader (which refuses any disagreement) read them back, plain and zip64.
+describe('writeZip: streamed entries', ORACLES, () => {
+  const streamed = (name: string, content: Uint8Array, queue = deflateQueue(2)): ZipWriteItem => ({
+    name,
+    source: { kind: 'stream', content: Promise.resolve(deflateInPieces(content, 6, queue, name)) },
+    mode: 0o100755,
+  });
+
+  for (const force64 of [false, true]) {
+    it(`writes pieces as they come and completes the local header${force64 ? ' (zip64)' : ''}`, async () => {
+      const big = noise(DEFLATE_PIECE * 2 + 999, 41);
+      const small = text('tiny');
+      const out = outPath();
+      await writeZip(out, [data('a.txt', 'first'), streamed('lib/big.so', big), streamed('lib/small.so', small), { name: 'z.txt', source: { kind: 'later', data: Promise.resolve(text('last')) }, mode: 0o100644 }], {
+        ...OPTS,
+        forceZip64: force64,
+      });
+      expectToolsAccept(out);
+      const info = inspect(out);
+      expect(info.bad).toBeNull();
+      expect(info.entries.map((e) => [e.name, e.compress_type, e.file_size])).toEqual([
+        ['a.txt', 8, 5],
+        ['lib/big.so', 8, big.length],
+        ['lib/small.so', 8, 4],
+        ['z.txt', 8, 4],
+      ]);
+      await withZip(out, async (o) => {
+        expect(sha(await o.readEntry(must(o.entry('lib/big.so'), 'big')))).toBe(sha(big));
+        expect(Buffer.from(await o.readEntry(must(o.entry('lib/small.so'), 'small'))).toString()).toBe('tiny');
+        expect(Buffer.from(await o.readEntry(must(o.entry('z.txt'), 'z'))).toString()).toBe('last');
+      });
+    });
+  }
+
+  it('is byte-identical for any number of deflate threads', async () => {
+    const big = noise(DEFLATE_PIECE * 3 + 5, 43);
+    const outs = [outPath(), outPath()];
+    await writeZip(outs[0] as string, [streamed('x.so', big, deflateQueue(1))], OPTS);
+    await writeZip(outs[1] as string, [streamed('x.so', big, deflateQueue(4))], OPTS);
+    expect(sha(fs.readFileSync(outs[0] as string))).toBe(sha(fs.readFileSync(outs[1] as string)));
+  });
+
+  it('a stream that fails (its content, or a piece) rejects with that error and leaves nothing', async () => {
+    const boom = new WheelFormatError('WHEEL_IO', 'boom');
+    const out = path.join(tmp, 'failed-stream.whl');
+    const failing: ZipWriteItem = { name: 'b.so', source: { kind: 'stream', content: Promise.reject(boom) }, mode: 0o100644 };
+    expect(await rejection(writeZip(out, [data('a.bin', noise(2 * 1024 * 1024, 44)), failing], OPTS))).toBe(boom);
+    expect(leftovers('failed-stream')).toEqual([]);
+    const badPiece: ZipWriteItem = { name: 'c.so', source: { kind: 'stream', content: Promise.resolve(deflateInPieces(noise(100, 1), 42, deflateQueue(1), 'c.so')) }, mode: 0o100644 };
+    const err = await rejection(writeZip(out, [badPiece], OPTS));
+    expect((err as WheelFormatError).code).toBe('WHEEL_IO');
+    expect(leftovers('failed-stream')).toEqual([]);
   });
 });
