@@ -41,6 +41,18 @@ export function fileOrder<T>(count: number, apply: (result: T, index: number) =>
   return {
     put(index, result) {
       if (index >= failedAt) return;
+      // Its turn already (the common case, reading in file order): no map round trip.
+      if (index === next && waiting.size === 0) {
+        try {
+          apply(result, next);
+        } catch (e) {
+          failedAt = next;
+          failure = e;
+          return;
+        }
+        next++;
+        return;
+      }
       waiting.set(index, result);
       advance();
     },

@@ -55,15 +55,16 @@ function verify(where: string, e: InflateTarget, out: Uint8Array): Uint8Array {
 /**
  * The whole content of an entry whose raw (stored) bytes are all in `raw`, checked against the
  * declared size and CRC-32. Synchronous: for small entries, where a thread-pool round trip
- * would cost more than the inflation itself.
+ * would cost more than the inflation itself. With `scratch`, the result may be a view of it.
  */
-export function inflateWhole(raw: Uint8Array, e: InflateTarget, where: string): Uint8Array {
+export function inflateWhole(raw: Uint8Array, e: InflateTarget, where: string, scratch?: Uint8Array): Uint8Array {
   if (e.compressionMethod === METHOD_STORED) return verify(where, e, raw);
   wholeInflater ??= syncInflater() ?? null;
   if (wholeInflater !== null) {
     // One reused inflater instead of a zlib stream per entry (a wheel may hold 100,000 small
-    // files); the output goes straight into a buffer one byte larger than declared.
-    const out = Buffer.allocUnsafe(e.uncompressedSize + 1);
+    // files); the output goes straight into a buffer one byte larger than declared (the
+    // caller's scratch buffer when it is large enough).
+    const out = scratch !== undefined && scratch.length > e.uncompressedSize ? scratch.subarray(0, e.uncompressedSize + 1) : Buffer.allocUnsafe(e.uncompressedSize + 1);
     let n: number;
     try {
       n = wholeInflater.inflateInto(raw, out);

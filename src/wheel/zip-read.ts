@@ -134,8 +134,10 @@ export interface WheelZip {
    * The verified content of every entry in `entries`, visited in file order: a small entry whole,
    * in one call at offset 0; a large one in chunks at increasing offsets. Small entries are
    * inflated synchronously from raw bytes read a window at a time, so a wheel of 100,000 small
-   * files costs little more than its bytes. Rejects with the first failure (size, CRC-32, I/O),
-   * which may come after an entry's last chunk was visited.
+   * files costs little more than its bytes. A small entry's content is a view valid only until
+   * its visit returns (or the promise it returns settles): the buffer is reused for the next.
+   * Rejects with the first failure (size, CRC-32, I/O), which may come after an entry's last
+   * chunk was visited.
    */
   scan(entries: readonly WheelEntry[], visit: (entry: WheelEntry, chunk: Uint8Array, offset: number) => void | Promise<void>): Promise<void>;
   /** At most the first `n` inflated bytes; inflates only as much as needed (no CRC check). */
@@ -486,12 +488,15 @@ function makeWheelZip(fh: FileHandle, win: FileWindow, path: string, entries: re
 
   const scan = async (list: readonly WheelEntry[], visit: (entry: WheelEntry, chunk: Uint8Array, offset: number) => void | Promise<void>): Promise<void> => {
     const order = list.map(lookup).sort((a, b) => a.dataOffset - b.dataOffset);
+    // Small entries inflate into one buffer, grown as needed: no allocation per entry.
+    let scratch = new Uint8Array(1 << 16);
     for (const e of order) {
       if (closed) throw new WheelFormatError('WHEEL_IO', `${path}: read interrupted because the zip file was closed`);
       if (isSmall(e)) {
         // In file order: the window reads on over the next entries.
         const raw = win.peek(e.dataOffset, e.compressedSize) ?? (await win.read(e.dataOffset, e.compressedSize, WINDOW_BYTES));
-        const done = visit(e, inflateWhole(raw, e, path), 0);
+        if (scratch.length <= e.uncompressedSize) scratch = new Uint8Array(2 ** Math.ceil(Math.log2(e.uncompressedSize + 1)));
+        const done = visit(e, inflateWhole(raw, e, path, scratch), 0);
         if (done !== undefined) await done;
         continue;
       }
