@@ -56,7 +56,7 @@ export type { ElfSummary } from './analyze/elf-summary.js';
 export { readWheelPlatforms, type ElfPlatform, type WheelPlatforms } from './analyze/arch.js';
 export { parsePlatformTag, parsePolicyBase, type Architecture, type PlatformTag, type PolicyBase, type TagFamily } from './policy/tags.js';
 export type { LoadedWheel } from './analyze/load-wheel.js';
-export type { ProvidedLibrary, Provider } from './analyze/provider.js';
+export type { ProvidedLibrary, ProvidedTarget, Provider } from './analyze/provider.js';
 export type { PyLoadCall } from './analyze/load-scan.js';
 export type { RuntimeLoadHints } from './analyze/runtime-loads.js';
 export type { ExternalReference, ExternalRefs, VersionedSymbols } from './analyze/policy-check.js';
