@@ -57,9 +57,13 @@ export class WheelFs implements LibraryFs {
       const full = `${mount}/${clean}`;
       if (name.endsWith('/')) this.dirs.add(full);
       else this.files.set(full, elves.get(entry));
+      // Parents from the nearest up; once one is known, so are all above it (a wheel of
+      // 150,000 files in a few folders adds each folder once, not once per file).
       let i = clean.lastIndexOf('/');
       while (i > 0) {
-        this.dirs.add(`${mount}/${clean.slice(0, i)}`);
+        const dir = `${mount}/${clean.slice(0, i)}`;
+        if (this.dirs.has(dir)) break;
+        this.dirs.add(dir);
         i = clean.lastIndexOf('/', i - 1);
       }
     }

@@ -32,6 +32,13 @@ describe('WheelFs', () => {
     expect(fs.exists('/usr')).toBe(false);
   });
 
+  it('implies every ancestor whatever the order: a directory entry first, deep files after shallow ones', () => {
+    const deep = new WheelFs(['a/b/', 'a/b/c/d/e.so', 'a/b/c/f.so', 'g/h/i.py', 'g/j.py'], new Map());
+    for (const d of ['a', 'a/b', 'a/b/c', 'a/b/c/d', 'g', 'g/h']) expect(deep.isDirectory(m(d)), d).toBe(true);
+    for (const f of ['a/b/c/d/e.so', 'a/b/c/f.so', 'g/h/i.py', 'g/j.py']) expect(deep.isDirectory(m(f)), f).toBe(false);
+    expect(deep.exists(m('a/b/c/d/e.so'))).toBe(true);
+  });
+
   it('maps entry names to installed paths and serves ELF facts only for ELF entries', () => {
     expect(fs.pathOf('x-1.data/platlib/plat/_p.so')).toBe(m('plat/_p.so'));
     expect(fs.pathOf('pkg/a.so')).toBe(m('pkg/a.so'));
