@@ -406,14 +406,15 @@ async function benchScale(runs) {
   }
   const S = stat(show);
   const R = stat(repair);
-  const ok = (ms, goalMs, kib) => ms < goalMs && kib * 1024 < GOAL_SCALE_RSS;
+  // Time and memory are two goals each, reported apart: one met does not hide the other missed.
+  const ok = (ms, goalMs, kib) => ({ timeMet: ms < goalMs, rssMet: kib * 1024 < GOAL_SCALE_RSS, met: ms < goalMs && kib * 1024 < GOAL_SCALE_RSS });
   const results = {
     wheel: { path: rel(wheel.path), manifestHash: wheel.manifestHash, entries: wheel.entries },
     show: S,
     repair: R,
     goals: {
-      show: { value: { wallMs: S.wallMs, rssBytes: S.maxRssKiB * 1024 }, goal: `< ${GOAL_SCALE_SHOW_MS} ms and < ${GOAL_SCALE_RSS} bytes`, met: ok(S.wallMs, GOAL_SCALE_SHOW_MS, S.maxRssKiB) },
-      repair: { value: { wallMs: R.wallMs, rssBytes: R.maxRssKiB * 1024 }, goal: `< ${GOAL_SCALE_REPAIR_MS} ms and < ${GOAL_SCALE_RSS} bytes`, met: ok(R.wallMs, GOAL_SCALE_REPAIR_MS, R.maxRssKiB) },
+      show: { value: { wallMs: S.wallMs, rssBytes: S.maxRssKiB * 1024 }, goal: `< ${GOAL_SCALE_SHOW_MS} ms and < ${GOAL_SCALE_RSS} bytes`, ...ok(S.wallMs, GOAL_SCALE_SHOW_MS, S.maxRssKiB) },
+      repair: { value: { wallMs: R.wallMs, rssBytes: R.maxRssKiB * 1024 }, goal: `< ${GOAL_SCALE_REPAIR_MS} ms and < ${GOAL_SCALE_RSS} bytes`, ...ok(R.wallMs, GOAL_SCALE_REPAIR_MS, R.maxRssKiB) },
     },
     commands: {
       show: `node bin/wheelaudit.js show --json ${rel(wheel.path)}`,
@@ -456,8 +457,8 @@ function readmeTable(r) {
   if (r.scale !== undefined) {
     const c = r.scale;
     rows.push(
-      `| \`show --json\` | ${c.wheel.entries} entries (scale) | | ${secs(c.show.wallMs)} (cpu ${secs(c.show.cpuMs)}) | (< ${secs(GOAL_SCALE_SHOW_MS)}: ${met(c.goals.show)}) | ${mib(c.show.maxRssKiB * 1024)} (< ${mib(GOAL_SCALE_RSS)}) | |`,
-      `| \`repair\` | ${c.wheel.entries} entries (scale) | | ${secs(c.repair.wallMs)} (cpu ${secs(c.repair.cpuMs)}) | (< ${secs(GOAL_SCALE_REPAIR_MS)}: ${met(c.goals.repair)}) | ${mib(c.repair.maxRssKiB * 1024)} (< ${mib(GOAL_SCALE_RSS)}) | |`,
+      `| \`show --json\` | ${c.wheel.entries} entries (scale) | | ${secs(c.show.wallMs)} (cpu ${secs(c.show.cpuMs)}) | (< ${secs(GOAL_SCALE_SHOW_MS)}: ${met({ met: c.goals.show.timeMet })}) | ${mib(c.show.maxRssKiB * 1024)} (< ${mib(GOAL_SCALE_RSS)}: ${met({ met: c.goals.show.rssMet })}) | |`,
+      `| \`repair\` | ${c.wheel.entries} entries (scale) | | ${secs(c.repair.wallMs)} (cpu ${secs(c.repair.cpuMs)}) | (< ${secs(GOAL_SCALE_REPAIR_MS)}: ${met({ met: c.goals.repair.timeMet })}) | ${mib(c.repair.maxRssKiB * 1024)} (< ${mib(GOAL_SCALE_RSS)}: ${met({ met: c.goals.repair.rssMet })}) | |`,
     );
   }
   const note = `Median of ${r.runs} run(s), ${r.date.slice(0, 10)}, node ${r.node}, ${r.cores} cores (${r.cpu}), load average ${r.loadAverageAtStart.toFixed(1)} at the start and ${r.loadAverageAtEnd.toFixed(1)} at the end.`;
