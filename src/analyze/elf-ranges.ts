@@ -37,9 +37,13 @@ import {
   SHT_NOTE,
   SHT_PROGBITS,
   SHT_STRTAB,
+  VERDAUX_SIZE,
+  VERDEF_SIZE,
+  VERNAUX_SIZE,
+  VERNEED_SIZE,
 } from '../elf/constants.js';
 import { parseHeader, parseIdent, parseProgramHeaders, parseSectionHeaders } from '../elf/headers.js';
-import type { ElfHeader, ProgramHeader } from '../elf/types.js';
+import type { ElfFile, ElfHeader, ProgramHeader } from '../elf/types.js';
 import { ByteReader } from '../util/bytes.js';
 
 /** A file range [start, end). */
@@ -247,6 +251,25 @@ export function merge(ranges: readonly Range[], size: number): Range[] {
     const last = out[out.length - 1];
     if (last !== undefined && s <= last[1]) last[1] = Math.max(last[1], e);
     else out.push([s, e]);
+  }
+  return out;
+}
+
+/**
+ * The file ranges of every version record `elf`'s parse followed. Their chains are linked by
+ * offsets, which a malformed file may point outside the version sections that were kept: the
+ * caller checks these against what was filled, and fills and parses again when one is missing.
+ * Throws what the parse throws.
+ */
+export function versionRecordRanges(elf: ElfFile): Range[] {
+  const out: Range[] = [];
+  for (const n of elf.versionNeeds()) {
+    out.push([n.offset, n.offset + VERNEED_SIZE]);
+    for (const a of n.aux) out.push([a.offset, a.offset + VERNAUX_SIZE]);
+  }
+  for (const d of elf.versionDefs()) {
+    out.push([d.offset, d.offset + VERDEF_SIZE]);
+    for (const a of d.aux) out.push([a.offset, a.offset + VERDAUX_SIZE]);
   }
   return out;
 }

@@ -7,10 +7,10 @@
 // With a sysroot, every path below it is resolved as a process chrooted there would resolve
 // it (absolute symlinks start again at the sysroot), so nothing is ever read from the host.
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
-import { hasElfMagic, parseElf } from '../elf/index.js';
+import { hasElfMagic, parseElf, type ElfFile } from '../elf/index.js';
 import { isWheelauditError } from '../errors.js';
 import { summarizeElf, type ElfSummary } from './elf-summary.js';
-import { headerRanges, merge, segmentRanges, tableRanges } from './elf-ranges.js';
+import { headerRanges, merge, segmentRanges, tableRanges, versionRecordRanges, type Range } from './elf-ranges.js';
 import { fnmatch } from './fnmatch.js';
 import type { LibraryFs } from './library-fs.js';
 import { basename, isSubdir } from './paths.js';
@@ -202,7 +202,8 @@ function loadSummary(path: string): ElfSummary | undefined {
     const head = new Uint8Array(4);
     if (readSync(fd, head, 0, 4, 0) !== 4 || !hasElfMagic(head)) return undefined;
     const size = fstatSync(fd).size;
-    let bytes = size > SPARSE_THRESHOLD ? readSparse(fd, size) : undefined;
+    const sparse = size > SPARSE_THRESHOLD ? readSparse(fd, size) : undefined;
+    let bytes = sparse;
     if (bytes === undefined) {
       if (size <= SPARSE_THRESHOLD) {
         smallScratch ??= new Uint8Array(SPARSE_THRESHOLD);
@@ -212,8 +213,40 @@ function loadSummary(path: string): ElfSummary | undefined {
       }
       fill(fd, bytes, 0, size);
     }
-    return summarizeElf(parseElf(bytes), basename(path), { symbols: false });
+    const elf = parseElf(bytes);
+    return summarizeElf(sparse === undefined ? elf : withVersionRecords(fd, bytes, elf), basename(path), { symbols: false });
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Rounds of reading version records the parse followed before the whole file is read. */
+const VERSION_ROUNDS = 3;
+
+/**
+ * `elf` once every version record its parse followed has been read from the file. Records are
+ * linked by offsets, which a malformed file may point outside the version sections read; each
+ * round reads the records followed and parses again, until no new record is followed (after
+ * VERSION_ROUNDS, the whole file). A whole read is harmless: `fill` only reads.
+ */
+function withVersionRecords(fd: number, bytes: Uint8Array, first: ElfFile): ElfFile {
+  let elf = first;
+  let before = '';
+  for (let round = 0; ; round++) {
+    let ranges: Range[] | undefined;
+    try {
+      ranges = versionRecordRanges(elf);
+    } catch {
+      ranges = undefined;
+    }
+    const key = JSON.stringify(ranges);
+    if (ranges !== undefined && key === before) return elf;
+    if (ranges === undefined || round >= VERSION_ROUNDS) {
+      fill(fd, bytes, 0, bytes.length);
+      return parseElf(bytes);
+    }
+    for (const [s, e] of merge(ranges, bytes.length)) fill(fd, bytes, s, e);
+    before = key;
+    elf = parseElf(bytes);
   }
 }

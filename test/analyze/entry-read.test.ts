@@ -124,6 +124,44 @@ describe('readEntrySync: streamed, keeping only the ranges the analysis reads', 
 });
 
 /**
+ * A copy of the smallest large real library in which one Vernaux record is moved into the middle
+ * of the file (the code, never kept by the first pass) and the previous record's vna_next made
+ * to point there: a malformed but loadable file (ld.so follows the link too). Undefined when no
+ * Verneed has two Vernaux records.
+ */
+function movedVernaux(): { bytes: Uint8Array; file: string; version: string } | undefined {
+  const lib = [...LARGE].sort((a, b) => fs.statSync(a).size - fs.statSync(b).size)[0];
+  if (lib === undefined) return undefined;
+  const bytes = new Uint8Array(fs.readFileSync(lib));
+  const need = parseElf(bytes).versionNeeds().find((n) => n.aux.length >= 2);
+  const [a0, a1] = need?.aux ?? [];
+  if (need === undefined || a0 === undefined || a1 === undefined) return undefined;
+  const target = Math.floor(bytes.length / 2) & ~15;
+  bytes.copyWithin(target, a1.offset, a1.offset + 16);
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // vna_next (the last word of a Vernaux) is relative to the record; the moved one ends the chain.
+  v.setUint32(a0.offset + 12, target - a0.offset, true);
+  v.setUint32(target + 12, 0, true);
+  return { bytes, file: need.file, version: a1.name };
+}
+
+describe('version records linked outside the kept sections', () => {
+  it('are read as a whole read (and the loader) reads them, in a wheel entry and from the host', needs(haveLibs), async () => {
+    const moved = movedVernaux();
+    if (moved === undefined) throw new Error(`no Verneed with two Vernaux records in ${LARGE.join(', ')}`);
+    const name = 'pkg/_libs/libmoved.so.1';
+    const expected = whole(name, moved.bytes, false) as { elf: { summary: { versionRequirements: unknown[] } } };
+    // The whole read follows the link to the moved record.
+    expect(expected.elf.summary.versionRequirements).toContainEqual([moved.file, moved.version]);
+    const got = await streamed(writeWheel('moved', [{ name, data: moved.bytes }]), [name], false);
+    expect(got.get(name)).toEqual(expected);
+    const onHost = path.join(fs.mkdtempSync(path.join(tmp, 'moved-')), 'libmoved.so.1');
+    fs.writeFileSync(onHost, moved.bytes);
+    expect(new HostFs().loadElf(onHost)).toEqual(summarizeElf(parseElf(moved.bytes), 'libmoved.so.1', { symbols: false }));
+  });
+});
+
+/**
  * A shared library of about 9 MiB whose .dynsym, .dynstr, hash and version tables come after
  * 7 MiB of read-only data (a linker script moves them past .rodata) and before 2 MiB of
  * writable data: outside the 6 MiB kept from the start and the 1 MiB kept from the end.
