@@ -3,7 +3,7 @@
 // calling the library's own steps in the order src/repair/repair.ts does:
 //   1. loadWheel          inflate + parse + summarise every ELF entry of the input
 //   2. analyzeWheelAbi    lddtree of every ELF, host libraries read, policies (grafting allowed)
-//   3. gatherSources      read, hash and parse every library to graft
+//   3. gatherSources      hash every library to graft (its DT_NEEDED comes from the report)
 //   4. planRepair         names and ELF edits (pure)
 //   5. applyRepair        read + patch the grafts, hash the unchanged entries for RECORD
 //                         (inflating them again), SBOM, write the zip (deflate, raw copy)
@@ -74,7 +74,8 @@ try {
   const graftPolicy = abis[0];
   const toGraft = new Set();
   for (const refs of report.fullExternalRefs.values()) for (const p of refs.get(graftPolicy)?.libs.values() ?? []) if (p !== undefined) toGraft.add(p);
-  const sources = gatherSources(toGraft);
+  // With the report, as repair passes it: DT_NEEDED comes from the trees, so only hashes are read.
+  const sources = gatherSources(toGraft, report);
   const s3 = snap();
   const plan = planRepair(report, sources, {
     graftPolicy,
