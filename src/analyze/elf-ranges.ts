@@ -8,7 +8,7 @@
 // headers and the dynamic array give the tables. When the tables cannot be pinned down safely
 // (no section headers, extended numbering, a DT_* table that does not start a section read
 // here) the answer is "undefined": read the whole file. Never parse a range not filled in:
-// that would be a silent wrong answer, so callers check coverage with `missingRanges`.
+// that would be a silent wrong answer, so callers check coverage (`Filled.missing`).
 import {
   DT_GNU_HASH,
   DT_HASH,
@@ -43,6 +43,7 @@ import {
   VERNEED_SIZE,
 } from '../elf/constants.js';
 import { parseHeader, parseIdent, parseProgramHeaders, parseSectionHeaders } from '../elf/headers.js';
+import { parseElf } from '../elf/index.js';
 import type { ElfFile, ElfHeader, ProgramHeader } from '../elf/types.js';
 import { ByteReader } from '../util/bytes.js';
 
@@ -144,14 +145,6 @@ export function tableRanges(bytes: Uint8Array, options: RangeOptions = {}): Rang
   return out;
 }
 
-/** Every range the analysis reads, when all three steps can be taken on `bytes` (filled where needed). */
-export function neededRanges(bytes: Uint8Array, options: RangeOptions = {}): Range[] | undefined {
-  const a = headerRanges(bytes);
-  const b = segmentRanges(bytes);
-  const c = tableRanges(bytes, options);
-  return a === undefined || b === undefined || c === undefined ? undefined : [...a, ...b, ...c];
-}
-
 /**
  * File offsets of the tables the dynamic array points to (mapped through PT_LOAD; unmappable
  * ones are left to the parser, which reports them either way) and the dynamic string table's
@@ -207,19 +200,10 @@ export interface Filled {
 }
 
 export function filledRanges(): Filled {
-  const list: [number, number][] = [];
+  const list: Range[] = [];
   return {
     add(start, end) {
-      if (end <= start) return;
-      list.push([start, end]);
-      list.sort((a, b) => a[0] - b[0]);
-      const merged: [number, number][] = [];
-      for (const [s, e] of list) {
-        const last = merged[merged.length - 1];
-        if (last !== undefined && s <= last[1]) last[1] = Math.max(last[1], e);
-        else merged.push([s, e]);
-      }
-      list.splice(0, list.length, ...merged);
+      list.splice(0, list.length, ...merge([...list, [start, end]], Number.MAX_SAFE_INTEGER));
     },
     ranges: () => list,
     missing(ranges, size) {
@@ -255,13 +239,8 @@ export function merge(ranges: readonly Range[], size: number): Range[] {
   return out;
 }
 
-/**
- * The file ranges of every version record `elf`'s parse followed. Their chains are linked by
- * offsets, which a malformed file may point outside the version sections that were kept: the
- * caller checks these against what was filled, and fills and parses again when one is missing.
- * Throws what the parse throws.
- */
-export function versionRecordRanges(elf: ElfFile): Range[] {
+/** The file ranges of every version record `elf`'s parse followed. Throws what the parse throws. */
+function versionRecordRanges(elf: ElfFile): Range[] {
   const out: Range[] = [];
   for (const n of elf.versionNeeds()) {
     out.push([n.offset, n.offset + VERNEED_SIZE]);
@@ -272,4 +251,34 @@ export function versionRecordRanges(elf: ElfFile): Range[] {
     for (const a of d.aux) out.push([a.offset, a.offset + VERDAUX_SIZE]);
   }
   return out;
+}
+
+/** Rounds of following version links into unfilled bytes before the whole file is filled. */
+const VERSION_ROUNDS = 3;
+
+/**
+ * `bytes` (a sparse buffer whose filled parts `filled` records) parsed once every version record
+ * the parse follows was filled in. Version records are linked by offsets that a malformed file
+ * may point outside the version sections kept (the loader follows such links too): each round
+ * fills the records found missing through `fill`, which may reveal further links, and parses
+ * again; after VERSION_ROUNDS, or when the parse fails, the whole file is filled, so a record is
+ * never read as zeros. `fill` must record what it fills in `filled`.
+ */
+export function parseFollowingVersions(bytes: Uint8Array, filled: Filled, fill: (ranges: readonly Range[]) => void): ElfFile {
+  const whole: Range[] = [[0, bytes.length]];
+  for (let round = 0; round <= VERSION_ROUNDS; round++) {
+    let missing: Range[];
+    try {
+      const elf = parseElf(bytes);
+      missing = filled.missing(versionRecordRanges(elf), bytes.length);
+      if (missing.length === 0) return elf;
+    } catch {
+      // A parse error may come from zeros where bytes were not kept: judge the whole file.
+      missing = filled.missing(whole, bytes.length);
+      if (missing.length === 0) break;
+    }
+    fill(round < VERSION_ROUNDS ? missing : whole);
+  }
+  // Everything is filled (or could not be: a file that shrank): the parser has the last word.
+  return parseElf(bytes);
 }

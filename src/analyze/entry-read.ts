@@ -16,11 +16,10 @@
 // always checked. Text-mode `show` (run-time loads asked for) scans read-only data, which
 // lies after the code: such entries are kept whole rather than inflated twice.
 import { createHash } from 'node:crypto';
-import { parseElf, type ElfFile } from '../elf/index.js';
 import { hasElfMagic } from '../elf/headers.js';
 import type { EntryStreamer, StreamTarget } from '../wheel/entry-stream.js';
 import { summarizeElf, type ElfSummary } from './elf-summary.js';
-import { ELF_HEADER_BYTES, filledRanges, firstReadOnlySegment, headerRanges, merge, segmentRanges, tableRanges, versionRecordRanges, type Filled, type Range } from './elf-ranges.js';
+import { ELF_HEADER_BYTES, filledRanges, firstReadOnlySegment, headerRanges, merge, parseFollowingVersions, segmentRanges, tableRanges, type Filled, type Range } from './elf-ranges.js';
 import { scanElfLoadStrings } from './load-scan.js';
 
 /** One entry to read: where its data is, what to check, what to compute. */
@@ -65,7 +64,7 @@ export function readEntrySync(streamer: EntryStreamer, fd: number, job: EntryJob
       fillRanges(streamer, fd, job, where, ranges, keeper);
     });
     if (bytes === undefined || keeper === undefined) return { digests, elf: undefined };
-    const elf = withVersionsFilled(parseElf(bytes), bytes, keeper, (ranges) => {
+    const elf = parseFollowingVersions(bytes, keeper.filled, (ranges) => {
       fillRanges(streamer, fd, job, where, ranges, keeper);
     });
     // The summary holds no view of the bytes: the buffer can be reused for the next entry.
@@ -91,33 +90,6 @@ function zeroedBuffer(size: number): Uint8Array {
   return scratch.subarray(0, size);
 }
 
-/** Rounds of following version links into unfilled bytes before the whole entry is filled. */
-const VERSION_ROUNDS = 3;
-
-/**
- * `elf` once every version record its parse followed was filled in. The version sections are
- * kept, but a malformed file may link a record outside them (the loader follows such links
- * too); each round fills the records found missing, which may reveal further links, and parses
- * again. After VERSION_ROUNDS the whole entry is filled, so a record is never read as zeros.
- */
-function withVersionsFilled(elf: ElfFile, bytes: Uint8Array, keeper: ElfKeeper, refill: (ranges: readonly Range[]) => void): ElfFile {
-  for (let round = 0; ; round++) {
-    let missing: Range[];
-    try {
-      missing = keeper.missing(versionRecordRanges(elf));
-    } catch {
-      // A parse error may come from zeros where bytes were not kept: judge the whole entry.
-      missing = [[0, bytes.length]];
-    }
-    if (missing.length === 0) return elf;
-    const whole = round >= VERSION_ROUNDS || (missing.length === 1 && missing[0]?.[0] === 0 && missing[0][1] === bytes.length);
-    refill(whole ? [[0, bytes.length]] : missing);
-    const again = parseElf(bytes);
-    if (whole) return again;
-    elf = again;
-  }
-}
-
 /** A second pass: inflate from the start up to the end of `ranges`, copying them in. */
 function fillRanges(streamer: EntryStreamer, fd: number, job: EntryJob, where: string, ranges: readonly Range[], keeper: ElfKeeper): void {
   const end = ranges.reduce((n, [, e]) => Math.max(n, e), 0);
@@ -131,8 +103,8 @@ interface ElfKeeper {
   take(piece: Uint8Array, offset: number): void;
   /** Copy the parts of `piece` (at `offset`) inside `ranges` into the buffer. */
   copy(piece: Uint8Array, offset: number, ranges: readonly Range[]): void;
-  /** The parts of `ranges` not filled in (none when the entry is kept whole). */
-  missing(ranges: readonly Range[]): Range[];
+  /** What has been filled in so far. */
+  readonly filled: Filled;
   /**
    * After the whole entry was seen (and verified): its bytes with everything the analysis reads
    * filled in (asking `refill` for what the first pass missed), or undefined when not an ELF file.
@@ -244,12 +216,12 @@ function elfKeeper(size: number, runtimeLoads: boolean): ElfKeeper {
     copy(piece, offset, ranges) {
       copyRanges(buf, filled, piece, offset, ranges);
     },
-    missing: (ranges) => (mode === 'sparse' ? filled.missing(ranges, size) : []),
+    filled,
     finish(refill) {
       if (mode === undefined) {
         // Shorter than an ELF header: whole, so the parser can say so.
-        if (!hasElfMagic(head.subarray(0, headFilled))) return undefined;
-        return head.subarray(0, headFilled);
+        filled.add(0, headFilled);
+        return hasElfMagic(head.subarray(0, headFilled)) ? head.subarray(0, headFilled) : undefined;
       }
       if (mode === 'none') return undefined;
       if (mode === 'whole') return buf;

@@ -7,10 +7,10 @@
 // With a sysroot, every path below it is resolved as a process chrooted there would resolve
 // it (absolute symlinks start again at the sysroot), so nothing is ever read from the host.
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
-import { hasElfMagic, parseElf, type ElfFile } from '../elf/index.js';
+import { hasElfMagic, parseElf } from '../elf/index.js';
 import { isWheelauditError } from '../errors.js';
 import { summarizeElf, type ElfSummary } from './elf-summary.js';
-import { headerRanges, merge, segmentRanges, tableRanges, versionRecordRanges, type Range } from './elf-ranges.js';
+import { filledRanges, headerRanges, merge, parseFollowingVersions, segmentRanges, tableRanges, type Filled } from './elf-ranges.js';
 import { fnmatch } from './fnmatch.js';
 import type { LibraryFs } from './library-fs.js';
 import { basename, isSubdir } from './paths.js';
@@ -26,8 +26,8 @@ export interface HostFsNote {
 /** Files up to this size are simply read whole. */
 const SPARSE_THRESHOLD = 4 * 1024 * 1024;
 const HEAD = 64 * 1024;
-/** Read [start, end) of fd into buf (clipped to the buffer). */
-function fill(fd: number, buf: Uint8Array, start: number, end: number): void {
+/** Read [start, end) of fd into buf (clipped to the buffer), noting what was read in `filled`. */
+function fill(fd: number, buf: Uint8Array, start: number, end: number, filled?: Filled): void {
   const s = Math.max(0, start);
   const e = Math.min(buf.length, end);
   let pos = s;
@@ -36,27 +36,29 @@ function fill(fd: number, buf: Uint8Array, start: number, end: number): void {
     if (n <= 0) break;
     pos += n;
   }
+  filled?.add(s, pos);
 }
 
 /**
  * The bytes of a large ELF file with only the parts the analysis reads filled in (elf-ranges.ts,
  * shared with wheel entries), or undefined when that cannot be done safely: then read it whole.
  */
-function readSparse(fd: number, size: number): Uint8Array | undefined {
+function readSparse(fd: number, size: number): { buf: Uint8Array; filled: Filled } | undefined {
   const buf = new Uint8Array(size);
-  fill(fd, buf, 0, HEAD);
+  const filled = filledRanges();
+  fill(fd, buf, 0, HEAD, filled);
   try {
     // Each step needs the bytes the previous one filled in.
     for (const step of [headerRanges, segmentRanges, tableRanges]) {
       const ranges = step(buf);
       if (ranges === undefined) return undefined;
-      for (const [s, e] of merge(ranges, size)) fill(fd, buf, s, e);
+      for (const [s, e] of merge(ranges, size)) fill(fd, buf, s, e, filled);
     }
   } catch {
     // Headers that do not parse: the whole file, so the parser can say what is wrong.
     return undefined;
   }
-  return buf;
+  return { buf, filled };
 }
 
 /** The real file system (the host, or a sysroot below it) as a {@link LibraryFs}, with answers cached for the run. */
@@ -203,7 +205,7 @@ function loadSummary(path: string): ElfSummary | undefined {
     if (readSync(fd, head, 0, 4, 0) !== 4 || !hasElfMagic(head)) return undefined;
     const size = fstatSync(fd).size;
     const sparse = size > SPARSE_THRESHOLD ? readSparse(fd, size) : undefined;
-    let bytes = sparse;
+    let bytes = sparse?.buf;
     if (bytes === undefined) {
       if (size <= SPARSE_THRESHOLD) {
         smallScratch ??= new Uint8Array(SPARSE_THRESHOLD);
@@ -213,40 +215,13 @@ function loadSummary(path: string): ElfSummary | undefined {
       }
       fill(fd, bytes, 0, size);
     }
-    const elf = parseElf(bytes);
-    return summarizeElf(sparse === undefined ? elf : withVersionRecords(fd, bytes, elf), basename(path), { symbols: false });
+    // A sparse read follows the version links through pread as far as they lead.
+    const elf = sparse === undefined ? parseElf(bytes) : parseFollowingVersions(bytes, sparse.filled, (ranges) => {
+      for (const [s, e] of ranges) fill(fd, bytes, s, e, sparse.filled);
+    });
+    return summarizeElf(elf, basename(path), { symbols: false });
   } finally {
     closeSync(fd);
   }
 }
 
-/** Rounds of reading version records the parse followed before the whole file is read. */
-const VERSION_ROUNDS = 3;
-
-/**
- * `elf` once every version record its parse followed has been read from the file. Records are
- * linked by offsets, which a malformed file may point outside the version sections read; each
- * round reads the records followed and parses again, until no new record is followed (after
- * VERSION_ROUNDS, the whole file). A whole read is harmless: `fill` only reads.
- */
-function withVersionRecords(fd: number, bytes: Uint8Array, first: ElfFile): ElfFile {
-  let elf = first;
-  let before = '';
-  for (let round = 0; ; round++) {
-    let ranges: Range[] | undefined;
-    try {
-      ranges = versionRecordRanges(elf);
-    } catch {
-      ranges = undefined;
-    }
-    const key = JSON.stringify(ranges);
-    if (ranges !== undefined && key === before) return elf;
-    if (ranges === undefined || round >= VERSION_ROUNDS) {
-      fill(fd, bytes, 0, bytes.length);
-      return parseElf(bytes);
-    }
-    for (const [s, e] of merge(ranges, bytes.length)) fill(fd, bytes, s, e);
-    before = key;
-    elf = parseElf(bytes);
-  }
-}

@@ -83,38 +83,54 @@ export async function createTempFile(finalPath: string, mode: number): Promise<T
 }
 
 /**
- * Write `data` to `finalPath` atomically and synchronously, with exactly the permission bits
- * `mode` (no umask: the caller passes the mode the file must have, e.g. the file it replaces).
- * @throws WheelFormatError `WHEEL_IO`.
+ * Create `path` exclusively (registered as live) holding `data` with exactly the permission
+ * bits `mode`, synced to disk when `sync`. On failure nothing is left and the error is rethrown.
  */
-export function writeFileAtomicSync(finalPath: string, data: Uint8Array, mode: number): void {
-  const path = tempNameFor(finalPath);
+function createFilledSync(path: string, data: Uint8Array, mode: number, sync: boolean): void {
   let fd: number | undefined;
   try {
     fd = openSync(path, CREATE_FLAGS, mode & 0o7777);
     live.add(path);
     fchmodSync(fd, mode & 0o7777);
     for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
-    fsyncSync(fd);
+    if (sync) fsyncSync(fd);
     closeSync(fd);
-    fd = undefined;
-    renameSync(path, finalPath);
-    live.delete(path);
   } catch (err) {
     if (fd !== undefined) {
       try {
         closeSync(fd);
       } catch {
-        // Already failing; the unlink below is what matters.
+        // Already failing; removing the file is what matters.
       }
     }
-    if (live.delete(path)) {
-      try {
-        unlinkSync(path);
-      } catch {
-        // Nothing more can be done; the name is unpredictable and hidden.
-      }
-    }
+    removeLiveSync(path);
+    throw err;
+  }
+}
+
+/** Remove a live temporary file and forget it; never throws (the name is unpredictable and hidden). */
+function removeLiveSync(path: string): void {
+  if (!live.delete(path)) return;
+  try {
+    unlinkSync(path);
+  } catch {
+    // Gone already; nothing more can be done.
+  }
+}
+
+/**
+ * Write `data` to `finalPath` atomically and synchronously, with exactly the permission bits
+ * `mode` (no umask: the caller passes the mode the file must have, e.g. the file it replaces).
+ * @throws WheelFormatError `WHEEL_IO`.
+ */
+export function writeFileAtomicSync(finalPath: string, data: Uint8Array, mode: number): void {
+  const path = tempNameFor(finalPath);
+  try {
+    createFilledSync(path, data, mode, true);
+    renameSync(path, finalPath);
+    live.delete(path);
+  } catch (err) {
+    removeLiveSync(path);
     throw writeError(finalPath, err);
   }
 }
@@ -134,36 +150,12 @@ export interface ScratchFile {
  */
 export function writeScratchFileSync(dir: string, name: string, data: Uint8Array, mode: number): ScratchFile {
   const path = tempNameFor(join(dir, name));
-  const remove = (): void => {
-    if (!live.delete(path)) return;
-    try {
-      unlinkSync(path);
-    } catch {
-      // Gone already; the name is unpredictable and hidden.
-    }
-  };
-  let fd: number | undefined;
   try {
-    fd = openSync(path, CREATE_FLAGS, mode & 0o7777);
-    live.add(path);
-    fchmodSync(fd, mode & 0o7777);
-    for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
-    closeSync(fd);
-    fd = undefined;
+    createFilledSync(path, data, mode, false);
   } catch (err) {
-    if (fd !== undefined) closeQuietly(fd);
-    remove();
     throw writeError(path, err);
   }
-  return { path, remove };
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    closeSync(fd);
-  } catch {
-    // Already failing; removing the file is what matters.
-  }
+  return { path, remove: () => { removeLiveSync(path); } };
 }
 
 /** Buffer size for copying a file through our own descriptors. */

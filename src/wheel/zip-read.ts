@@ -337,17 +337,9 @@ async function locateData(win: FileWindow, records: readonly CentralRecord[], cd
     const e = entries[i] as OpenEntry;
     const next = order[k + 1];
     const limit = next === undefined ? cdOffset : (offsets[next] ?? cdOffset);
+    const central = records[i] as CentralRecord;
     // Most headers are already in the window: checked without a promise.
-    const at = e.relativeOffsetOfLocalHeader;
-    const inWindow = at + LOCAL.SIZE <= win.size ? win.peek(at, LOCAL.SIZE) : undefined;
-    const nameLength = inWindow === undefined ? 0 : new DataView(inWindow.buffer, inWindow.byteOffset, LOCAL.SIZE).getUint16(LOCAL.nameLength, true);
-    const nameInWindow = inWindow === undefined ? undefined : win.peek(at + LOCAL.SIZE, nameLength);
-    if (inWindow !== undefined && nameInWindow !== undefined) {
-      e.dataOffset = localDataOffset(win, e, inWindow, path);
-      checkLocalHeader(e, records[i] as CentralRecord, cd, inWindow, nameInWindow, path);
-    } else {
-      e.dataOffset = await readLocalHeader(win, e, records[i] as CentralRecord, cd, limit, path);
-    }
+    e.dataOffset = localHeaderInWindow(win, e, central, cd, path) ?? (await readLocalHeader(win, e, central, cd, limit, path));
     if (e.dataOffset + e.compressedSize > limit) {
       const other = next === undefined ? 'the central directory' : `the local header of entry ${showName(entries[next]?.name ?? '')}`;
       throw new WheelFormatError(
@@ -372,6 +364,18 @@ async function readLocalHeader(win: FileWindow, e: WheelEntry, central: CentralR
   const dataOffset = localDataOffset(win, e, h, path);
   const nameLen = new DataView(h.buffer, h.byteOffset, h.byteLength).getUint16(LOCAL.nameLength, true);
   const nameBytes = win.peek(at + LOCAL.SIZE, nameLen) ?? (await win.read(at + LOCAL.SIZE, nameLen, readahead));
+  checkLocalHeader(e, central, cd, h, nameBytes, path);
+  return dataOffset;
+}
+
+/** Like readLocalHeader, when the header and its name are already in the window; else undefined. */
+function localHeaderInWindow(win: FileWindow, e: WheelEntry, central: CentralRecord, cd: Buffer, path: string): number | undefined {
+  const at = e.relativeOffsetOfLocalHeader;
+  const h = at + LOCAL.SIZE <= win.size ? win.peek(at, LOCAL.SIZE) : undefined;
+  if (h === undefined) return undefined;
+  const nameBytes = win.peek(at + LOCAL.SIZE, new DataView(h.buffer, h.byteOffset, h.byteLength).getUint16(LOCAL.nameLength, true));
+  if (nameBytes === undefined) return undefined;
+  const dataOffset = localDataOffset(win, e, h, path);
   checkLocalHeader(e, central, cd, h, nameBytes, path);
   return dataOffset;
 }
