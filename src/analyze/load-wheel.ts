@@ -23,6 +23,7 @@ import { parseRecord, recordSizeLimit, type RecordRow } from '../wheel/record.js
 import { entryStreamer, type EntryStreamer } from '../wheel/entry-stream.js';
 import { findDistInfo, openWheelZip, type WheelEntry, type WheelZip } from '../wheel/zip-read.js';
 import { jobLimit } from '../util/jobs.js';
+import { taskQueue } from '../util/task-queue.js';
 import type { ProgressSink } from '../util/progress.js';
 import { summarizeElf, type ElfSummary } from './elf-summary.js';
 import { entryPool, ENTRY_POOL_AVAILABLE } from './entry-pool.js';
@@ -335,33 +336,23 @@ function readHere(zip: WheelZip, streamer: EntryStreamer, entries: readonly Whee
 async function readOnWorkers(zip: WheelZip, entries: readonly WheelEntry[], threads: number, h: WholeHooks): Promise<void> {
   const waiting = [...entries].sort((a, b) => b.uncompressedSize - a.uncompressedSize || h.index(a) - h.index(b));
   const pool = entryPool(threads);
+  const queue = taskQueue(threads);
   try {
-    await new Promise<void>((resolve) => {
-      let running = 0;
-      const one = async (e: WheelEntry): Promise<void> => {
-        const index = h.index(e);
-        try {
-          const { expect, job } = h.job(e);
-          h.order.put(index, h.done(e, expect, await pool.run(zip.fd, job, zip.path)));
-        } catch (err) {
-          h.order.fail(index, h.named(e, err));
-        }
-      };
-      const pump = (): void => {
-        while (running < threads && waiting.length > 0) {
-          const e = waiting.shift() as WheelEntry;
+    await Promise.all(
+      waiting.map((e) =>
+        queue.run(async () => {
+          const index = h.index(e);
           // An earlier entry failed: nothing after it matters.
-          if (h.index(e) > h.order.firstFailure) continue;
-          running++;
-          void one(e).finally(() => {
-            running--;
-            pump();
-          });
-        }
-        if (running === 0) resolve();
-      };
-      pump();
-    });
+          if (index > h.order.firstFailure) return;
+          try {
+            const { expect, job } = h.job(e);
+            h.order.put(index, h.done(e, expect, await pool.run(zip.fd, job, zip.path)));
+          } catch (err) {
+            h.order.fail(index, h.named(e, err));
+          }
+        }),
+      ),
+    );
   } finally {
     await pool.close();
   }

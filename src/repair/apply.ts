@@ -13,7 +13,8 @@ import { walkOrder } from '../wheel/walk-order.js';
 import { openWheelZip, type WheelEntry, type WheelZip } from '../wheel/zip-read.js';
 import { writeZip } from '../wheel/zip-write.js';
 import { withPythonTag } from './abi3-retag.js';
-import { backlog, deflateQueue } from '../wheel/chunked-deflate.js';
+import { taskQueue } from '../util/task-queue.js';
+import { backlog } from '../wheel/chunked-deflate.js';
 import { changedEntries, type ChangedEntries } from './changed-entries.js';
 import { imagePool } from './image-pool.js';
 import { recordRows, sbomText, zipItems } from './output-entries.js';
@@ -119,7 +120,7 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
       patcher: o.patcher,
       changed,
       pool: imagePool(IMAGE_BUDGET),
-      queue: deflateQueue(jobLimit()),
+      queue: taskQueue(jobLimit()),
       level: o.level,
       info,
       onProgress: o.onProgress,

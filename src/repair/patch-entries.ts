@@ -7,7 +7,8 @@
 import { stripElf } from '../elf/strip.js';
 import { InternalError, RepairError, describeError } from '../errors.js';
 import type { ProgressSink } from '../util/progress.js';
-import { deflateInPieces, type BacklogControl, type DeflateQueue } from '../wheel/chunked-deflate.js';
+import type { TaskQueue } from '../util/task-queue.js';
+import { deflateInPieces, type BacklogControl } from '../wheel/chunked-deflate.js';
 import { recordRowFor } from '../wheel/record.js';
 import type { WheelEntry, WheelZip } from '../wheel/zip-read.js';
 import type { ChangedEntries, StreamSlot } from './changed-entries.js';
@@ -101,7 +102,7 @@ export interface RunContext {
   readonly patcher: ElfPatcher | 'none';
   readonly changed: ChangedEntries;
   readonly pool: ImagePool;
-  readonly queue: DeflateQueue;
+  readonly queue: TaskQueue;
   readonly level: number;
   readonly info: (m: string) => void;
   readonly onProgress?: ProgressSink | undefined;

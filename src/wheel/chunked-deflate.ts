@@ -8,6 +8,7 @@
 // piece finishes instead of held whole.
 import * as zlib from 'node:zlib';
 import { WheelFormatError } from '../errors.js';
+import type { TaskQueue } from '../util/task-queue.js';
 import { crc32 } from './crc32.js';
 import { detail, showName } from './zip-format.js';
 
@@ -15,48 +16,6 @@ import { detail, showName } from './zip-format.js';
 export const DEFLATE_PIECE = 1 << 20;
 /** deflate's window: the dictionary each piece is primed with. */
 const WINDOW = 32 * 1024;
-
-/** Runs zlib jobs first-in first-out, at most `limit` at once (the rest wait their turn). */
-export interface DeflateQueue {
-  run<T>(job: () => Promise<T>): Promise<T>;
-  /** Jobs started or waiting. */
-  readonly pending: number;
-}
-
-export function deflateQueue(limit: number): DeflateQueue {
-  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`deflate queue limit ${limit} is not a positive integer`);
-  const waiting: (() => void)[] = [];
-  let running = 0;
-  let pending = 0;
-  const next = (): void => {
-    while (running < limit && waiting.length > 0) {
-      running++;
-      waiting.shift()?.();
-    }
-  };
-  return {
-    get pending() {
-      return pending;
-    },
-    run<T>(job: () => Promise<T>): Promise<T> {
-      pending++;
-      return new Promise<T>((resolve, reject) => {
-        waiting.push(() => {
-          // A job that throws instead of rejecting fails the same way.
-          Promise.resolve()
-            .then(job)
-            .then(resolve, reject)
-            .finally(() => {
-              running--;
-              pending--;
-              next();
-            });
-        });
-        next();
-      });
-    },
-  };
-}
 
 /**
  * Bytes queued for the writer over every stream that shares it: a piece's content while it
@@ -133,7 +92,7 @@ function deflatePiece(data: Uint8Array, start: number, end: number, level: numbe
  * change until `done` settles. `name` names the entry in errors; `pending`, when given, counts
  * each piece from its queueing until the writer has taken it.
  */
-export function deflateInPieces(data: Uint8Array, level: number, queue: DeflateQueue, name: string, pending?: BacklogControl): StreamedDeflate {
+export function deflateInPieces(data: Uint8Array, level: number, queue: TaskQueue, name: string, pending?: BacklogControl): StreamedDeflate {
   const jobs: (Promise<Uint8Array> | undefined)[] = [];
   for (let start = 0; ; start += DEFLATE_PIECE) {
     const end = Math.min(data.length, start + DEFLATE_PIECE);

@@ -19,7 +19,8 @@ import { imagePool } from '../../src/repair/image-pool.js';
 import { fileMode, patchJobs, runPatchJobs, type PatchJob } from '../../src/repair/patch-entries.js';
 import { nativePatcher } from '../../src/repair/patcher.js';
 import type { GraftSource, RepairPlan } from '../../src/repair/plan.js';
-import { backlog, deflateQueue } from '../../src/wheel/chunked-deflate.js';
+import { taskQueue } from '../../src/util/task-queue.js';
+import { backlog } from '../../src/wheel/chunked-deflate.js';
 import type { StreamedContent } from '../../src/wheel/zip-write.js';
 import { openWheelZip } from '../../src/wheel/zip-read.js';
 import { FIXTURES } from '../helpers/corpus.js';
@@ -62,7 +63,7 @@ function run(jobs: readonly PatchJob[], budget = 64 << 20, backlogCap = 64 << 20
     patcher: nativePatcher,
     changed,
     pool: imagePool(budget),
-    queue: deflateQueue(2),
+    queue: taskQueue(2),
     level: 6,
     info: () => undefined,
     onProgress: (p) => progress.push(p.done),

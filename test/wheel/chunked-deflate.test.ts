@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { DEFLATE_PIECE, deflateInPieces, deflateQueue } from '../../src/wheel/chunked-deflate.js';
+import { taskQueue } from '../../src/util/task-queue.js';
+import { DEFLATE_PIECE, deflateInPieces } from '../../src/wheel/chunked-deflate.js';
 import { crc32 } from '../../src/wheel/crc32.js';
 import { noise } from '../helpers/noise.js';
 
@@ -29,7 +30,7 @@ describe('deflateInPieces', () => {
   for (const size of [0, 1, DEFLATE_PIECE - 1, DEFLATE_PIECE, DEFLATE_PIECE + 1, Math.floor(3.5 * DEFLATE_PIECE)]) {
     it(`inflates back to the content (${size} bytes), with its CRC-32 and size`, async () => {
       const data = mixed(size, size + 7);
-      const s = deflateInPieces(data, 6, deflateQueue(2), 'x.so');
+      const s = deflateInPieces(data, 6, taskQueue(2), 'x.so');
       expect(s.uncompressedSize).toBe(size);
       expect(s.crc).toBe(crc32(data));
       const stream = await collect(s.pieces);
@@ -40,7 +41,7 @@ describe('deflateInPieces', () => {
 
   it('gives the same bytes for any number of threads, and compresses like one deflate call', async () => {
     const data = mixed(3 * DEFLATE_PIECE + 12345, 5);
-    const outs = await Promise.all([1, 2, 4].map((n) => collect(deflateInPieces(data, 6, deflateQueue(n), 'x').pieces)));
+    const outs = await Promise.all([1, 2, 4].map((n) => collect(deflateInPieces(data, 6, taskQueue(n), 'x').pieces)));
     expect(sha(outs[1] ?? Buffer.alloc(0))).toBe(sha(outs[0] ?? Buffer.alloc(1)));
     expect(sha(outs[2] ?? Buffer.alloc(0))).toBe(sha(outs[0] ?? Buffer.alloc(1)));
     // The dictionary carries matches across pieces: within 1% of a single deflate.
@@ -49,40 +50,8 @@ describe('deflateInPieces', () => {
   });
 
   it('a piece that cannot be deflated fails the stream with WHEEL_IO naming the entry', async () => {
-    const s = deflateInPieces(new Uint8Array(10), 42, deflateQueue(1), 'bad.so');
+    const s = deflateInPieces(new Uint8Array(10), 42, taskQueue(1), 'bad.so');
     await expect(collect(s.pieces)).rejects.toThrow(/bad\.so/);
     await s.done;
-  });
-});
-
-describe('deflateQueue', () => {
-  it('runs at most `limit` jobs at once, starting them in order', async () => {
-    const q = deflateQueue(2);
-    let running = 0;
-    let most = 0;
-    const started: number[] = [];
-    const jobs = Array.from({ length: 8 }, (_, i) =>
-      q.run(async () => {
-        started.push(i);
-        running++;
-        most = Math.max(most, running);
-        await new Promise((r) => setTimeout(r, 5));
-        running--;
-        return i;
-      }),
-    );
-    expect(await Promise.all(jobs)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-    expect(most).toBe(2);
-    expect(started).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-    expect(q.pending).toBe(0);
-  });
-
-  it('a job that throws rejects its promise and frees its place', async () => {
-    const q = deflateQueue(1);
-    const bad = q.run(() => {
-      throw new Error('sync failure');
-    });
-    await expect(bad).rejects.toThrow('sync failure');
-    expect(await q.run(() => Promise.resolve(7))).toBe(7);
   });
 });

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InternalError, WheelFormatError, WheelauditError } from '../../src/errors.js';
 import { openWheelZip } from '../../src/wheel/zip-read.js';
 import type { WheelEntry, WheelZip } from '../../src/wheel/zip-read.js';
-import { DEFLATE_PIECE, deflateInPieces, deflateQueue } from '../../src/wheel/chunked-deflate.js';
+import { taskQueue } from '../../src/util/task-queue.js';
+import { DEFLATE_PIECE, deflateInPieces } from '../../src/wheel/chunked-deflate.js';
 import { clipTimestamp, dosDateTime, writeZip } from '../../src/wheel/zip-write.js';
 import type { ZipWriteItem, ZipWriteOptions } from '../../src/wheel/zip-write.js';
 
@@ -613,7 +614,7 @@ describe('writeZip: zip64', ORACLES, () => {
 // completed afterwards; unzip and Python (which compare local and central headers) and our own
 // reader (which refuses any disagreement) read them back, plain and zip64.
 describe('writeZip: streamed entries', ORACLES, () => {
-  const streamed = (name: string, content: Uint8Array, queue = deflateQueue(2)): ZipWriteItem => ({
+  const streamed = (name: string, content: Uint8Array, queue = taskQueue(2)): ZipWriteItem => ({
     name,
     source: { kind: 'stream', content: Promise.resolve(deflateInPieces(content, 6, queue, name)) },
     mode: 0o100755,
@@ -648,8 +649,8 @@ describe('writeZip: streamed entries', ORACLES, () => {
   it('is byte-identical for any number of deflate threads', async () => {
     const big = noise(DEFLATE_PIECE * 3 + 5, 43);
     const outs = [outPath(), outPath()];
-    await writeZip(outs[0] as string, [streamed('x.so', big, deflateQueue(1))], OPTS);
-    await writeZip(outs[1] as string, [streamed('x.so', big, deflateQueue(4))], OPTS);
+    await writeZip(outs[0] as string, [streamed('x.so', big, taskQueue(1))], OPTS);
+    await writeZip(outs[1] as string, [streamed('x.so', big, taskQueue(4))], OPTS);
     expect(sha(fs.readFileSync(outs[0] as string))).toBe(sha(fs.readFileSync(outs[1] as string)));
   });
 
@@ -659,7 +660,7 @@ describe('writeZip: streamed entries', ORACLES, () => {
     const failing: ZipWriteItem = { name: 'b.so', source: { kind: 'stream', content: Promise.reject(boom) }, mode: 0o100644 };
     expect(await rejection(writeZip(out, [data('a.bin', noise(2 * 1024 * 1024, 44)), failing], OPTS))).toBe(boom);
     expect(leftovers('failed-stream')).toEqual([]);
-    const badPiece: ZipWriteItem = { name: 'c.so', source: { kind: 'stream', content: Promise.resolve(deflateInPieces(noise(100, 1), 42, deflateQueue(1), 'c.so')) }, mode: 0o100644 };
+    const badPiece: ZipWriteItem = { name: 'c.so', source: { kind: 'stream', content: Promise.resolve(deflateInPieces(noise(100, 1), 42, taskQueue(1), 'c.so')) }, mode: 0o100644 };
     const err = await rejection(writeZip(out, [badPiece], OPTS));
     expect((err as WheelFormatError).code).toBe('WHEEL_IO');
     expect(leftovers('failed-stream')).toEqual([]);
