@@ -38,7 +38,12 @@ function source(lib: string): GraftSource {
   return s;
 }
 
-function planFor(grafts: readonly { lib: string; entry: string }[]): RepairPlan {
+interface Graft {
+  readonly lib: string;
+  readonly entry: string;
+}
+
+function planFor(grafts: readonly Graft[]): RepairPlan {
   return {
     libDir: 'demo.libs',
     grafts: grafts.map(({ lib, entry }) => ({ soname: path.basename(lib), newName: path.basename(entry), entry, source: source(lib), ops: [{ kind: 'set-soname', soname: path.basename(entry) }] })),
@@ -76,12 +81,27 @@ function run(jobs: readonly PatchJob[], budget = 64 << 20, backlogCap = 64 << 20
   return { changed, progress, pending, ...r };
 }
 
+/** libm, libz, libm again: two libraries of different sizes, one of them twice. */
+const THREE: readonly Graft[] = [
+  { lib: LIBM, entry: 'demo.libs/libm-1.so.6' },
+  { lib: LIBZ, entry: 'demo.libs/libz-2.so.1' },
+  { lib: LIBM, entry: 'demo.libs/libm-3.so.6' },
+];
+
+/** The native patcher's jobs for `grafts` into the demo wheel, handed to `body` while the wheel is open. */
+async function withJobs(grafts: readonly Graft[], body: (jobs: PatchJob[]) => Promise<void>): Promise<void> {
+  const zip = await openWheelZip(DEMO);
+  try {
+    await body(patchJobs({ zip, plan: planFor(grafts), patcher: nativePatcher, filename: 'demo.whl' }).jobs);
+  } finally {
+    await zip.close();
+  }
+}
+
 describe('the patch pipeline', () => {
   it('grafts a host library patched in place, deflated in pieces, with its RECORD row and mode', needs(canRun), async () => {
     const entry = 'demo.libs/libm-0123abcd.so.6';
-    const zip = await openWheelZip(DEMO);
-    try {
-      const { jobs } = patchJobs({ zip, plan: planFor([{ lib: LIBM, entry }]), patcher: nativePatcher, filename: 'demo.whl' });
+    await withJobs([{ lib: LIBM, entry }], async (jobs) => {
       const r = run(jobs);
       await r.submitted;
       const c = r.changed.entries.get(entry);
@@ -103,40 +123,23 @@ describe('the patch pipeline', () => {
       }
       await r.settled;
       expect(r.progress).toEqual([1]);
-    } finally {
-      await zip.close();
-    }
+    });
   });
 
   it('reuses buffers within the budget: a library waits until the one before it has deflated', needs(canRun), async () => {
-    const zip = await openWheelZip(DEMO);
-    try {
-      const grafts = [
-        { lib: LIBM, entry: 'demo.libs/libm-1.so.6' },
-        { lib: LIBZ, entry: 'demo.libs/libz-2.so.1' },
-        { lib: LIBM, entry: 'demo.libs/libm-3.so.6' },
-      ];
-      const { jobs } = patchJobs({ zip, plan: planFor(grafts), patcher: nativePatcher, filename: 'demo.whl' });
+    await withJobs(THREE, async (jobs) => {
       // A budget below two libraries: one at a time, each in the buffer the one before freed.
       const r = run(jobs, 1);
       await r.settled;
-      const outs = await Promise.all(grafts.map(async (g) => inflated(await (r.changed.entries.get(g.entry)?.stream as Promise<StreamedContent>))));
+      const outs = await Promise.all(THREE.map(async (g) => inflated(await (r.changed.entries.get(g.entry)?.stream as Promise<StreamedContent>))));
       expect(sha(outs[0] ?? Buffer.alloc(0))).not.toBe(sha(outs[2] ?? Buffer.alloc(0)));
       expect(outs[0]?.length).toBe(outs[2]?.length);
       expect(r.progress).toEqual([1, 2, 3]);
-    } finally {
-      await zip.close();
-    }
+    });
   });
 
   it('starts the next library only once the writer has taken the deflated output waiting for it', needs(canRun), async () => {
-    const zip = await openWheelZip(DEMO);
-    try {
-      const grafts = [
-        { lib: LIBM, entry: 'demo.libs/libm-1.so.6' },
-        { lib: LIBZ, entry: 'demo.libs/libz-2.so.1' },
-      ];
-      const { jobs } = patchJobs({ zip, plan: planFor(grafts), patcher: nativePatcher, filename: 'demo.whl' });
+    await withJobs(THREE.slice(0, 2), async (jobs) => {
       const r = run(jobs, 64 << 20, 0);
       const first = await (r.changed.entries.get('demo.libs/libm-1.so.6')?.stream as Promise<StreamedContent>);
       let secondStarted = false;
@@ -152,20 +155,11 @@ describe('the patch pipeline', () => {
       await inflated(await (r.changed.entries.get('demo.libs/libz-2.so.1')?.stream as Promise<StreamedContent>));
       expect(r.pending.bytes).toBe(0);
       await r.settled;
-    } finally {
-      await zip.close();
-    }
+    });
   });
 
   it('the first failure fails its slot and every later one; earlier ones are delivered', needs(canRun), async () => {
-    const zip = await openWheelZip(DEMO);
-    try {
-      const grafts = [
-        { lib: LIBM, entry: 'demo.libs/libm-1.so.6' },
-        { lib: LIBZ, entry: 'demo.libs/libz-2.so.1' },
-        { lib: LIBM, entry: 'demo.libs/libm-3.so.6' },
-      ];
-      const { jobs } = patchJobs({ zip, plan: planFor(grafts), patcher: nativePatcher, filename: 'demo.whl' });
+    await withJobs(THREE, async (jobs) => {
       const broken: PatchJob = { ...(jobs[1] as PatchJob), load: () => Promise.reject(new RepairError('REPAIR_IO', 'cannot read library libz: gone')) };
       const r = run([jobs[0] as PatchJob, broken, jobs[2] as PatchJob]);
       await expect(r.submitted).rejects.toThrow('cannot read library libz: gone');
@@ -173,9 +167,7 @@ describe('the patch pipeline', () => {
       expect((await r.changed.entries.get('demo.libs/libm-1.so.6')?.row)?.path).toBe('demo.libs/libm-1.so.6');
       await expect(r.changed.entries.get('demo.libs/libz-2.so.1')?.stream).rejects.toThrow('gone');
       await expect(r.changed.entries.get('demo.libs/libm-3.so.6')?.stream).rejects.toThrow('gone');
-    } finally {
-      await zip.close();
-    }
+    });
   });
 
   it("refuses the 'none' patcher when a library must be grafted, naming it", needs(canRun), async () => {
