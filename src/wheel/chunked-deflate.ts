@@ -10,6 +10,7 @@ import * as zlib from 'node:zlib';
 import { WheelFormatError } from '../errors.js';
 import type { TaskQueue } from '../util/task-queue.js';
 import { crc32 } from './crc32.js';
+import { deflateRawOnce } from './deflate-call.js';
 import { detail, showName } from './zip-format.js';
 
 /** Bytes of content per piece: small enough to balance the cores, large enough that the dictionary priming costs nothing. */
@@ -76,7 +77,7 @@ function deflatePiece(data: Uint8Array, start: number, end: number, level: numbe
     new WheelFormatError('WHEEL_IO', `entry ${showName(name)}: cannot compress ${end - start} bytes at offset ${start}: ${detail(err)}`, { cause: err });
   return new Promise<Uint8Array>((resolve, reject) => {
     try {
-      zlib.deflateRaw(data.subarray(start, end), opts, (err, out) => {
+      deflateRawOnce(data.subarray(start, end), opts, (err, out) => {
         if (err === null) resolve(out);
         else reject(fail(err));
       });

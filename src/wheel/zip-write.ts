@@ -5,7 +5,7 @@
 // encryption, no extra fields other than zip64, no comments.
 import type { FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import * as zlib from 'node:zlib';
+import { deflateRawOnce } from './deflate-call.js';
 import { InternalError, WheelFormatError, isWheelauditError } from '../errors.js';
 import { ByteWriter } from '../util/bytes.js';
 import type { ProgressSink } from '../util/progress.js';
@@ -449,7 +449,7 @@ function checkRawEntry(entry: WheelEntry, name: string): void {
 function deflateItem(data: Uint8Array, level: number, name: string): Promise<Deflated> {
   return new Promise<Deflated>((resolve, reject) => {
     const crc = crc32(data);
-    zlib.deflateRaw(data, { level }, (err, out) => {
+    deflateRawOnce(data, { level }, (err, out) => {
       if (err !== null) {
         reject(new WheelFormatError('WHEEL_IO', `entry ${showName(name)}: cannot compress ${data.length} bytes: ${detail(err)}`, { cause: err }));
       } else {
