@@ -21,7 +21,7 @@ import { MAX_WHEEL_FILE_SIZE, parseWheelMetadata, type WheelMetadata } from '../
 import { parseWheelName, type WheelName } from '../wheel/name.js';
 import { parseRecord, recordSizeLimit, type RecordRow } from '../wheel/record.js';
 import { entryStreamer, type EntryStreamer } from '../wheel/entry-stream.js';
-import { findDistInfo, openWheelZip, type WheelEntry, type WheelZip } from '../wheel/zip-read.js';
+import { findDistInfo, openWheelZip, type WheelEntry, type WheelListing, type WheelZip } from '../wheel/zip-read.js';
 import { jobLimit } from '../util/jobs.js';
 import { taskQueue } from '../util/task-queue.js';
 import type { ProgressSink } from '../util/progress.js';
@@ -76,12 +76,29 @@ export function wheelNameOf(path: string): WheelName {
   return parseWheelName(basename(path));
 }
 
+/**
+ * Where a wheel read for repair keeps its archive's checked listing, so that repair opens the
+ * file again without reading its central directory twice (see {@link archiveListing}). A
+ * symbol key: not part of LoadedWheel's declared (public) shape, yet kept by object spread.
+ */
+const LISTING = Symbol('wheelaudit.archiveListing');
+
+type WithListing = LoadedWheel & { readonly [LISTING]?: WheelListing };
+
+/** The archive listing of a wheel loaded for repair (undefined otherwise): pass it to reopenWheelZip. */
+export function archiveListing(wheel: LoadedWheel): WheelListing | undefined {
+  return (wheel as WithListing)[LISTING];
+}
+
 /** Read a wheel's ELF facts and RECORD. The zip is closed before this returns. */
 export async function loadWheel(path: string, options: LoadOptions = {}): Promise<LoadedWheel> {
   const name = wheelNameOf(path);
   const zip = await openWheelZip(path);
   try {
-    return await readContents(path, name, zip, options);
+    const loaded = await readContents(path, name, zip, options);
+    if (options.forRepair !== true) return loaded;
+    const withListing: WithListing = Object.defineProperty(loaded, LISTING, { value: zip.listing, enumerable: true });
+    return withListing;
   } finally {
     await zip.close();
   }
@@ -107,20 +124,29 @@ export async function readContents(path: string, name: WheelName, zip: WheelZip,
   const problems = problemSink(name.filename, options);
   const distInfo = findDistInfo(zip.entries, name.filename);
   problems.add(checkDistInfoName(distInfo, name.distribution));
-  const record = await readRecord(zip, name, distInfo);
+  const { text: recordText, where: recordWhere } = await readRecord(zip, name, distInfo);
+  let record: RecordRow[] | undefined = parseRecord(recordText, recordWhere);
+  const recordPaths = record.map((r) => r.path);
   const wheelFile = await readWheelFile(zip, distInfo, problems.add);
   const { elves, digests, elfLoads, pyLoads } = await readEntries(zip, name, record, distInfo, problems.add, options);
+  // The rows are needed again only by library callers: parsed anew on first use, not kept
+  // (at 150,000 rows they hold about 30 MiB; the text they come from, 12).
+  record = undefined;
+  let rows: readonly RecordRow[] | undefined;
   return {
     path,
     distInfo,
-    record,
+    get record(): readonly RecordRow[] {
+      rows ??= parseRecord(recordText, recordWhere);
+      return rows;
+    },
     wheelFile,
     digests,
     problems: problems.list,
     ...(options.runtimeLoads === true ? { runtimeLoads: { elf: elfLoads, py: pyLoads } } : {}),
     contents: {
       name,
-      recordPaths: record.map((r) => r.path),
+      recordPaths,
       entryNames: zip.entries.map((e) => e.name),
       elves,
     },
@@ -129,12 +155,12 @@ export async function readContents(path: string, name: WheelName, zip: WheelZip,
 
 const decoder = new TextDecoder('utf-8');
 
-async function readRecord(zip: WheelZip, name: WheelName, distInfo: string): Promise<RecordRow[]> {
+async function readRecord(zip: WheelZip, name: WheelName, distInfo: string): Promise<{ text: string; where: string }> {
   const recordName = `${distInfo}/RECORD`;
   const entry = zip.entry(recordName);
   if (entry === undefined) throw new WheelFormatError('WHEEL_BAD_RECORD', `${name.filename}: ${recordName} is missing`);
   const bytes = await zip.readEntry(entry, { maxSize: recordSizeLimit(zip.entries.length), limitFor: `the RECORD of ${zip.entries.length} entries` });
-  return parseRecord(decoder.decode(bytes), `${name.filename}: ${recordName}`);
+  return { text: decoder.decode(bytes), where: `${name.filename}: ${recordName}` };
 }
 
 async function readWheelFile(zip: WheelZip, distInfo: string, problem: (p: WheelProblem | undefined) => void): Promise<WheelMetadata | undefined> {

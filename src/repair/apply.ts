@@ -4,26 +4,25 @@
 // writer: temporary name, then rename). Entries that did not change are copied as stored,
 // without recompressing; the input wheel is never touched.
 import { statSync } from 'node:fs';
-import type { LoadedWheel } from '../analyze/load-wheel.js';
+import { archiveListing, type LoadedWheel } from '../analyze/load-wheel.js';
 import type { LogRecord } from '../analyze/report.js';
 import { RepairError } from '../errors.js';
 import { jobLimit } from '../util/jobs.js';
 import type { ProgressSink } from '../util/progress.js';
 import { walkOrder } from '../wheel/walk-order.js';
-import { openWheelZip, type WheelEntry, type WheelZip } from '../wheel/zip-read.js';
+import { openWheelZip, reopenWheelZip, type WheelEntry, type WheelZip } from '../wheel/zip-read.js';
 import { writeZip } from '../wheel/zip-write.js';
 import { withPythonTag } from './abi3-retag.js';
 import { taskQueue } from '../util/task-queue.js';
 import { backlog } from '../wheel/chunked-deflate.js';
 import { changedEntries, type ChangedEntries } from './changed-entries.js';
 import { imagePool } from './image-pool.js';
-import { recordRows, sbomText, zipItems } from './output-entries.js';
+import { recordBytes, sbomText, zipItems } from './output-entries.js';
 import type { OwnerLookup } from './package-owner.js';
 import { BACKLOG_CAP, fileMode, patchJobs, runPatchJobs, type PatchJob, type PatchRun } from './patch-entries.js';
 import type { ElfPatcher } from './patcher.js';
 import type { RepairPlan } from './plan.js';
 import { retagWheel } from './wheel-retag.js';
-import { serializeRecord } from '../wheel/record.js';
 
 export { gatherSources, hashFile } from './host-files.js';
 export { fileMode } from './patch-entries.js';
@@ -91,7 +90,9 @@ export async function applyRepair(wheel: LoadedWheel, plan: RepairPlan, o: Apply
   };
   const name = o.abi3PythonTag === undefined ? wheel.contents.name : withPythonTag(wheel.contents.name, o.abi3PythonTag);
   const distInfo = wheel.distInfo;
-  const zip = await openWheelZip(wheel.path);
+  // The listing checked when the wheel was read, when there is one: not read and checked again.
+  const listing = archiveListing(wheel);
+  const zip = listing === undefined ? await openWheelZip(wheel.path) : await reopenWheelZip(listing);
   try {
     const changed = changedEntries();
     let filename = name.filename;
@@ -179,7 +180,7 @@ function outputOrder(zip: WheelZip, distInfo: string, changedNames: readonly str
 /** RECORD (made once every row is known), then the whole zip in `order`. */
 async function writeOutput(outputPath: string, wheel: LoadedWheel, zip: WheelZip, changed: ChangedEntries, order: readonly string[], run: PatchRun, o: ApplyOptions): Promise<void> {
   const recordName = `${wheel.distInfo}/RECORD`;
-  const record = run.submitted.then(async () => new TextEncoder().encode(serializeRecord(await recordRows(order, recordName, changed.entries, wheel.digests, wheel.contents.name.filename))));
+  const record = run.submitted.then(() => recordBytes(order, recordName, changed.entries, wheel.digests, wheel.contents.name.filename));
   changed.later(recordName, record, fileMode(zip.entry(recordName)));
   const items = await zipItems(order, changed.entries, zip);
   await writeZip(outputPath, items, { level: o.level, timestamp: o.timestamp ?? newestEntryTime(zip.entries), onProgress: o.onProgress, concurrency: jobLimit() });

@@ -3,7 +3,7 @@
 // writer takes (unchanged entries copied as stored, changed ones from their bytes or deflates).
 import type { LoadedWheel } from '../analyze/load-wheel.js';
 import { InternalError } from '../errors.js';
-import { recordRowFor, type RecordRow } from '../wheel/record.js';
+import { recordEncoder, recordRowFor, type RecordRow } from '../wheel/record.js';
 import type { WheelEntry, WheelZip } from '../wheel/zip-read.js';
 import type { ZipSource, ZipWriteItem } from '../wheel/zip-write.js';
 import type { ChangedEntry } from './changed-entries.js';
@@ -31,23 +31,42 @@ export function sbomText(plan: RepairPlan, owners: OwnerLookup | undefined, whee
  */
 export async function recordRows(order: readonly string[], recordName: string, changed: ReadonlyMap<string, ChangedEntry>, digests: LoadedWheel['digests'], filename: string): Promise<RecordRow[]> {
   const rows: RecordRow[] = [];
+  await eachRecordRow(order, recordName, changed, digests, filename, (row) => rows.push(row));
+  return rows;
+}
+
+/** RECORD's bytes for `order`: the rows of {@link recordRows}, encoded as they are made (no list of them). */
+export async function recordBytes(order: readonly string[], recordName: string, changed: ReadonlyMap<string, ChangedEntry>, digests: LoadedWheel['digests'], filename: string): Promise<Uint8Array> {
+  const out = recordEncoder();
+  await eachRecordRow(order, recordName, changed, digests, filename, (row) => { out.add(row); });
+  return out.bytes();
+}
+
+/** Each RECORD row for `order`, in order; awaits only for changed entries whose rows are still being made. */
+async function eachRecordRow(
+  order: readonly string[],
+  recordName: string,
+  changed: ReadonlyMap<string, ChangedEntry>,
+  digests: LoadedWheel['digests'],
+  filename: string,
+  take: (row: RecordRow) => void,
+): Promise<void> {
   for (const p of order) {
     if (p.endsWith('/')) continue;
     if (p === recordName) {
-      rows.push({ path: p, hash: '', size: '' });
+      take({ path: p, hash: '', size: '' });
       continue;
     }
     const c = changed.get(p);
     if (c !== undefined) {
-      rows.push(c.row !== undefined ? await c.row : recordRowFor(p, c.data ?? (await c.later) ?? new Uint8Array(0)));
+      take(c.row !== undefined ? await c.row : recordRowFor(p, c.data ?? (await c.later) ?? new Uint8Array(0)));
       continue;
     }
     // Every entry was hashed (and checked against RECORD) while the wheel was loaded.
     const h = digests.get(p);
     if (h === undefined) throw new InternalError(`${filename}: entry ${p} was not hashed when the wheel was read`);
-    rows.push({ path: p, hash: h.hash, size: String(h.size) });
+    take({ path: p, hash: h.hash, size: String(h.size) });
   }
-  return rows;
 }
 
 /** The writer's source for a changed entry. */

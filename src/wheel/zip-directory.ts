@@ -245,42 +245,99 @@ function parseExtras(extra: Uint8Array, name: () => string, where: string): Extr
   return out;
 }
 
-interface Sizes {
-  compressedSize: number;
-  uncompressedSize: number;
-  localHeaderOffset: number;
+/** The three fields a zip64 extra field may widen, in APPNOTE 4.5.3's order. */
+const ZIP64_FIELDS = ['uncompressedSize', 'compressedSize', 'localHeaderOffset'] as const;
+const ZIP64_LABELS = { uncompressedSize: 'uncompressed size', compressedSize: 'compressed size', localHeaderOffset: 'local header offset' } as const;
+
+/**
+ * The central directory as columns: one typed array per field, indexed by record. 150,000
+ * records as objects (plus what parsing them allocated) cost about 90 MiB of heap before the
+ * garbage collector caught up; as columns they are a few flat buffers.
+ */
+export interface CentralDirectory {
+  readonly count: number;
+  /** Where each name's bytes are in the central directory buffer (what the local header repeats). */
+  readonly nameStart: Uint32Array;
+  readonly nameLength: Uint16Array;
+  readonly versionMadeBy: Uint16Array;
+  readonly versionNeeded: Uint16Array;
+  readonly flags: Uint16Array;
+  readonly method: Uint16Array;
+  readonly time: Uint16Array;
+  readonly date: Uint16Array;
+  readonly crc32: Uint32Array;
+  readonly externalAttributes: Uint32Array;
+  /** Sizes and offset already widened from zip64 where needed. */
+  readonly compressedSize: Float64Array;
+  readonly uncompressedSize: Float64Array;
+  readonly localHeaderOffset: Float64Array;
+  /** The data of an Info-ZIP Unicode Path extra field, by record index, for the records that have one. */
+  readonly unicodePaths: ReadonlyMap<number, Uint8Array>;
 }
 
-const ZIP64_FIELDS = [
-  ['uncompressedSize', 'uncompressed size'],
-  ['compressedSize', 'compressed size'],
-  ['localHeaderOffset', 'local header offset'],
-] as const;
+/** Record `index` of a parsed central directory as one object. */
+export function centralRecord(d: CentralDirectory, index: number): CentralRecord {
+  if (!Number.isInteger(index) || index < 0 || index >= d.count) throw new RangeError(`central directory record ${index} of ${d.count}`);
+  const at = (a: ArrayLike<number>): number => a[index] ?? 0;
+  return {
+    index,
+    nameStart: at(d.nameStart),
+    nameLength: at(d.nameLength),
+    unicodePath: d.unicodePaths.get(index),
+    versionMadeBy: at(d.versionMadeBy),
+    versionNeeded: at(d.versionNeeded),
+    flags: at(d.flags),
+    method: at(d.method),
+    time: at(d.time),
+    date: at(d.date),
+    crc32: at(d.crc32),
+    compressedSize: at(d.compressedSize),
+    uncompressedSize: at(d.uncompressedSize),
+    externalAttributes: at(d.externalAttributes),
+    localHeaderOffset: at(d.localHeaderOffset),
+  };
+}
 
-/** Replace 0xffffffff sizes and offset by the zip64 extra field's values, in APPNOTE 4.5.3's order. */
-function widen(raw: Sizes, zip64: Uint8Array | undefined, name: () => string, where: string): Sizes {
-  const out = { ...raw };
-  let at = 0;
-  for (const [k, label] of ZIP64_FIELDS) {
-    if (raw[k] !== MAX32) continue;
-    if (zip64 === undefined) throw inconsistent(where, `entry ${name()}: ${label} is 0xffffffff but there is no zip64 extra field`);
-    if (at + 8 > zip64.length) throw new WheelFormatError('WHEEL_NOT_ZIP', `${where}: entry ${name()}: the zip64 extra field has no ${label}`);
-    out[k] = u64(view(zip64), at, `entry ${name()}: zip64 ${label}`, where);
-    at += 8;
-  }
-  return out;
+type Columns = { -readonly [K in keyof CentralDirectory]: CentralDirectory[K] };
+
+function columns(capacity: number): Columns {
+  return {
+    count: 0,
+    nameStart: new Uint32Array(capacity),
+    nameLength: new Uint16Array(capacity),
+    versionMadeBy: new Uint16Array(capacity),
+    versionNeeded: new Uint16Array(capacity),
+    flags: new Uint16Array(capacity),
+    method: new Uint16Array(capacity),
+    time: new Uint16Array(capacity),
+    date: new Uint16Array(capacity),
+    crc32: new Uint32Array(capacity),
+    externalAttributes: new Uint32Array(capacity),
+    compressedSize: new Float64Array(capacity),
+    uncompressedSize: new Float64Array(capacity),
+    localHeaderOffset: new Float64Array(capacity),
+    unicodePaths: new Map(),
+  };
+}
+
+/** The record's name for messages (decoding every one up front would cost more than the parse). */
+function nameAt(cd: Uint8Array, start: number, length: number): string {
+  return showBytes(cd.subarray(start, Math.min(start + length, cd.length)));
 }
 
 /**
  * Walk `cd` (the whole central directory, `cdSize` bytes) record by record until its end, as
  * Python's zipfile does. At most `maxEntries` records are accepted (`WHEEL_LIMIT_EXCEEDED`
- * beyond). The number found must equal the count the end records declare.
+ * beyond). The number found must equal the count the end records declare. Nothing is allocated
+ * per record (no objects, no closures) except for records with extra fields.
  */
-export function parseCentralDirectory(cd: Uint8Array, end: EndRecords, maxEntries: number, where: string): CentralRecord[] {
+export function parseCentralDirectory(cd: Uint8Array, end: EndRecords, maxEntries: number, where: string): CentralDirectory {
   const v = view(cd);
-  const out: CentralRecord[] = [];
-  for (let at = 0; at < cd.length; ) {
-    const index = out.length;
+  // Records beyond the declared count (or what the bytes can hold) are only counted, for the message.
+  const out = columns(Math.max(0, Math.min(end.declaredCount, maxEntries, Math.floor(cd.length / CENTRAL.SIZE))));
+  const capacity = out.nameStart.length;
+  let index = 0;
+  for (let at = 0; at < cd.length; index++) {
     if (index >= maxEntries) {
       throw new WheelFormatError('WHEEL_LIMIT_EXCEEDED', `${where}: the central directory holds more than ${maxEntries} entries, the limit`);
     }
@@ -294,40 +351,67 @@ export function parseCentralDirectory(cd: Uint8Array, end: EndRecords, maxEntrie
     const nameLength = v.getUint16(at + CENTRAL.nameLength, true);
     const extraLength = v.getUint16(at + CENTRAL.extraLength, true);
     const next = nameStart + nameLength + extraLength + v.getUint16(at + CENTRAL.commentLength, true);
-    // Names for messages only: decoding every one up front would cost more than the parse.
-    const name = (): string => showBytes(cd.subarray(nameStart, Math.min(nameStart + nameLength, cd.length)));
     if (next > cd.length) {
-      throw new WheelFormatError('WHEEL_NOT_ZIP', `${where}: central directory record ${index + 1} (${name()}) runs past the end of the central directory`);
+      throw new WheelFormatError('WHEEL_NOT_ZIP', `${where}: central directory record ${index + 1} (${nameAt(cd, nameStart, nameLength)}) runs past the end of the central directory`);
     }
-    const extras = extraLength === 0 ? undefined : parseExtras(cd.subarray(nameStart + nameLength, nameStart + nameLength + extraLength), name, where);
-    let sizes: Sizes = {
-      compressedSize: v.getUint32(at + CENTRAL.compressedSize, true),
-      uncompressedSize: v.getUint32(at + CENTRAL.uncompressedSize, true),
-      localHeaderOffset: v.getUint32(at + CENTRAL.localHeaderOffset, true),
-    };
-    // Only escaped (0xffffffff) fields are looked up in the zip64 extra field.
-    if (sizes.compressedSize === MAX32 || sizes.uncompressedSize === MAX32 || sizes.localHeaderOffset === MAX32) sizes = widen(sizes, extras?.zip64, name, where);
-    out.push({
-      index,
-      nameStart,
-      nameLength,
-      unicodePath: extras?.unicodePath,
-      versionMadeBy: v.getUint16(at + CENTRAL.versionMadeBy, true),
-      versionNeeded: v.getUint16(at + CENTRAL.versionNeeded, true),
-      flags: v.getUint16(at + CENTRAL.flags, true),
-      method: v.getUint16(at + CENTRAL.method, true),
-      time: v.getUint16(at + CENTRAL.time, true),
-      date: v.getUint16(at + CENTRAL.date, true),
-      crc32: v.getUint32(at + CENTRAL.crc32, true),
-      externalAttributes: v.getUint32(at + CENTRAL.externalAttributes, true),
-      compressedSize: sizes.compressedSize,
-      uncompressedSize: sizes.uncompressedSize,
-      localHeaderOffset: sizes.localHeaderOffset,
-    });
+    let compressedSize = v.getUint32(at + CENTRAL.compressedSize, true);
+    let uncompressedSize = v.getUint32(at + CENTRAL.uncompressedSize, true);
+    let localHeaderOffset = v.getUint32(at + CENTRAL.localHeaderOffset, true);
+    // Objects only for the rare record with an extra field or an escaped size.
+    if (extraLength > 0 || compressedSize === MAX32 || uncompressedSize === MAX32 || localHeaderOffset === MAX32) {
+      const sizes = { compressedSize, uncompressedSize, localHeaderOffset };
+      readExtras(cd, { nameStart, nameLength, extraLength, index }, sizes, out, capacity, where);
+      ({ compressedSize, uncompressedSize, localHeaderOffset } = sizes);
+    }
+    if (index < capacity) {
+      out.nameStart[index] = nameStart;
+      out.nameLength[index] = nameLength;
+      out.versionMadeBy[index] = v.getUint16(at + CENTRAL.versionMadeBy, true);
+      out.versionNeeded[index] = v.getUint16(at + CENTRAL.versionNeeded, true);
+      out.flags[index] = v.getUint16(at + CENTRAL.flags, true);
+      out.method[index] = v.getUint16(at + CENTRAL.method, true);
+      out.time[index] = v.getUint16(at + CENTRAL.time, true);
+      out.date[index] = v.getUint16(at + CENTRAL.date, true);
+      out.crc32[index] = v.getUint32(at + CENTRAL.crc32, true);
+      out.externalAttributes[index] = v.getUint32(at + CENTRAL.externalAttributes, true);
+      out.compressedSize[index] = compressedSize;
+      out.uncompressedSize[index] = uncompressedSize;
+      out.localHeaderOffset[index] = localHeaderOffset;
+    }
     at = next;
   }
-  checkCount(out.length, end, where);
+  checkCount(index, end, where);
+  out.count = index;
   return out;
+}
+
+/** Where one record's name and extra field are in the central directory. */
+interface RecordPlace {
+  readonly nameStart: number;
+  readonly nameLength: number;
+  readonly extraLength: number;
+  readonly index: number;
+}
+
+/**
+ * A record's extra field: its Unicode Path kept, and 0xffffffff sizes and offset replaced by the
+ * zip64 block's values in APPNOTE 4.5.3's order (only escaped fields are looked up there).
+ */
+function readExtras(cd: Uint8Array, r: RecordPlace, sizes: Record<(typeof ZIP64_FIELDS)[number], number>, out: Columns, capacity: number, where: string): void {
+  const name = (): string => nameAt(cd, r.nameStart, r.nameLength);
+  const extraStart = r.nameStart + r.nameLength;
+  const extras = r.extraLength === 0 ? undefined : parseExtras(cd.subarray(extraStart, extraStart + r.extraLength), name, where);
+  if (extras?.unicodePath !== undefined && r.index < capacity) (out.unicodePaths as Map<number, Uint8Array>).set(r.index, extras.unicodePath);
+  const zip64 = extras?.zip64;
+  let at = 0;
+  for (const k of ZIP64_FIELDS) {
+    if (sizes[k] !== MAX32) continue;
+    const label = ZIP64_LABELS[k];
+    if (zip64 === undefined) throw inconsistent(where, `entry ${name()}: ${label} is 0xffffffff but there is no zip64 extra field`);
+    if (at + 8 > zip64.length) throw new WheelFormatError('WHEEL_NOT_ZIP', `${where}: entry ${name()}: the zip64 extra field has no ${label}`);
+    sizes[k] = u64(view(zip64), at, `entry ${name()}: zip64 ${label}`, where);
+    at += 8;
+  }
 }
 
 function checkCount(found: number, end: EndRecords, where: string): void {

@@ -8,7 +8,7 @@ import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { InternalError, IoError, WheelFormatError } from '../errors.js';
 import { fileWindow, WINDOW_BYTES, type FileWindow } from './file-window.js';
-import { checkDirectoryPlacement, END_SEARCH_BYTES, findEndRecord, parseCentralDirectory, parseEndRecords, type CentralRecord } from './zip-directory.js';
+import { checkDirectoryPlacement, END_SEARCH_BYTES, findEndRecord, parseCentralDirectory, parseEndRecords, type CentralDirectory } from './zip-directory.js';
 import { headPrefixLength, inflateChunks, inflateHead, inflateWhole } from './zip-inflate.js';
 import {
   FLAG_DATA_DESCRIPTOR,
@@ -148,6 +148,67 @@ export interface WheelZip {
   rawChunks(entry: WheelEntry): AsyncIterable<Uint8Array>;
   /** Releases the file descriptor; reads still running fail with `WHEEL_IO`. Idempotent. */
   close(): Promise<void>;
+  /** What was checked at open time, for {@link reopenWheelZip} once this one is closed. */
+  readonly listing: WheelListing;
+}
+
+/**
+ * An archive's checked entry list and the identity of the file it came from: enough to open the
+ * same file again without reading and checking its central directory and local headers twice
+ * (at 150,000 entries that costs a second and about 80 MiB). Holds no file descriptor.
+ */
+export interface WheelListing {
+  readonly path: string;
+  readonly entries: readonly WheelEntry[];
+  /** Device, inode, size and change times when listed: the reopened file must match them all. */
+  readonly identity: FileIdentity;
+  /** @internal The entries by name, shared by every WheelZip over this listing. */
+  readonly byName: ReadonlyMap<string, WheelEntry>;
+}
+
+interface FileIdentity {
+  readonly dev: number;
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+}
+
+function identityOf(st: FileIdentity): FileIdentity {
+  return { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
+}
+
+/**
+ * Open the file of `listing` again, trusting its entries: it must still be the same file, not
+ * changed since (device, inode, size, modification and change times), or `WHEEL_IO` is thrown.
+ * @throws IoError when the path is missing or not a regular file.
+ */
+export async function reopenWheelZip(listing: WheelListing): Promise<WheelZip> {
+  const path = listing.path;
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    throw ioError(path, err);
+  }
+  let closed = false;
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new IoError(`cannot access ${path}: not a regular file, expected a wheel file`);
+    const now = identityOf(st);
+    const was = listing.identity;
+    if (now.dev !== was.dev || now.ino !== was.ino || now.size !== was.size || now.mtimeMs !== was.mtimeMs || now.ctimeMs !== was.ctimeMs) {
+      throw new WheelFormatError('WHEEL_IO', `${path}: the file changed while it was being read (it was replaced or modified); nothing was written`);
+    }
+    const win = fileWindow(fh, st.size, path, () => closed);
+    return makeWheelZip(fh, win, listing, () => {
+      closed = true;
+    });
+  } catch (err) {
+    closed = true;
+    await fh.close().catch(() => undefined);
+    throw err;
+  }
 }
 
 /**
@@ -171,12 +232,16 @@ export async function openWheelZip(path: string, limits: Partial<ZipLimits> = {}
     const st = await fh.stat();
     if (!st.isFile()) throw new IoError(`cannot access ${path}: not a regular file, expected a wheel file`);
     const win = fileWindow(fh, st.size, path, () => closed);
-    const { records, cd, cdOffset } = await readCentralDirectory(win, path, lim);
-    const entries = records.map((r) => toWheelEntry(r, cd, path));
-    await locateData(win, records, cd, entries, cdOffset, path);
+    const { dir, cd, cdOffset } = await readCentralDirectory(win, path, lim);
+    const entries: OpenEntry[] = new Array<OpenEntry>(dir.count);
+    for (let i = 0; i < dir.count; i++) entries[i] = toWheelEntry(dir, i, cd, path);
+    await locateData(win, dir, cd, entries, cdOffset, path);
     checkLimits(entries, st.size, lim, path);
     checkNameConflicts(entries.map((e) => e.name), path);
-    return makeWheelZip(fh, win, path, entries, () => {
+    const byName = new Map<string, WheelEntry>();
+    for (const e of entries) byName.set(e.name, e);
+    const listing: WheelListing = Object.freeze({ path, entries: Object.freeze(entries), identity: identityOf(st), byName });
+    return makeWheelZip(fh, win, listing, () => {
       closed = true;
     });
   } catch (err) {
@@ -226,7 +291,7 @@ async function assertRegularFile(path: string): Promise<void> {
 }
 
 /** The end records (one read of the file's tail), then the whole central directory (one read). */
-async function readCentralDirectory(win: FileWindow, path: string, lim: ZipLimits): Promise<{ records: CentralRecord[]; cd: Buffer; cdOffset: number }> {
+async function readCentralDirectory(win: FileWindow, path: string, lim: ZipLimits): Promise<{ dir: CentralDirectory; cd: Buffer; cdOffset: number }> {
   const tailLength = Math.min(win.size, END_SEARCH_BYTES);
   const tail = await win.read(win.size - tailLength, tailLength);
   const eocd = findEndRecord(tail, win.size, path);
@@ -237,7 +302,7 @@ async function readCentralDirectory(win: FileWindow, path: string, lim: ZipLimit
   checkDirectoryPlacement(end, path);
   const bytes = await win.read(end.cdOffset, end.cdSize, end.cdSize);
   const cd = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return { records: parseCentralDirectory(cd, end, lim.maxEntries, path), cd, cdOffset: end.cdOffset };
+  return { dir: parseCentralDirectory(cd, end, lim.maxEntries, path), cd, cdOffset: end.cdOffset };
 }
 
 /** Flags that mean the data cannot be read as plain stored or deflated bytes. */
@@ -251,9 +316,25 @@ const UNREADABLE_FLAGS: readonly (readonly [number, string])[] = [
 /** A WheelEntry while the archive is opened: its data offset is filled in by locateData. */
 type OpenEntry = { -readonly [K in keyof WheelEntry]: WheelEntry[K] };
 
+/**
+ * A count or offset read from a Float64Array, as a small integer when it is one: V8 then keeps it
+ * unboxed in the entry object, where a double costs a heap number per field (7 MiB at 150,000).
+ */
+function small(n: number): number {
+  return n <= 0x3fffffff ? n | 0 : n;
+}
+
 /** Decode and check one record (name, flags, method, version); sizes are checked later. */
-function toWheelEntry(r: CentralRecord, cd: Buffer, path: string): OpenEntry {
-  const name = decodeEntryName(cd, r.nameStart, r.nameStart + r.nameLength, r.flags, r.unicodePath, path);
+function toWheelEntry(d: CentralDirectory, i: number, cd: Buffer, path: string): OpenEntry {
+  const r = {
+    flags: d.flags[i] ?? 0,
+    method: d.method[i] ?? 0,
+    versionNeeded: d.versionNeeded[i] ?? 0,
+    compressedSize: small(d.compressedSize[i] ?? 0),
+    uncompressedSize: small(d.uncompressedSize[i] ?? 0),
+  };
+  const nameStart = d.nameStart[i] ?? 0;
+  const name = decodeEntryName(cd, nameStart, nameStart + (d.nameLength[i] ?? 0), r.flags, d.unicodePaths.get(i), path);
   checkEntryName(name, path);
   const fail = (why: string): WheelFormatError => new WheelFormatError('WHEEL_NOT_ZIP', `${path}: entry ${showName(name)}: ${why}`);
   for (const [bit, why] of UNREADABLE_FLAGS) if ((r.flags & bit) !== 0) throw fail(why);
@@ -270,21 +351,21 @@ function toWheelEntry(r: CentralRecord, cd: Buffer, path: string): OpenEntry {
   if (isDirectory && r.uncompressedSize !== 0) {
     throw new WheelFormatError('WHEEL_ZIP_INCONSISTENT', `${path}: entry ${showName(name)}: a directory entry holding ${r.uncompressedSize} bytes of data`);
   }
-  const external = r.externalAttributes >>> 0;
+  const external = d.externalAttributes[i] ?? 0;
   return {
     name,
     isDirectory,
     compressedSize: r.compressedSize,
     uncompressedSize: r.uncompressedSize,
-    crc32: r.crc32 >>> 0,
+    crc32: d.crc32[i] ?? 0,
     compressionMethod: r.method,
     mode: external >>> 16,
     externalFileAttributes: external,
-    versionMadeBy: r.versionMadeBy,
+    versionMadeBy: d.versionMadeBy[i] ?? 0,
     generalPurposeBitFlag: r.flags,
-    lastModDate: r.date,
-    lastModTime: r.time,
-    relativeOffsetOfLocalHeader: r.localHeaderOffset,
+    lastModDate: d.date[i] ?? 0,
+    lastModTime: d.time[i] ?? 0,
+    relativeOffsetOfLocalHeader: small(d.localHeaderOffset[i] ?? 0),
     dataOffset: -1,
   };
 }
@@ -325,8 +406,8 @@ function checkLimits(entries: readonly WheelEntry[], fileSize: number, lim: ZipL
  * must end before the next local header (or the central directory) begins, as Python's zipfile
  * checks when it opens an entry. Sets each entry's data offset.
  */
-async function locateData(win: FileWindow, records: readonly CentralRecord[], cd: Buffer, entries: OpenEntry[], cdOffset: number, path: string): Promise<void> {
-  const offsets = Float64Array.from(entries, (e) => e.relativeOffsetOfLocalHeader);
+async function locateData(win: FileWindow, dir: CentralDirectory, cd: Buffer, entries: OpenEntry[], cdOffset: number, path: string): Promise<void> {
+  const offsets = dir.localHeaderOffset;
   const order = Uint32Array.from(entries.keys());
   // Writers put the records in file order; sort only when one did not.
   let sorted = true;
@@ -337,7 +418,7 @@ async function locateData(win: FileWindow, records: readonly CentralRecord[], cd
     const e = entries[i] as OpenEntry;
     const next = order[k + 1];
     const limit = next === undefined ? cdOffset : (offsets[next] ?? cdOffset);
-    const central = records[i] as CentralRecord;
+    const central: CentralName = { start: dir.nameStart[i] ?? 0, length: dir.nameLength[i] ?? 0 };
     // Most headers are already in the window: checked without a promise.
     e.dataOffset = localHeaderInWindow(win, e, central, cd, path) ?? (await readLocalHeader(win, e, central, cd, limit, path));
     if (e.dataOffset + e.compressedSize > limit) {
@@ -350,8 +431,14 @@ async function locateData(win: FileWindow, records: readonly CentralRecord[], cd
   }
 }
 
+/** Where an entry's name is in the central directory buffer. */
+interface CentralName {
+  readonly start: number;
+  readonly length: number;
+}
+
 /** Check one local header against its central record; returns where the entry's data begins. */
-async function readLocalHeader(win: FileWindow, e: WheelEntry, central: CentralRecord, cd: Buffer, nextHeader: number, path: string): Promise<number> {
+async function readLocalHeader(win: FileWindow, e: WheelEntry, central: CentralName, cd: Buffer, nextHeader: number, path: string): Promise<number> {
   const at = e.relativeOffsetOfLocalHeader;
   const where = (): string => `${path}: entry ${showName(e.name)}`;
   if (at + LOCAL.SIZE > win.size) {
@@ -369,7 +456,7 @@ async function readLocalHeader(win: FileWindow, e: WheelEntry, central: CentralR
 }
 
 /** Like readLocalHeader, when the header and its name are already in the window; else undefined. */
-function localHeaderInWindow(win: FileWindow, e: WheelEntry, central: CentralRecord, cd: Buffer, path: string): number | undefined {
+function localHeaderInWindow(win: FileWindow, e: WheelEntry, central: CentralName, cd: Buffer, path: string): number | undefined {
   const at = e.relativeOffsetOfLocalHeader;
   const h = at + LOCAL.SIZE <= win.size ? win.peek(at, LOCAL.SIZE) : undefined;
   if (h === undefined) return undefined;
@@ -395,7 +482,7 @@ function localDataOffset(win: FileWindow, e: WheelEntry, h: Uint8Array, path: st
 }
 
 /** Check one local header (`h`, its name `nameBytes`) against its central record. */
-function checkLocalHeader(e: WheelEntry, central: CentralRecord, cd: Buffer, h: Uint8Array, nameBytes: Uint8Array, path: string): void {
+function checkLocalHeader(e: WheelEntry, central: CentralName, cd: Buffer, h: Uint8Array, nameBytes: Uint8Array, path: string): void {
   const at = e.relativeOffsetOfLocalHeader;
   const where = (): string => `${path}: entry ${showName(e.name)}`;
   const v = new DataView(h.buffer, h.byteOffset, h.byteLength);
@@ -405,7 +492,7 @@ function checkLocalHeader(e: WheelEntry, central: CentralRecord, cd: Buffer, h: 
   const sizes = [v.getUint32(LOCAL.compressedSize, true), v.getUint32(LOCAL.uncompressedSize, true)] as const;
   const mismatch = (what: string): WheelFormatError =>
     new WheelFormatError('WHEEL_ZIP_INCONSISTENT', `${where()}: the local header at offset ${at} ${what}; readers that trust it see another archive than pip`);
-  if (!sameName(nameBytes, flags, central, cd)) throw mismatch(`names ${showBytes(nameBytes)}`);
+  if (!sameName(nameBytes, flags, e.generalPurposeBitFlag, central, cd)) throw mismatch(`names ${showBytes(nameBytes)}`);
   if (method !== e.compressionMethod) throw mismatch(`says compression method ${method}, the central directory ${e.compressionMethod}`);
   if ((flags & FLAG_ENCRYPTED) !== 0) throw mismatch('flags the data as encrypted');
   if ((flags & FLAG_DATA_DESCRIPTOR) === 0 && (e.generalPurposeBitFlag & FLAG_DATA_DESCRIPTOR) === 0) {
@@ -417,15 +504,15 @@ function checkLocalHeader(e: WheelEntry, central: CentralRecord, cd: Buffer, h: 
 }
 
 /** The local name must be the central name's bytes, decoded the same way (same UTF-8 flag). */
-function sameName(local: Uint8Array, localFlags: number, central: CentralRecord, cd: Buffer): boolean {
-  if (local.length !== central.nameLength) return false;
+function sameName(local: Uint8Array, localFlags: number, centralFlags: number, central: CentralName, cd: Buffer): boolean {
+  if (local.length !== central.length) return false;
   let ascii = true;
   for (let i = 0; i < local.length; i++) {
-    const b = cd[central.nameStart + i] ?? 0;
+    const b = cd[central.start + i] ?? 0;
     if (local[i] !== b) return false;
     if (b >= 0x80) ascii = false;
   }
-  return ascii || (localFlags & FLAG_UTF8) === (central.flags & FLAG_UTF8);
+  return ascii || (localFlags & FLAG_UTF8) === (centralFlags & FLAG_UTF8);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -437,9 +524,8 @@ function sameName(local: Uint8Array, localFlags: number, central: CentralRecord,
  * thread the same five values through every one).
  */
 // eslint-disable-next-line max-lines-per-function -- one closure per WheelZip method, as said above
-function makeWheelZip(fh: FileHandle, win: FileWindow, path: string, entries: readonly WheelEntry[], markClosed: () => void): WheelZip {
-  const byName = new Map<string, WheelEntry>();
-  for (const e of entries) byName.set(e.name, e);
+function makeWheelZip(fh: FileHandle, win: FileWindow, listing: WheelListing, markClosed: () => void): WheelZip {
+  const { path, byName } = listing;
   let closed = false;
 
   /** This archive's own record for the entry's name: sizes and CRC always come from the listing. */
@@ -535,8 +621,9 @@ function makeWheelZip(fh: FileHandle, win: FileWindow, path: string, entries: re
   return Object.freeze({
     path,
     fd: fh.fd,
-    entries: Object.freeze(entries.slice()),
+    entries: listing.entries,
     entry: (name: string): WheelEntry | undefined => byName.get(name),
+    listing,
     readEntry,
     readChunks,
     scan,

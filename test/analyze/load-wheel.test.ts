@@ -3,11 +3,12 @@
 // digests repair needs; installer-refused problems collected for show and thrown for repair;
 // a bad file name refused before the file is opened; a broken ELF entry named in its error.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadWheel, wheelNameOf } from '../../src/analyze/load-wheel.js';
+import { archiveListing, loadWheel, wheelNameOf } from '../../src/analyze/load-wheel.js';
+import { reopenWheelZip } from '../../src/wheel/zip-read.js';
 import { buildWheel } from '../helpers/build-wheel.js';
 import { wheel } from '../helpers/cli.js';
 import { elfFixture } from '../helpers/elf-contents.js';
@@ -34,6 +35,9 @@ describe('loadWheel', () => {
       const w = await loadWheel(wheel(name), { forRepair: true });
       expect(w.contents.entryNames).toEqual(want.names);
       expect(w.contents.recordPaths).toEqual(want.record);
+      // The rows, parsed again on demand (not kept), are RECORD's rows; the same array on each use.
+      expect(w.record.map((r) => r.path)).toEqual(want.record);
+      expect(w.record).toBe(w.record);
       expect([...w.contents.elves.keys()].sort()).toEqual([...want.elves].sort());
       expect(w.distInfo).toBe(`${w.contents.name.distribution}-${w.contents.name.version}.dist-info`);
       expect(w.problems).toEqual([]);
@@ -42,6 +46,23 @@ describe('loadWheel', () => {
       expect(w.wheelFile?.headers.filter(([k]) => k === 'Tag').map(([, v]) => v)).toEqual([`${w.contents.name.pythonTags.join('.')}-${w.contents.name.abiTags.join('.')}-${w.contents.name.platformTags.join('.')}`]);
     },
   );
+
+  it('repair keeps the archive listing, reopened without a second check while the file is unchanged; show does not', async () => {
+    const file = path.join(tmp, 'chainrpath-0.1.0-cp311-cp311-linux_x86_64.whl');
+    copyFileSync(wheel('chainrpath-0.1.0-cp311-cp311-linux_x86_64.whl'), file);
+    expect(archiveListing(await loadWheel(file))).toBeUndefined();
+    const w = await loadWheel(file, { forRepair: true });
+    const listing = archiveListing(w);
+    expect(listing?.entries.map((e) => e.name)).toEqual(w.contents.entryNames);
+    // Kept through a copy of the object, as the audit makes when it amends the contents.
+    expect(archiveListing({ ...w })).toBe(listing);
+    if (listing === undefined) throw new Error('no listing');
+    const z = await reopenWheelZip(listing);
+    await z.close();
+    // Touched since: refused rather than trusted.
+    utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    await expect(reopenWheelZip(listing)).rejects.toMatchObject({ code: 'WHEEL_IO' });
+  });
 
   it('show keeps no digests and collects run-time hints only when asked', async () => {
     const w = await loadWheel(wheel('dlopener-0.1.0-cp311-cp311-linux_x86_64.whl'));

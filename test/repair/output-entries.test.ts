@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { loadWheel } from '../../src/analyze/load-wheel.js';
 import { InternalError } from '../../src/errors.js';
 import { changedEntries } from '../../src/repair/changed-entries.js';
-import { recordRows, sbomText, zipItems } from '../../src/repair/output-entries.js';
+import { recordBytes, recordRows, sbomText, zipItems } from '../../src/repair/output-entries.js';
+import { parseRecord, recordEncoder, serializeRecord } from '../../src/wheel/record.js';
 import { walkOrder } from '../../src/wheel/walk-order.js';
 import { openWheelZip } from '../../src/wheel/zip-read.js';
 import { FIXTURES } from '../helpers/corpus.js';
@@ -39,9 +40,29 @@ describe('output entries', () => {
         expect(wheel.record.find((w) => w.path === r.path)).toEqual(r);
       }
       await expect(recordRows([...order, 'demo/not-read.py'], recordName, changed.entries, wheel.digests, 'demo.whl')).rejects.toThrow(InternalError);
+      // RECORD's bytes: those rows, serialized and encoded, made without a list of rows.
+      const bytes = await recordBytes(order, recordName, changed.entries, wheel.digests, 'demo.whl');
+      expect(Buffer.from(bytes).toString('utf8')).toBe(serializeRecord(rows));
+      await expect(recordBytes([...order, 'demo/not-read.py'], recordName, changed.entries, wheel.digests, 'demo.whl')).rejects.toThrow(InternalError);
     } finally {
       await zip.close();
     }
+  });
+
+  it('RECORD encoder: the bytes of serializeRecord across its 1 MiB buffers, quoting and non-ASCII names included', () => {
+    const rows = Array.from({ length: 30_000 }, (_, i) => ({
+      path: i % 7 === 0 ? `pkg/é,"${i}"/文件${i}.py` : `pkg/mod${i}/__init__.py`,
+      hash: `sha256=${createHash('sha256').update(String(i)).digest('base64url')}`,
+      size: String(i * 13),
+    }));
+    rows.push({ path: `pkg/${'long-name/'.repeat(12_000)}x.py`, hash: '', size: '' });
+    const enc = recordEncoder();
+    for (const r of rows) enc.add(r);
+    const bytes = enc.bytes();
+    expect(bytes.length).toBeGreaterThan(2 << 20);
+    expect(Buffer.compare(Buffer.from(bytes), Buffer.from(serializeRecord(rows), 'utf8'))).toBe(0);
+    expect(parseRecord(new TextDecoder().decode(bytes), 'RECORD')).toEqual(rows);
+    expect(recordEncoder().bytes().length).toBe(0);
   });
 
   it('zip items: unchanged deflated entries are raw copies, changed ones their data or deflate', async () => {

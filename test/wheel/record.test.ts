@@ -184,3 +184,34 @@ describe('reads like Python csv.reader on random text', needs(requireTool('pytho
   });
 });
 
+describe('parseRecord on text without quotes (rows made straight from the lines)', needs(requireTool('python3', 'python3')), () => {
+  it('gives the rows Python csv.reader gives, and for the first row of another size the same error as quoted text', () => {
+    let seed = 0x2545f491;
+    const next = (): number => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return seed >>> 0;
+    };
+    const alphabet = [',', ',', '\r', '\n', '\r\n', '\n\n', 'a', 'pkg/b.py', 'sha256=x', '12', ' ', 'é'];
+    const samples = Array.from({ length: 3000 }, () => Array.from({ length: next() % 20 }, () => alphabet[next() % alphabet.length]).join(''));
+    const expected = JSON.parse(execFileSync('python3', ['-c', PY_READ], { input: JSON.stringify(samples), encoding: 'utf8' })) as string[][][];
+    let parsed = 0;
+    samples.forEach((text, k) => {
+      const rows = expected[k] ?? [];
+      const bad = rows.findIndex((r) => r.length !== 3);
+      if (bad < 0) {
+        expect(parseRecord(text, WHERE), JSON.stringify(text)).toEqual(rows.map(([path, hash, size]) => ({ path, hash, size })));
+        parsed++;
+        return;
+      }
+      // The message of the general path: the row's physical line, its field count.
+      const line = splitCsv(text, WHERE)[bad]?.line;
+      const n = rows[bad]?.length ?? 0;
+      expect(() => parseRecord(text, WHERE), JSON.stringify(text)).toThrow(`${WHERE} line ${line}: found ${n} field${n === 1 ? '' : 's'}, expected 3 (path,hash,size)`);
+    });
+    // Both outcomes are exercised.
+    expect(parsed).toBeGreaterThan(100);
+    expect(parsed).toBeLessThan(samples.length - 100);
+  });
+});

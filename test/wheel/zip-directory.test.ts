@@ -8,7 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WheelFormatError } from '../../src/errors.js';
-import { checkDirectoryPlacement, END_SEARCH_BYTES, findEndRecord, parseCentralDirectory, parseEndRecords } from '../../src/wheel/zip-directory.js';
+import { centralRecord, checkDirectoryPlacement, END_SEARCH_BYTES, findEndRecord, parseCentralDirectory, parseEndRecords, type CentralDirectory } from '../../src/wheel/zip-directory.js';
+import { crc32 } from '../../src/wheel/crc32.js';
 import { openWheelZip } from '../../src/wheel/zip-read.js';
 import { buildZip, text, type BuildEntry, type BuildOptions } from './zip-builder.js';
 import { needs, requireTool } from '../helpers/requires.js';
@@ -21,7 +22,15 @@ function parse(zip: Buffer, maxEntries = 1000): number {
   const eocd = findEndRecord(tail, zip.length, W);
   const end = parseEndRecords(tail, zip.length, eocd, W);
   checkDirectoryPlacement(end, W);
-  return parseCentralDirectory(zip.subarray(end.cdOffset, end.cdOffset + end.cdSize), end, maxEntries, W).length;
+  return parseCentralDirectory(zip.subarray(end.cdOffset, end.cdOffset + end.cdSize), end, maxEntries, W).count;
+}
+
+/** The parsed central directory of a whole archive, and the central directory's bytes. */
+function directory(zip: Buffer): { dir: CentralDirectory; cd: Buffer } {
+  const tail = zip.subarray(Math.max(0, zip.length - END_SEARCH_BYTES));
+  const end = parseEndRecords(tail, zip.length, findEndRecord(tail, zip.length, W), W);
+  const cd = zip.subarray(end.cdOffset, end.cdOffset + end.cdSize);
+  return { dir: parseCentralDirectory(cd, end, 1000, W), cd };
 }
 
 function failure(zip: Buffer, maxEntries = 1000): WheelFormatError {
@@ -179,6 +188,69 @@ describe('central directory records', () => {
     const c = Buffer.from(buildZip([{ name: 'a.txt', data, method: 0 }]));
     c.writeUInt32LE(0xffffffff, c.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])) + 42);
     expect(failure(c).message).toContain('entry a.txt: local header offset is 0xffffffff but there is no zip64 extra field');
+  });
+
+  it('keeps every field of every record, sizes and offset widened from zip64, a Unicode Path by record', () => {
+    const data = 'zip64 widened\n';
+    // Escaped uncompressed size, compressed size and local header offset, in APPNOTE order.
+    const z64 = Buffer.alloc(4 + 24);
+    z64.writeUInt16LE(1, 0);
+    z64.writeUInt16LE(24, 2);
+    z64.writeBigUInt64LE(BigInt(data.length), 4);
+    z64.writeBigUInt64LE(BigInt(data.length), 12);
+    const up = Buffer.concat([Buffer.from([0x75, 0x70, 11, 0, 1]), Buffer.alloc(4), Buffer.from('é.txt')]);
+    const entries: BuildEntry[] = [
+      { name: 'pkg/', data: '' },
+      { name: 'pkg/a.py', data: 'a = 1\n'.repeat(30), mode: 0o100755 },
+      { name: 'pkg/stored.txt', data: 'stored', method: 0, centralExtra: up },
+      { name: 'pkg/wide.txt', data, method: 0, centralExtra: z64 },
+    ];
+    const zip = Buffer.from(buildZip(entries));
+    // Escape the last record's three fields; its extra field holds their values (the offset filled in below).
+    const last = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    const wideOffset = zip.readUInt32LE(last + 42);
+    for (const at of [20, 24, 42]) zip.writeUInt32LE(0xffffffff, last + at);
+    zip.writeBigUInt64LE(BigInt(wideOffset), last + 46 + 'pkg/wide.txt'.length + 4 + 16);
+    const { dir, cd } = directory(zip);
+    expect(dir.count).toBe(4);
+    // Every record against the fields as stored, read here straight from its bytes.
+    let at = 0;
+    for (let i = 0; i < dir.count; i++) {
+      const r = centralRecord(dir, i);
+      const nameLength = cd.readUInt16LE(at + 28);
+      expect(Buffer.from(cd.subarray(r.nameStart, r.nameStart + r.nameLength)).toString()).toBe(entries[i]?.name);
+      expect(r).toMatchObject({
+        index: i,
+        nameLength,
+        versionMadeBy: cd.readUInt16LE(at + 4),
+        versionNeeded: cd.readUInt16LE(at + 6),
+        flags: cd.readUInt16LE(at + 8),
+        method: cd.readUInt16LE(at + 10),
+        time: cd.readUInt16LE(at + 12),
+        date: cd.readUInt16LE(at + 14),
+        crc32: crc32(text(typeof entries[i]?.data === 'string' ? (entries[i]?.data as string) : '')),
+        externalAttributes: cd.readUInt32LE(at + 38),
+      });
+      if (i < 3) {
+        expect([r.compressedSize, r.uncompressedSize, r.localHeaderOffset]).toEqual([cd.readUInt32LE(at + 20), cd.readUInt32LE(at + 24), cd.readUInt32LE(at + 42)]);
+      }
+      at += 46 + nameLength + cd.readUInt16LE(at + 30) + cd.readUInt16LE(at + 32);
+    }
+    expect(centralRecord(dir, 3)).toMatchObject({ compressedSize: data.length, uncompressedSize: data.length, localHeaderOffset: wideOffset });
+    expect(centralRecord(dir, 1).externalAttributes >>> 16).toBe(0o100755);
+    expect(Buffer.from(centralRecord(dir, 2).unicodePath ?? []).subarray(5).toString()).toBe('é.txt');
+    expect([0, 1, 3].map((i) => centralRecord(dir, i).unicodePath)).toEqual([undefined, undefined, undefined]);
+    expect(() => centralRecord(dir, 4)).toThrow(RangeError);
+  });
+
+  it('a declared count far beyond the records costs nothing: refused for the count, the records counted', () => {
+    const started = Date.now();
+    const e = failure(buildZip(ENTRIES, { zip64: true, count: 4_000_000_000 }), 200_000);
+    expect(e.code).toBe('WHEEL_ZIP_INCONSISTENT');
+    expect(e.message).toContain('counts 4000000000 entries, but the central directory holds 3');
+    // More records than declared: all counted past the declared number, for the message.
+    expect(failure(buildZip(ENTRIES, { count: 1 })).message).toContain('counts 1 entries, but the central directory holds 3');
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('refuses a block declaring more bytes than the extra field holds, and a duplicated block', () => {

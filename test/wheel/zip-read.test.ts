@@ -7,7 +7,7 @@ import { inflateRawSync, crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import { InternalError, IoError, WheelFormatError, WheelauditError } from '../../src/errors.js';
-import { DEFAULT_ZIP_LIMITS, findDistInfo, openWheelZip } from '../../src/wheel/zip-read.js';
+import { DEFAULT_ZIP_LIMITS, findDistInfo, openWheelZip, reopenWheelZip } from '../../src/wheel/zip-read.js';
 import type { WheelEntry, WheelZip } from '../../src/wheel/zip-read.js';
 import { buildZip as buildRaw, type BuildEntry } from './zip-builder.js';
 
@@ -413,6 +413,68 @@ describe('WheelZip: reading', PYTHON, () => {
 });
 
 // ---- errors -----------------------------------------------------------------------------------
+
+/** The files this process holds open (Linux). */
+function openFiles(): string[] {
+  return fs.readdirSync('/proc/self/fd').map((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      return '';
+    }
+  });
+}
+
+describe('reopenWheelZip', PYTHON, () => {
+  const content = 'reopened content\n'.repeat(500);
+  const build = (): string => buildZip([{ name: 'demo/', mode: 0o40755 }, { name: 'demo/a.txt', data: content }, { name: 'demo/b.bin', data: noise(70_000, 3), method: 'stored' }]);
+
+  it('opens the same file again with the listing already checked: the same entries, the same bytes', async () => {
+    const file = build();
+    const first = await openWheelZip(file);
+    const listing = first.listing;
+    const raw = await first.readRaw(first.entry('demo/b.bin') as WheelEntry);
+    await first.close();
+    const again = await reopenWheelZip(listing);
+    try {
+      expect(again.entries).toBe(first.entries);
+      expect(again.entry('demo/a.txt')).toBe(first.entry('demo/a.txt'));
+      expect(Buffer.from(await again.readEntry(again.entry('demo/a.txt') as WheelEntry)).toString()).toBe(content);
+      expect(Buffer.compare(Buffer.from(await again.readRaw(again.entry('demo/b.bin') as WheelEntry)), Buffer.from(raw))).toBe(0);
+      expect(openFiles()).toContain(file);
+    } finally {
+      await again.close();
+    }
+    // Each reopened zip closes its own descriptor.
+    expect(openFiles()).not.toContain(file);
+  });
+
+  it('refuses a file modified since it was listed, even at the same size, and a file replaced by another', async () => {
+    const file = build();
+    const z = await openWheelZip(file);
+    await z.close();
+    // Same bytes rewritten in place: a new modification and change time.
+    const bytes = fs.readFileSync(file);
+    await new Promise((r) => setTimeout(r, 20));
+    fs.writeFileSync(file, bytes);
+    const changed = await rejection(reopenWheelZip(z.listing));
+    expect(changed).toBeInstanceOf(WheelFormatError);
+    expect((changed as WheelFormatError).code).toBe('WHEEL_IO');
+    expect((changed as Error).message).toBe(`${file}: the file changed while it was being read (it was replaced or modified); nothing was written`);
+    // Another file renamed over the path (same content, another inode).
+    const z2 = await openWheelZip(file);
+    await z2.close();
+    const other = path.join(tmp, `r${counter++}.whl`);
+    fs.writeFileSync(other, bytes);
+    fs.renameSync(other, file);
+    expect(((await rejection(reopenWheelZip(z2.listing))) as WheelFormatError).code).toBe('WHEEL_IO');
+    // Gone: the usual I/O error naming the file.
+    fs.rmSync(file);
+    const gone = await rejection(reopenWheelZip(z2.listing));
+    expect(gone).toBeInstanceOf(IoError);
+    expect((gone as Error).message).toBe(`cannot access ${file}: no such file`);
+  });
+});
 
 describe('openWheelZip: errors', PYTHON, () => {
   it('a missing file is an IoError', async () => {
