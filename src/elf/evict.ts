@@ -39,7 +39,7 @@ import { fieldAt, recordSize, SYM } from './layout.js';
 import { refuseLayout } from './refuse.js';
 import { symbolBind, symbolType } from './symbols.js';
 import { isAddressTag, POINTER_TAGS } from './loader-facts.js';
-import { dynamicRelocations } from './relocations.js';
+import { forEachRelocation } from './relocations.js';
 import { describeTable, loadedTables, type LoadedTable } from './tables.js';
 import type { ElfFile, ProgramHeader, SectionHeader } from './types.js';
 
@@ -216,10 +216,10 @@ function safetyScan(elf: ElfFile, evict: readonly Piece[]): void {
       const p = isAddressTag(e.d_tag) ? inEvicted(e.d_val) : undefined;
       if (p !== undefined) throw refuseLayout(`dynamic tag ${hex(e.d_tag)} points into ${p.name}, which would have to move`);
     }
-    for (const rel of dynamicRelocations(r, dyn, elf.vaddrToOffset)) {
+    forEachRelocation(r, dyn, elf.vaddrToOffset, (rel) => {
       const p = inEvicted(rel.r_offset) ?? (rel.target !== undefined ? inEvicted(rel.target) : undefined);
       if (p !== undefined) throw refuseLayout(`a dynamic relocation refers to ${p.name}, which would have to move`);
-    }
+    });
   }
   const evictedIdx = new Set(evict.flatMap((p) => (p.section === undefined ? [] : [p.section.index])));
   const bySection = evict.every((p) => p.section !== undefined);

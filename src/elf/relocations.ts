@@ -32,9 +32,11 @@ function table(r: ByteReader, dyn: DynamicInfo, map: VaddrMapper, addrTag: bigin
   return { offset, size: Number(size) };
 }
 
-/** Every dynamic relocation site of the file. */
-export function dynamicRelocations(r: ByteReader, dyn: DynamicInfo, map: VaddrMapper): RelocationSite[] {
-  const out: RelocationSite[] = [];
+/**
+ * Show every dynamic relocation site of the file to `visit`, in table order. A visitor, not a
+ * list: libLLVM has 350,000 relocations, and a list of them was 50 MiB of short-lived objects.
+ */
+export function forEachRelocation(r: ByteReader, dyn: DynamicInfo, map: VaddrMapper, visit: (site: RelocationSite) => void): void {
   const word = addrSize(r.is64);
   // The word stored at an address (REL and RELR keep their addend there).
   const stored = (addr: bigint): bigint | undefined => {
@@ -44,14 +46,15 @@ export function dynamicRelocations(r: ByteReader, dyn: DynamicInfo, map: VaddrMa
   const readRel = (t: { offset: number; size: number } | undefined, withAddend: boolean, what: string): void => {
     if (t === undefined) return;
     const ent = withAddend ? 3 * word : 2 * word;
+    const [offsetField, infoField, addendField] = [`${what} r_offset`, `${what} r_info`, `${what} r_addend`];
     for (let o = t.offset; o + ent <= t.offset + t.size; o += ent) {
-      const r_offset = r.word(o, `${what} r_offset`);
-      const info = r.word(o + word, `${what} r_info`);
+      const r_offset = r.word(o, offsetField);
+      const info = r.word(o + word, infoField);
       // ELF64_R_SYM(i) = i >> 32, ELF32_R_SYM(i) = i >> 8.
       const sym = Number(r.is64 ? info >> 32n : info >> 8n);
       let target: bigint | undefined;
-      if (sym === 0) target = withAddend ? r.sword(o + 2 * word, `${what} r_addend`) : stored(r_offset);
-      out.push({ r_offset, sym, target });
+      if (sym === 0) target = withAddend ? r.sword(o + 2 * word, addendField) : stored(r_offset);
+      visit({ r_offset, sym, target });
     }
   };
   readRel(table(r, dyn, map, DT_RELA, DT_RELASZ, 'DT_RELA'), true, 'DT_RELA');
@@ -66,21 +69,20 @@ export function dynamicRelocations(r: ByteReader, dyn: DynamicInfo, map: VaddrMa
     for (let o = relr.offset; o + word <= relr.offset + relr.size; o += word) {
       const v = r.word(o, 'DT_RELR entry');
       if ((v & 1n) === 0n) {
-        out.push({ r_offset: v, sym: 0, target: stored(v) });
+        visit({ r_offset: v, sym: 0, target: stored(v) });
         base = v + BigInt(word);
       } else {
         let bitmap = v >> 1n;
         for (let i = 0; bitmap !== 0n; i++, bitmap >>= 1n) {
           if (bitmap & 1n) {
             const at = base + BigInt(i * word);
-            out.push({ r_offset: at, sym: 0, target: stored(at) });
+            visit({ r_offset: at, sym: 0, target: stored(at) });
           }
         }
         base += BigInt(bits * word);
       }
     }
   }
-  return out;
 }
 
 /**
@@ -90,6 +92,8 @@ export function dynamicRelocations(r: ByteReader, dyn: DynamicInfo, map: VaddrMa
  */
 export function relocatedSymbolCount(r: ByteReader, dyn: DynamicInfo, map: VaddrMapper): number {
   let top = 0;
-  for (const site of dynamicRelocations(r, dyn, map)) if (site.sym + 1 > top) top = site.sym + 1;
+  forEachRelocation(r, dyn, map, (site) => {
+    if (site.sym + 1 > top) top = site.sym + 1;
+  });
   return top;
 }

@@ -302,8 +302,9 @@ function copyImage(p: SegmentPlan, output: Uint8Array | 'in-place' | undefined):
   const out = takeOutput(outLen, output, input);
   const kept = Math.min(input.length, Number(p.offset));
   const inPlace = out.buffer === input.buffer && out.byteOffset === input.byteOffset;
-  // In place, what moves is copied out first: a rebuilt segment's pieces lie where the zeros go.
-  const moved = p.moves.map((m) => (inPlace ? m.bytes?.slice() : m.bytes));
+  // In place, what moves from where the zeros go (a rebuilt segment's pieces) is copied out first.
+  const underZeros = (b: Uint8Array): boolean => b.buffer === input.buffer && b.byteOffset - input.byteOffset + b.length > kept;
+  const moved = p.moves.map((m) => (inPlace && m.bytes !== undefined && underZeros(m.bytes) ? m.bytes.slice() : m.bytes));
   if (!inPlace) out.set(input.subarray(0, kept), 0);
   // Padding and the new segment start as zeros (a reused buffer holds old bytes).
   out.fill(0, kept, outLen);

@@ -21,7 +21,8 @@ export interface ChangedEntry {
 /** Where the patch pipeline delivers one streamed entry: its content and row, or its failure. */
 export interface StreamSlot {
   readonly name: string;
-  deliver(content: StreamedContent, row: RecordRow): void;
+  /** The content now; its row may come once the content has been read. */
+  deliver(content: StreamedContent, row: Promise<RecordRow>): void;
   fail(err: unknown): void;
 }
 
@@ -36,8 +37,8 @@ export interface ChangedEntries {
 }
 
 /** A promise with its settling functions; a rejection nobody awaits yet is not "unhandled". */
-function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
-  let resolve: (v: T) => void = () => undefined;
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T | PromiseLike<T>) => void; reject: (e: unknown) => void } {
+  let resolve: (v: T | PromiseLike<T>) => void = () => undefined;
   let reject: (e: unknown) => void = () => undefined;
   const promise = new Promise<T>((res, rej) => {
     resolve = res;

@@ -1,15 +1,19 @@
-// The patch pipeline: every graft and every wheel ELF file the plan changes is read into a
-// pooled buffer, stripped and patched, hashed for RECORD, and queued for deflating in pieces
-// on every core (chunked-deflate.ts), one library after another in the order the output lists
-// them, while the zip writer copies what did not change and writes each piece as it is done.
-// The pool's byte budget bounds what is in flight: a library waits for buffers until enough of
-// the ones before it have been deflated.
+// The patch pipeline: every graft and every wheel ELF file the plan changes is stripped and
+// patched, then queued for deflating in pieces on every core (chunked-deflate.ts) and hashed for
+// RECORD as its pieces are read, one library after another in the order the output lists them,
+// while the zip writer copies what did not change and writes each piece as it is done. A large
+// host library is read without its code and data (sparse-graft.ts), which come from the file as
+// the pieces are read; any other is read whole into a pooled buffer, whose byte budget bounds
+// what is in flight. A library also waits until the deflated output before it has gone out.
 import { stripElf } from '../elf/strip.js';
 import { InternalError, RepairError, describeError } from '../errors.js';
 import type { ProgressSink } from '../util/progress.js';
 import type { TaskQueue } from '../util/task-queue.js';
-import { deflateInPieces, type BacklogControl } from '../wheel/chunked-deflate.js';
-import { recordRowFor } from '../wheel/record.js';
+import { deflateInPieces, type BacklogControl, type PieceSource } from '../wheel/chunked-deflate.js';
+import type { RecordRow } from '../wheel/record.js';
+import { recordDigestOf } from '../util/hash.js';
+import { createHash } from 'node:crypto';
+import { closeSparse, readSparse, sparseSource, type SparseGraft } from './sparse-graft.js';
 import type { WheelEntry, WheelZip } from '../wheel/zip-read.js';
 import type { ChangedEntries, StreamSlot } from './changed-entries.js';
 import { readInto } from './host-files.js';
@@ -38,6 +42,8 @@ export interface PatchJob {
   readonly size: number;
   readonly ops: readonly ElfEditOp[];
   readonly strip: boolean;
+  /** The host library it comes from (a graft), which may be read without its code and data. */
+  readonly hostPath?: string | undefined;
   /** Its bytes, read into `into` when large enough. */
   load(into: Uint8Array): Promise<Uint8Array>;
 }
@@ -82,7 +88,7 @@ export function patchJobs(c: JobContext): { jobs: PatchJob[]; shims: { name: str
       throw new RepairError('REPAIR_IO', `cannot read library ${g.source.realpath}: ${describeError(e)}`, { cause: e });
     }
     const path = g.source.realpath;
-    jobs.push({ name: g.entry, label: g.entry, mode: REGULAR | ((g.source.mode & 0o777) | 0o200), size, ops: g.ops, strip: stripSet.has(g.entry), load: (into) => Promise.resolve(loadHostFile(path, into)) });
+    jobs.push({ name: g.entry, label: g.entry, mode: REGULAR | ((g.source.mode & 0o777) | 0o200), size, ops: g.ops, strip: stripSet.has(g.entry), hostPath: path, load: (into) => Promise.resolve(loadHostFile(path, into)) });
   }
   const shims: { name: string; data: Uint8Array; mode: number }[] = [];
   for (const e of c.plan.elves) {
@@ -119,6 +125,8 @@ export interface RunContext {
   readonly ungatedFrom: number;
   /** The most deflated bytes that may wait for the writer when the next library is started. */
   readonly backlogCap: number;
+  /** Host libraries from this size on are read without their code and data (default SPARSE_FROM). */
+  readonly sparseFrom?: number | undefined;
 }
 
 /**
@@ -168,14 +176,16 @@ export function runPatchJobs(jobs: readonly PatchJob[], c: RunContext): PatchRun
 }
 
 /**
- * Read, strip, patch (in place, in the room the pooled buffer has after the image) and hash
- * one library, and queue its deflate; `done` settles when the deflate ends and the buffer is
- * free again.
+ * Read, strip and patch one library, and queue its deflate (hashed for RECORD as its pieces are
+ * read); `done` settles when the deflate ends and its memory is free again. A large host
+ * library is read without its code and data (sparse-graft.ts) when the edit allows it; any
+ * other is read whole into a pooled buffer and patched there.
  */
 async function runOne(job: PatchJob, slot: StreamSlot, c: RunContext): Promise<{ done: Promise<void> }> {
+  const sparse = job.hostPath !== undefined && !job.strip && job.ops.length > 0 && c.patcher !== 'none' && c.patcher.name === 'native' ? readSparse(job.hostPath, c.sparseFrom) : undefined;
+  if (sparse !== undefined) return { done: patchSparse(job, sparse, slot, c) };
   const [lease] = await c.pool.acquire([job.size]);
   if (lease === undefined) throw new InternalError('the image pool gave no buffer');
-  let keep = true;
   try {
     let bytes = await job.load(lease.buffer);
     if (job.strip) {
@@ -184,17 +194,38 @@ async function runOne(job: PatchJob, slot: StreamSlot, c: RunContext): Promise<{
     }
     const out = job.ops.length > 0 && typeof c.patcher !== 'string' ? c.patcher.patch(bytes, job.ops, job.label, { inPlace: true }) : bytes;
     // A result outside the pooled buffer (a strip, patchelf, no room) is a copy of its own.
-    keep = out.buffer === lease.buffer.buffer;
-    if (!keep) lease.release();
-    const row = recordRowFor(job.name, out);
-    const stream = deflateInPieces(out, c.level, c.queue, job.name, c.backlog);
-    slot.deliver(stream, row);
-    const done = stream.done.finally(() => {
-      lease.release();
-    });
-    return { done };
+    if (out.buffer !== lease.buffer.buffer) lease.release();
+    return {
+      done: stream(job, out, slot, c).finally(() => {
+        lease.release();
+      }),
+    };
   } catch (e) {
     lease.release();
     throw e;
   }
+}
+
+/** Patch a library read without its bodies and stream it with the bodies taken from the file. */
+function patchSparse(job: PatchJob, g: SparseGraft, slot: StreamSlot, c: RunContext): Promise<void> {
+  let out: Uint8Array;
+  try {
+    out = typeof c.patcher === 'string' ? g.image : c.patcher.patch(g.image, job.ops, job.label, { inPlace: true });
+  } catch (e) {
+    closeSparse(g);
+    throw e;
+  }
+  const source = sparseSource(out, g);
+  return stream(job, source, slot, c).finally(() => {
+    source.close();
+  });
+}
+
+/** Queue the deflate of a patched library and hand its stream and RECORD row to its slot. */
+function stream(job: PatchJob, content: Uint8Array | PieceSource, slot: StreamSlot, c: RunContext): Promise<void> {
+  const hash = createHash('sha256');
+  const s = deflateInPieces(content, c.level, c.queue, job.name, { pending: c.backlog, observe: (b) => hash.update(b) });
+  const row = s.read.then((): RecordRow => ({ path: job.name, hash: recordDigestOf(hash), size: String(s.uncompressedSize) }));
+  slot.deliver(s, row);
+  return s.done;
 }

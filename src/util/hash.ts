@@ -1,6 +1,6 @@
 // Hashes used by wheels: RECORD digests (PEP 376/427: sha256, urlsafe base64, no padding)
 // and the short content hash that names grafted libraries.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 
 export function sha256(data: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(data).digest());
@@ -12,7 +12,12 @@ export function sha256Hex(data: Uint8Array | string): string {
 
 /** `sha256=<urlsafe-b64 without padding>` as written in RECORD. */
 export function recordDigest(data: Uint8Array): string {
-  return `sha256=${urlsafeB64NoPad(sha256(data))}`;
+  return recordDigestOf(createHash('sha256').update(data));
+}
+
+/** The RECORD digest of a SHA-256 fed piece by piece (finishes `hash`). */
+export function recordDigestOf(hash: Hash): string {
+  return `sha256=${urlsafeB64NoPad(hash.digest())}`;
 }
 
 export function urlsafeB64NoPad(bytes: Uint8Array): string {

@@ -60,24 +60,43 @@ export function backlog(): BacklogControl {
 
 /** A deflate stream being produced in pieces: what the zip headers need, and the pieces in order. */
 export interface StreamedDeflate {
+  /** CRC-32 of the content: final once every piece has been read (`read` settled). */
   readonly crc: number;
   readonly uncompressedSize: number;
   /** The compressed pieces in order; each is released once handed over. Rejects with the first failure. */
   readonly pieces: AsyncIterable<Uint8Array>;
+  /** Settles once every piece has been read (and shown to `observe`), in order. */
+  readonly read: Promise<void>;
   /** Settles once every piece's deflate has finished (the content may then be reused). */
   readonly done: Promise<void>;
 }
 
-/** One piece of `data` deflated with the window before it as dictionary. */
-function deflatePiece(data: Uint8Array, start: number, end: number, level: number, name: string): Promise<Uint8Array> {
-  const last = end === data.length;
+/**
+ * Content read one piece at a time, in order, as each piece's deflate starts: a library whose
+ * code and data are taken from its file only then is never held whole.
+ */
+export interface PieceSource {
+  readonly length: number;
+  /** The bytes [from, end), valid until they are given back to `release`. */
+  read(from: number, end: number): Uint8Array;
+  /** The bytes one `read` returned, no longer needed (their deflate has finished). */
+  release?(bytes: Uint8Array): void;
+}
+
+/** A source over bytes already in memory. */
+function memorySource(data: Uint8Array): PieceSource {
+  return { length: data.length, read: (from, end) => data.subarray(from, end) };
+}
+
+/** One piece, `span` = [from, end) of the content, deflated with its first `dict` bytes as dictionary. */
+function deflatePiece(span: Uint8Array, dict: number, last: boolean, level: number, name: string, start: number): Promise<Uint8Array> {
   const opts: zlib.ZlibOptions = { level, finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH };
-  if (start > 0) opts.dictionary = data.subarray(Math.max(0, start - WINDOW), start);
-  const fail = (err: unknown): WheelFormatError =>
-    new WheelFormatError('WHEEL_IO', `entry ${showName(name)}: cannot compress ${end - start} bytes at offset ${start}: ${detail(err)}`, { cause: err });
+  if (dict > 0) opts.dictionary = span.subarray(0, dict);
+  const size = span.length - dict;
+  const fail = (err: unknown): WheelFormatError => new WheelFormatError('WHEEL_IO', `entry ${showName(name)}: cannot compress ${size} bytes at offset ${start}: ${detail(err)}`, { cause: err });
   return new Promise<Uint8Array>((resolve, reject) => {
     try {
-      deflateRawOnce(data.subarray(start, end), opts, (err, out) => {
+      deflateRawOnce(span.subarray(dict), opts, (err, out) => {
         if (err === null) resolve(out);
         else reject(fail(err));
       });
@@ -88,31 +107,65 @@ function deflatePiece(data: Uint8Array, start: number, end: number, level: numbe
   });
 }
 
+/** What deflateInPieces may be told besides the content. */
+export interface PieceOptions {
+  /** Counts each piece from its queueing until the writer has taken it. */
+  readonly pending?: BacklogControl | undefined;
+  /** Shown every byte of the content once, in order, as pieces are read (a RECORD hash). */
+  readonly observe?: ((bytes: Uint8Array) => void) | undefined;
+}
+
 /**
- * Queue every piece of `data` for deflating at `level` and return the stream. `data` must not
- * change until `done` settles. `name` names the entry in errors; `pending`, when given, counts
- * each piece from its queueing until the writer has taken it.
+ * Queue every piece of `content` for deflating at `level` and return the stream. Pieces are
+ * read in order as their deflates start (the queue is first-in first-out); content in memory
+ * must not change until `done` settles. `name` names the entry in errors.
  */
-export function deflateInPieces(data: Uint8Array, level: number, queue: TaskQueue, name: string, pending?: BacklogControl): StreamedDeflate {
+export function deflateInPieces(content: Uint8Array | PieceSource, level: number, queue: TaskQueue, name: string, o: PieceOptions = {}): StreamedDeflate {
+  const source = content instanceof Uint8Array ? memorySource(content) : content;
+  const { pending, observe } = o;
   const jobs: (Promise<Uint8Array> | undefined)[] = [];
+  let crc = 0;
+  let failed: Error | undefined;
+  let allRead: () => void = () => undefined;
+  let readFailed: (e: unknown) => void = () => undefined;
+  const read = new Promise<void>((resolve, reject) => {
+    allRead = resolve;
+    readFailed = reject;
+  });
+  read.catch(() => undefined);
+  const total = source.length;
   for (let start = 0; ; start += DEFLATE_PIECE) {
-    const end = Math.min(data.length, start + DEFLATE_PIECE);
+    const end = Math.min(total, start + DEFLATE_PIECE);
+    const last = end === total;
     // Counted from now: its content while it waits or deflates, then its output until taken.
     pending?.add(end - start);
     const job = queue.run(async () => {
+      let span: Uint8Array | undefined;
       try {
-        const out = await deflatePiece(data, start, end, level, name);
+        // A piece after a failed one is not read: its bytes would be hashed out of order.
+        if (failed !== undefined) throw failed;
+        const from = Math.max(0, start - WINDOW);
+        span = source.read(from, end);
+        const own = span.subarray(start - from);
+        crc = crc32(own, crc);
+        observe?.(own);
+        if (last) allRead();
+        const out = await deflatePiece(span, start - from, last, level, name, start);
         pending?.add(out.length - (end - start));
         return out;
       } catch (e) {
+        failed ??= e instanceof Error ? e : new Error(String(e));
+        readFailed(e);
         pending?.add(-(end - start));
         throw e;
+      } finally {
+        if (span !== undefined) source.release?.(span);
       }
     });
     // Handled where it is awaited; this only keeps an abandoned piece from being "unhandled".
     job.catch(() => undefined);
     jobs.push(job);
-    if (end === data.length) break;
+    if (last) break;
   }
   const done = Promise.allSettled(jobs.filter((j) => j !== undefined)).then(() => undefined);
   async function* pieces(): AsyncGenerator<Uint8Array> {
@@ -129,5 +182,13 @@ export function deflateInPieces(data: Uint8Array, level: number, queue: TaskQueu
       }
     }
   }
-  return { crc: crc32(data), uncompressedSize: data.length, pieces: pieces(), done };
+  return {
+    get crc() {
+      return crc;
+    },
+    uncompressedSize: total,
+    pieces: pieces(),
+    read,
+    done,
+  };
 }

@@ -59,8 +59,9 @@ export type ZipSource =
    */
   | { kind: 'stream'; content: Promise<StreamedContent> };
 
-/** What a `stream` source hands over: the header fields known up front, then the pieces. */
+/** What a `stream` source hands over: its size up front, the pieces, and its CRC once they are all taken. */
 export interface StreamedContent {
+  /** Read once every piece has been taken (the local header is rewritten then). */
   readonly crc: number;
   readonly uncompressedSize: number;
   readonly pieces: AsyncIterable<Uint8Array>;

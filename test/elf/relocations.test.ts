@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseElf } from '../../src/elf/read.js';
-import { dynamicRelocations, relocatedSymbolCount } from '../../src/elf/relocations.js';
+import { forEachRelocation, relocatedSymbolCount, type RelocationSite } from '../../src/elf/relocations.js';
 import { ByteReader } from '../../src/util/bytes.js';
 import { needs, requireTool } from '../helpers/requires.js';
 import { fixture, SAMPLES } from './fixture.js';
@@ -23,13 +23,15 @@ function readelfRelocs(file: string): [bigint, number][] {
   return rows;
 }
 
-function sites(file: string): ReturnType<typeof dynamicRelocations> {
+function sites(file: string): RelocationSite[] {
   const f = parseElf(new Uint8Array(readFileSync(file)));
   if (f.dynamic === undefined) return [];
-  return dynamicRelocations(new ByteReader(f.bytes, f.ident.littleEndian, f.ident.elfClass === 64), f.dynamic, f.vaddrToOffset);
+  const out: RelocationSite[] = [];
+  forEachRelocation(new ByteReader(f.bytes, f.ident.littleEndian, f.ident.elfClass === 64), f.dynamic, f.vaddrToOffset, (s) => out.push(s));
+  return out;
 }
 
-describe('dynamicRelocations', needs(requireTool('readelf', 'binutils')), () => {
+describe('forEachRelocation', needs(requireTool('readelf', 'binutils')), () => {
   for (const rel of SAMPLES) {
     it(`${rel}: the sites readelf lists`, () => {
       const ours = sites(fixture(rel)).map((s): [bigint, number] => [s.r_offset, s.sym]);

@@ -30,7 +30,7 @@ describe('changedEntries', () => {
     expect(settled).toBe(false);
     const content: StreamedContent = { crc: 1, uncompressedSize: 3, pieces: [] as unknown as AsyncIterable<Uint8Array> };
     const row = recordRowFor('pkg.libs/libx.so', bytes('abc'));
-    slot.deliver(content, row);
+    slot.deliver(content, Promise.resolve(row));
     expect(await e?.stream).toBe(content);
     expect(await e?.row).toEqual(row);
   });

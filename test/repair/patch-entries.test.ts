@@ -18,6 +18,7 @@ import { gatherSources } from '../../src/repair/host-files.js';
 import { imagePool } from '../../src/repair/image-pool.js';
 import { fileMode, patchJobs, runPatchJobs, type PatchJob } from '../../src/repair/patch-entries.js';
 import { nativePatcher } from '../../src/repair/patcher.js';
+import { closeSparse, readSparse } from '../../src/repair/sparse-graft.js';
 import type { GraftSource, RepairPlan } from '../../src/repair/plan.js';
 import { taskQueue } from '../../src/util/task-queue.js';
 import { backlog } from '../../src/wheel/chunked-deflate.js';
@@ -28,6 +29,7 @@ import { needs, requireAll, requireFile, requireTool } from '../helpers/requires
 
 const LIBM = '/lib/x86_64-linux-gnu/libm.so.6';
 const LIBZ = '/lib/x86_64-linux-gnu/libz.so.1';
+const LIBSTDCXX = '/lib/x86_64-linux-gnu/libstdc++.so.6';
 const DEMO = path.join(FIXTURES, 'wheels', 'demo-0.1.0-cp311-cp311-linux_x86_64.whl');
 const canRun = requireAll(requireFile(LIBM, 'libc6'), requireFile(LIBZ, 'zlib1g'), requireTool('readelf', 'binutils'));
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -60,7 +62,7 @@ async function inflated(c: StreamedContent): Promise<Buffer> {
   return inflateRawSync(Buffer.concat(parts));
 }
 
-function run(jobs: readonly PatchJob[], budget = 64 << 20, backlogCap = 64 << 20) {
+function run(jobs: readonly PatchJob[], budget = 64 << 20, backlogCap = 64 << 20, sparseFrom?: number) {
   const changed = changedEntries();
   const progress: number[] = [];
   const pending = backlog();
@@ -77,6 +79,7 @@ function run(jobs: readonly PatchJob[], budget = 64 << 20, backlogCap = 64 << 20
     backlog: pending,
     ungatedFrom: jobs.length,
     backlogCap,
+    sparseFrom,
   });
   return { changed, progress, pending, ...r };
 }
@@ -126,6 +129,28 @@ describe('the patch pipeline', () => {
     });
   });
 
+  it('streams a library read without its code and data: the same bytes and RECORD row as a whole read', needs(canRun, requireFile(LIBSTDCXX, 'libstdc++6')), async () => {
+    const grafts: readonly Graft[] = [
+      { lib: LIBSTDCXX, entry: 'demo.libs/libstdc++-1.so.6' },
+      { lib: LIBZ, entry: 'demo.libs/libz-2.so.1' },
+    ];
+    // libstdc++ is mostly code and data, which the sparse run leaves unread; libz is read whole.
+    const split = readSparse(LIBSTDCXX, 0);
+    expect(split?.bodies.length).toBeGreaterThan(0);
+    if (split !== undefined) closeSparse(split);
+    await withJobs(grafts, async (jobs) => {
+      const whole = run(jobs);
+      const sparse = run(jobs, 64 << 20, 64 << 20, 0);
+      await Promise.all([whole.settled, sparse.settled]);
+      for (const g of grafts) {
+        const [a, b] = await Promise.all([whole, sparse].map(async (r) => inflated(await (r.changed.entries.get(g.entry)?.stream as Promise<StreamedContent>))));
+        expect(sha(b ?? Buffer.alloc(0)), g.lib).toBe(sha(a ?? Buffer.alloc(0)));
+        expect(await sparse.changed.entries.get(g.entry)?.row).toEqual(await whole.changed.entries.get(g.entry)?.row);
+      }
+      expect(sparse.pending.bytes).toBe(0);
+    });
+  });
+
   it('reuses buffers within the budget: a library waits until the one before it has deflated', needs(canRun), async () => {
     await withJobs(THREE, async (jobs) => {
       // A budget below two libraries: one at a time, each in the buffer the one before freed.
@@ -143,7 +168,7 @@ describe('the patch pipeline', () => {
       const r = run(jobs, 64 << 20, 0);
       const first = await (r.changed.entries.get('demo.libs/libm-1.so.6')?.stream as Promise<StreamedContent>);
       let secondStarted = false;
-      void r.changed.entries.get('demo.libs/libz-2.so.1')?.row?.then(() => (secondStarted = true));
+      void r.changed.entries.get('demo.libs/libz-2.so.1')?.stream?.then(() => (secondStarted = true));
       // Nobody takes libm's pieces: once they are deflated, libz still waits.
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(r.pending.bytes).toBeGreaterThan(0);

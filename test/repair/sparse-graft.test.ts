@@ -1,0 +1,156 @@
+// A large graft read without the bodies of its code and data sections, edited in place, and
+// streamed with the bodies read back from the file, must give exactly the bytes of reading it
+// whole and editing that (the oracle: the editor on the whole file). Checked on the host's real
+// libraries of 1 MiB and up (libLLVM among them when installed), with the edits repair makes.
+// Files whose relocation addends live in data (RELR) are read whole, and a library that changes
+// while it is streamed fails the stream instead of mixing two versions.
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ElfEditOp } from '../../src/elf/edit.js';
+import { parseElf } from '../../src/elf/read.js';
+import { applyElfEdit } from '../../src/elf/write.js';
+import { isWheelauditError } from '../../src/errors.js';
+import { nativePatcher } from '../../src/repair/patcher.js';
+import { closeSparse, readSparse, sparseSource, type SparseGraft } from '../../src/repair/sparse-graft.js';
+import { DEFLATE_PIECE } from '../../src/wheel/chunked-deflate.js';
+import { needs, requireTool } from '../helpers/requires.js';
+
+const MiB = 1024 * 1024;
+const LIBDIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/llvm-14/lib'];
+
+/** The host's shared libraries of 1 MiB and up (one path per file), largest first, at most 24. */
+function bigLibraries(): string[] {
+  const seen = new Set<string>();
+  const out: { p: string; size: number }[] = [];
+  for (const dir of LIBDIRS) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      if (!/\.so(\.\d+)*$/.test(n)) continue;
+      const p = path.join(dir, n);
+      const st = statSync(p, { throwIfNoEntry: false });
+      if (st === undefined || !st.isFile() || st.size < MiB || seen.has(`${st.dev}:${st.ino}`)) continue;
+      seen.add(`${st.dev}:${st.ino}`);
+      out.push({ p, size: st.size });
+    }
+  }
+  return out.sort((a, b) => b.size - a.size).slice(0, 24).map((x) => x.p);
+}
+
+/** The edits repair makes to a graft: a new SONAME, a run path, and a renamed dependency. */
+function graftOps(bytes: Uint8Array): ElfEditOp[] {
+  const elf = parseElf(bytes);
+  const needed = elf.dynamic?.needed ?? [];
+  const ops: ElfEditOp[] = [
+    { kind: 'set-soname', soname: 'libgraft-0123abcd.so.1' },
+    { kind: 'set-rpath', value: '$ORIGIN/../pkg.libs', tag: 'DT_RUNPATH' },
+  ];
+  const first = needed[0];
+  if (first !== undefined) ops.push({ kind: 'replace-needed', from: first, to: `${first.replace(/\.so.*/, '')}-89abcdef.so` });
+  return ops;
+}
+
+/** Every byte of the edited graft, read through its piece source in deflate's order. */
+function streamed(out: Uint8Array, g: SparseGraft): Uint8Array {
+  const source = sparseSource(out, g);
+  const whole = new Uint8Array(source.length);
+  try {
+    for (let start = 0; start < source.length; start += DEFLATE_PIECE) {
+      const end = Math.min(source.length, start + DEFLATE_PIECE);
+      const from = Math.max(0, start - 32 * 1024);
+      const span = source.read(from, end);
+      whole.set(span.subarray(start - from), start);
+      source.release?.(span);
+    }
+  } finally {
+    source.close();
+  }
+  return whole;
+}
+
+/** The edit of the whole file, or the error code the editor refuses it with. */
+function wholeEdit(file: string, ops: readonly ElfEditOp[]): Uint8Array | string {
+  try {
+    return applyElfEdit(new Uint8Array(readFileSync(file)), ops).bytes;
+  } catch (e) {
+    if (isWheelauditError(e)) return e.code;
+    throw e;
+  }
+}
+
+describe('sparse grafts', () => {
+  const libs = bigLibraries();
+
+  it('give the same bytes as a whole read on the host libraries of 1 MiB and up', () => {
+    expect(libs.length).toBeGreaterThan(5);
+    let split = 0;
+    for (const file of libs) {
+      const ops = graftOps(new Uint8Array(readFileSync(file)));
+      const expected = wholeEdit(file, ops);
+      const g = readSparse(file, MiB);
+      if (g === undefined) continue;
+      split++;
+      const unread = g.bodies.reduce((n, b) => n + b.end - b.start, 0);
+      expect(unread, file).toBeGreaterThan(statSync(file).size / 2);
+      let out: Uint8Array;
+      try {
+        out = nativePatcher.patch(g.image, ops, file, { inPlace: true });
+      } catch (e) {
+        closeSparse(g);
+        expect(isWheelauditError(e) ? e.code : String(e), file).toBe(expected);
+        continue;
+      }
+      expect(typeof expected, `${file}: the whole edit was refused`).not.toBe('string');
+      const got = streamed(out, g);
+      expect(Buffer.from(got).equals(Buffer.from(expected as Uint8Array)), `${file}: sparse and whole edits differ`).toBe(true);
+    }
+    // Most large libraries have large code and data sections.
+    expect(split).toBeGreaterThan(libs.length / 2);
+  });
+
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'wheelaudit-sparse-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A shared library with 256 KiB of read-only data and relative relocations, linked with `flags`. */
+  function build(name: string, flags: readonly string[]): string {
+    const src = path.join(dir, 'big.c');
+    writeFileSync(src, 'const char blob[262144] = { 1, 2, 3 };\nstatic int a, b;\nint *table[] = { &a, &b, &a, &b };\nint get(int i) { return blob[i] + *table[i & 3]; }\n');
+    const out = path.join(dir, name);
+    const r = spawnSync('gcc', ['-shared', '-fPIC', '-O2', ...flags, '-Wl,-soname,libbig.so', '-o', out, src], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    return out;
+  }
+
+  it('are read whole when relocation addends live in data (RELR), split otherwise', needs(requireTool('gcc', 'gcc')), () => {
+    const plain = build('plain.so', []);
+    const packed = build('packed.so', ['-Wl,-z,pack-relative-relocs']);
+    const g = readSparse(plain, 0);
+    expect(g).toBeDefined();
+    if (g !== undefined) {
+      const ops = graftOps(g.image);
+      expect(Buffer.from(streamed(nativePatcher.patch(g.image, ops, plain, { inPlace: true }), g)).equals(Buffer.from(wholeEdit(plain, ops) as Uint8Array))).toBe(true);
+    }
+    expect(parseElf(new Uint8Array(readFileSync(packed))).dynamic?.entries.some((e) => e.d_tag === 36n)).toBe(true);
+    expect(readSparse(packed, 0)).toBeUndefined();
+  });
+
+  it('fail the stream when the library changes while it is read', () => {
+    const [first] = libs;
+    if (first === undefined) throw new Error('no library of 1 MiB or more on the host');
+    const copy = path.join(dir, 'changing.so');
+    copyFileSync(first, copy);
+    const g = readSparse(copy, MiB);
+    expect(g).toBeDefined();
+    if (g === undefined) return;
+    const out = nativePatcher.patch(g.image, graftOps(g.image), copy, { inPlace: true });
+    appendFileSync(copy, 'x');
+    expect(() => streamed(out, g)).toThrow(/changed while it was being read/);
+  });
+});
