@@ -19,13 +19,14 @@ import {
 } from '../wheel/conformance.js';
 import { MAX_WHEEL_FILE_SIZE, parseWheelMetadata, type WheelMetadata } from '../wheel/metadata.js';
 import { parseWheelName, type WheelName } from '../wheel/name.js';
-import { parseRecord, recordSizeLimit, type RecordRow } from '../wheel/record.js';
+import { parseRecord, parseRecordTable, recordSizeLimit, type RecordRow, type RecordTable } from '../wheel/record.js';
 import { entryStreamer, type EntryStreamer } from '../wheel/entry-stream.js';
 import { findDistInfo, openWheelZip, type WheelEntry, type WheelListing, type WheelZip } from '../wheel/zip-read.js';
 import { jobLimit } from '../util/jobs.js';
 import { taskQueue } from '../util/task-queue.js';
 import type { ProgressSink } from '../util/progress.js';
 import { summarizeElf, type ElfSummary } from './elf-summary.js';
+import { DigestTable } from './entry-digests.js';
 import { entryPool, ENTRY_POOL_AVAILABLE } from './entry-pool.js';
 import { readEntrySync, type EntryDone, type EntryJob } from './entry-read.js';
 import { fileOrder, type FileOrder } from './file-order.js';
@@ -125,13 +126,11 @@ export async function readContents(path: string, name: WheelName, zip: WheelZip,
   const distInfo = findDistInfo(zip.entries, name.filename);
   problems.add(checkDistInfoName(distInfo, name.distribution));
   const { text: recordText, where: recordWhere } = await readRecord(zip, name, distInfo);
-  let record: RecordRow[] | undefined = parseRecord(recordText, recordWhere);
-  const recordPaths = record.map((r) => r.path);
+  const table = parseRecordTable(recordText, recordWhere);
   const wheelFile = await readWheelFile(zip, distInfo, problems.add);
-  const { elves, digests, elfLoads, pyLoads } = await readEntries(zip, name, record, distInfo, problems.add, options);
-  // The rows are needed again only by library callers: parsed anew on first use, not kept
-  // (at 150,000 rows they hold about 30 MiB; the text they come from, 12).
-  record = undefined;
+  const { elves, digests, elfLoads, pyLoads } = await readEntries(zip, name, table, distInfo, problems.add, options);
+  // The rows as objects are wanted only by library callers: parsed anew on first use, not kept
+  // (at 150,000 rows they hold about 15 MiB beyond the text they come from).
   let rows: readonly RecordRow[] | undefined;
   return {
     path,
@@ -146,7 +145,7 @@ export async function readContents(path: string, name: WheelName, zip: WheelZip,
     ...(options.runtimeLoads === true ? { runtimeLoads: { elf: elfLoads, py: pyLoads } } : {}),
     contents: {
       name,
-      recordPaths,
+      recordPaths: table.paths,
       entryNames: zip.entries.map((e) => e.name),
       elves,
     },
@@ -186,7 +185,7 @@ async function readWheelFile(zip: WheelZip, distInfo: string, problem: (p: Wheel
 /** What a full pass over the entries yields. */
 interface EntryFacts {
   readonly elves: Map<string, ElfSummary>;
-  readonly digests: Map<string, { hash: string; size: number }>;
+  readonly digests: DigestTable;
   /** Run-time load hints, when asked for: library names in ELF data, ctypes calls in .py files. */
   readonly elfLoads: Map<string, string[]>;
   readonly pyLoads: Map<string, PyLoadCall[]>;
@@ -246,7 +245,7 @@ export function inflateJobs(jobs: number | undefined): number {
 async function readEntries(
   zip: WheelZip,
   name: WheelName,
-  record: readonly RecordRow[],
+  record: RecordTable,
   distInfo: string,
   problem: (p: WheelProblem | undefined) => void,
   options: LoadOptions,
@@ -254,11 +253,8 @@ async function readEntries(
   const keepDigests = options.forRepair === true;
   const runtimeLoads = options.runtimeLoads === true;
   const where = `${name.filename}: ${distInfo}/RECORD`;
-  const rows = new Map<string, RecordRow>();
-  for (const row of record) if (!rows.has(row.path)) rows.set(row.path, row);
-  // RECORD cannot hold its own hash; an empty row there is the rule, anything else is ignored.
-  rows.delete(`${distInfo}/RECORD`);
-  const facts: EntryFacts = { elves: new Map(), digests: new Map(), elfLoads: new Map(), pyLoads: new Map() };
+  const rows = firstRows(record, distInfo);
+  const facts: EntryFacts = { elves: new Map(), digests: new DigestTable(keepDigests ? zip.entries.length : 1), elfLoads: new Map(), pyLoads: new Map() };
   const named = (entry: WheelEntry, e: unknown): unknown => (isWheelauditError(e) ? withEntry(name.filename, entry.name, e) : e);
   /** Summarise an ELF entry's content (the bytes are dropped after this). */
   const analyse = (entry: WheelEntry, bytes: Uint8Array): EntryOutcome['elf'] => {
@@ -271,15 +267,15 @@ async function readEntries(
   };
   /** Record one entry's outcome, in file order. */
   const apply = (o: EntryOutcome): void => {
-    if (keepDigests) facts.digests.set(o.entry.name, { hash: `sha256=${o.sha256}`, size: o.entry.uncompressedSize });
+    if (keepDigests) facts.digests.set(o.entry.name, o.sha256, o.entry.uncompressedSize);
     if (o.expect !== undefined) problem('code' in o.expect ? o.expect : checkRecordRow(o.expect, o.digest, o.entry.uncompressedSize, where));
     if (o.elf === undefined) return;
     facts.elves.set(o.entry.name, o.elf.summary);
     if (o.elf.loads.length > 0) facts.elfLoads.set(o.entry.name, o.elf.loads);
   };
   const expectationOf = (entry: WheelEntry): Expected => {
-    const row = rows.get(entry.name);
-    return row === undefined ? undefined : recordExpectation(row, where);
+    const i = rows.get(entry.name);
+    return i === undefined ? undefined : recordExpectation(record.row(i), where);
   };
   const files = zip.entries.filter((e) => !e.isDirectory).sort((a, b) => a.dataOffset - b.dataOffset);
   const order = fileOrder<EntryOutcome>(files.length, (o) => { apply(o); });
@@ -328,6 +324,17 @@ async function readEntries(
   if (jobs === 1 && streamer !== undefined) readHere(zip, streamer, large, hooks);
   order.finish();
   return facts;
+}
+
+/** Path -> the first RECORD row with it (the row object is made only when its entry is read); not RECORD's own. */
+function firstRows(record: RecordTable, distInfo: string): Map<string, number> {
+  const rows = new Map<string, number>();
+  record.paths.forEach((path, i) => {
+    if (!rows.has(path)) rows.set(path, i);
+  });
+  // RECORD cannot hold its own hash; an empty row there is the rule, anything else is ignored.
+  rows.delete(`${distInfo}/RECORD`);
+  return rows;
 }
 
 /** What reading entries whole (on workers or here) needs from readEntries. */

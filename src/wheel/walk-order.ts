@@ -9,6 +9,7 @@ const RECORD = 'RECORD';
 interface DirNode {
   /** Path of the directory relative to the root with a trailing '/', or '' for the root. */
   readonly prefix: string;
+  /** The files directly in it: the caller's own path strings (no copies: 150,000 of them add up). */
   readonly files: string[];
   readonly dirs: Map<string, DirNode>;
 }
@@ -59,6 +60,26 @@ export function compareCodePoints(a: string, b: string): number {
   }
 }
 
+/**
+ * Code-point order of two strings that agree on their first `from` code units, compared by
+ * code units: a surrogate (half of a code point above U+FFFF) is moved above U+E000-U+FFFF,
+ * which gives code-point order at the first difference, without iterating code points.
+ */
+function compareFrom(a: string, b: string, from: number): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = from; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return fixup(x) < fixup(y) ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+function fixup(unit: number): number {
+  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
+  return unit >= 0xe000 ? unit - 0x800 : unit;
+}
+
 function newDir(prefix: string): DirNode {
   return { prefix, files: [], dirs: new Map() };
 }
@@ -68,7 +89,9 @@ function buildTree(paths: readonly string[], distInfo: string): DirNode {
     throw new InternalError(`walk order: dist-info directory ${JSON.stringify(distInfo)} is not a top-level *.dist-info name`);
   }
   const root = newDir('');
-  const files = new Set<string>();
+  const recordPath = `${distInfo}/${RECORD}`;
+  const found = { record: false };
+  // Duplicates and files used as directories are found in the walk (visit), not with a set of every path.
   const add = (path: string): void => {
     const isDir = path.endsWith('/');
     const body = isDir ? path.slice(0, -1) : path;
@@ -77,46 +100,40 @@ function buildTree(paths: readonly string[], distInfo: string): DirNode {
       throw new InternalError(`walk order: path ${JSON.stringify(path)} is not a normalized relative path`);
     }
     let node = root;
-    const dirParts = isDir ? parts : parts.slice(0, -1);
-    for (const part of dirParts) {
-      const prefix = `${node.prefix}${part}/`;
-      if (files.has(prefix.slice(0, -1))) {
-        throw new InternalError(`walk order: ${JSON.stringify(prefix.slice(0, -1))} is listed as a file and used as a directory`);
-      }
+    const dirCount = isDir ? parts.length : parts.length - 1;
+    for (let k = 0; k < dirCount; k++) {
+      const part = parts[k] ?? '';
       let child = node.dirs.get(part);
       if (child === undefined) {
-        child = newDir(prefix);
+        child = newDir(`${node.prefix}${part}/`);
         node.dirs.set(part, child);
       }
       node = child;
     }
     if (isDir) return;
-    const leaf = parts[parts.length - 1] ?? '';
-    if (node.dirs.has(leaf)) {
-      throw new InternalError(`walk order: ${JSON.stringify(path)} is listed as a file and used as a directory`);
-    }
-    if (files.has(path)) throw new InternalError(`walk order: duplicate path ${JSON.stringify(path)}`);
-    files.add(path);
-    node.files.push(leaf);
+    if (path === recordPath) found.record = true;
+    node.files.push(path);
   };
   for (const p of paths) add(p);
-  const recordPath = `${distInfo}/${RECORD}`;
-  if (!files.has(recordPath)) add(recordPath);
+  if (!found.record) add(recordPath);
   return root;
 }
 
 function visit(node: DirNode, isRoot: boolean, out: string[], withDirs: boolean): void {
   if (!isRoot && withDirs) out.push(node.prefix);
-  const files = [...node.files].sort(compareCodePoints);
+  const from = node.prefix.length;
+  const files = node.files.sort((a, b) => compareFrom(a, b, from));
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i] ?? '';
+    if (i > 0 && files[i - 1] === f) throw new InternalError(`walk order: duplicate path ${JSON.stringify(f)}`);
+    if (node.dirs.has(f.slice(from))) throw new InternalError(`walk order: ${JSON.stringify(f)} is listed as a file and used as a directory`);
+  }
   const isTopDistInfo = node.prefix.split('/').length === 2 && node.prefix.endsWith(`${DIST_INFO_SUFFIX}/`);
   if (isTopDistInfo) {
-    const at = files.indexOf(RECORD);
-    if (at >= 0) {
-      files.splice(at, 1);
-      files.push(RECORD);
-    }
+    const at = files.findIndex((f) => f.length === from + RECORD.length && f.endsWith(RECORD));
+    if (at >= 0) files.push(...files.splice(at, 1));
   }
-  for (const f of files) out.push(`${node.prefix}${f}`);
+  for (const f of files) out.push(f);
   let names = [...node.dirs.keys()].sort(compareCodePoints);
   if (isRoot) {
     // Stable partition: the reference recurses into top-level *.dist-info directories last.

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { WheelFormatError } from '../../src/errors.js';
-import { parseRecord, recordRowFor, serializeRecord, splitCsv } from '../../src/wheel/record.js';
+import { parseRecord, parseRecordTable, recordRowFor, serializeRecord, splitCsv } from '../../src/wheel/record.js';
 import type { RecordRow } from '../../src/wheel/record.js';
 
 const WHERE = 'demo-1.0.dist-info/RECORD';
@@ -201,17 +201,38 @@ describe('parseRecord on text without quotes (rows made straight from the lines)
       const rows = expected[k] ?? [];
       const bad = rows.findIndex((r) => r.length !== 3);
       if (bad < 0) {
-        expect(parseRecord(text, WHERE), JSON.stringify(text)).toEqual(rows.map(([path, hash, size]) => ({ path, hash, size })));
+        const want = rows.map(([path, hash, size]) => ({ path, hash, size }));
+        expect(parseRecord(text, WHERE), JSON.stringify(text)).toEqual(want);
+        const table = parseRecordTable(text, WHERE);
+        expect(table.paths).toEqual(want.map((r) => r.path));
+        expect(Array.from({ length: table.count }, (_, i) => table.row(i))).toEqual(want);
         parsed++;
         return;
       }
       // The message of the general path: the row's physical line, its field count.
       const line = splitCsv(text, WHERE)[bad]?.line;
       const n = rows[bad]?.length ?? 0;
-      expect(() => parseRecord(text, WHERE), JSON.stringify(text)).toThrow(`${WHERE} line ${line}: found ${n} field${n === 1 ? '' : 's'}, expected 3 (path,hash,size)`);
+      const message = `${WHERE} line ${line}: found ${n} field${n === 1 ? '' : 's'}, expected 3 (path,hash,size)`;
+      expect(() => parseRecord(text, WHERE), JSON.stringify(text)).toThrow(message);
+      expect(() => parseRecordTable(text, WHERE), JSON.stringify(text)).toThrow(message);
     });
     // Both outcomes are exercised.
     expect(parsed).toBeGreaterThan(100);
     expect(parsed).toBeLessThan(samples.length - 100);
+  });
+});
+
+describe('parseRecordTable', () => {
+  it('gives the rows parseRecord gives, quoted fields included, one new object per call', () => {
+    const text = '"pkg/a,b.txt",sha256=x,2\r\npkg/q.py,sha256=y,3\r\n\r\n"multi\nline",h,1\r\npkg/c,,\r\n';
+    const table = parseRecordTable(text, WHERE);
+    const rows = parseRecord(text, WHERE);
+    expect(table.count).toBe(4);
+    expect(table.paths).toEqual(rows.map((r) => r.path));
+    expect(Array.from({ length: table.count }, (_, i) => table.row(i))).toEqual(rows);
+    expect(table.row(1)).not.toBe(table.row(1));
+    const plain = parseRecordTable('a,sha256=1,5\nb,,\r', WHERE);
+    expect([plain.row(0), plain.row(1)]).toEqual([{ path: 'a', hash: 'sha256=1', size: '5' }, { path: 'b', hash: '', size: '' }]);
+    expect(parseRecordTable('', WHERE).count).toBe(0);
   });
 });

@@ -214,3 +214,20 @@ describe('walkOrder against os.walk', needs(requireTool('python3', 'python3')), 
     expect(walkOrder([...files, 'demo/empty/'], DI)).toEqual(expected);
   });
 });
+
+describe('walkOrder at scale', () => {
+  it('orders files by code point like compareCodePoints, surrogate pairs and U+E000-U+FFFF included', () => {
+    let seed = 12345;
+    const next = (): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed >>> 8;
+    };
+    const units = ['a', 'B', '_', '-', 'é', '\uFFFD', '\uE000', '\uD7FF', '\u{1F600}', '\u{10000}', '1'];
+    const names = new Set<string>();
+    for (let tries = 0; names.size < 3000 && tries < 100_000; tries++) names.add(`d/${Array.from({ length: 1 + (next() % 6) }, () => units[next() % units.length]).join('')}`);
+    const files = [...names];
+    const order = recordOrder(files, DI).filter((p) => p.startsWith('d/'));
+    expect(order).toEqual([...files].sort(compareCodePoints));
+    expect(names.size).toBe(3000);
+  });
+});
