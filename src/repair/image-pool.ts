@@ -21,6 +21,16 @@ export interface ImagePool {
   readonly inUse: number;
 }
 
+/** Buffers from this size on are made large enough to come from fresh pages (below). */
+const FRESH_FROM = 8 * 1024 * 1024;
+/**
+ * glibc's malloc serves requests below its mmap threshold (at most 32 MiB) from its heap, where
+ * calloc must clear them, touching every page; from the threshold on they come from mmap, zero
+ * and untouched until written. A library read without its code and data (sparse-graft.ts)
+ * writes only a fifth of its buffer, and only that should cost memory.
+ */
+const FRESH_PAGES = 32 * 1024 * 1024 + 4096;
+
 /** Room for what an edit appends: a new segment holding a copy of .dynstr and a few tables. */
 export function capacityFor(size: number): number {
   return size + Math.max(size >> 2, 1 << 20);
@@ -50,7 +60,7 @@ export function imagePool(budget: number): ImagePool {
     const cap = capacityFor(size);
     while (free.length > 0 && held + cap > budget) held -= (free.shift() as Uint8Array).length;
     held += cap;
-    return new Uint8Array(cap);
+    return new Uint8Array(new ArrayBuffer(cap < FRESH_FROM ? cap : Math.max(cap, FRESH_PAGES)), 0, cap);
   };
   const lease = (buffer: Uint8Array): Lease => {
     let released = false;
