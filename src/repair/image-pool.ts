@@ -8,6 +8,11 @@ export interface Lease {
   readonly buffer: Uint8Array;
   /** Give the buffer back (idempotent). */
   release(): void;
+  /**
+   * Count only `bytes` of the buffer against the budget from now on: a library read without its
+   * code and data writes a fifth of it, and pages never written cost no memory.
+   */
+  charge(bytes: number): void;
 }
 
 export interface ImagePool {
@@ -64,13 +69,20 @@ export function imagePool(budget: number): ImagePool {
   };
   const lease = (buffer: Uint8Array): Lease => {
     let released = false;
+    let charged = buffer.length;
     return {
       buffer,
       release() {
         if (released) return;
         released = true;
-        inUse -= buffer.length;
+        inUse -= charged;
         free.push(buffer);
+        wakeNext();
+      },
+      charge(bytes) {
+        if (released || bytes >= charged) return;
+        inUse -= charged - bytes;
+        charged = bytes;
         wakeNext();
       },
     };

@@ -218,6 +218,7 @@ function patchSparse(job: PatchJob, g: SparseGraft, lease: Lease, slot: StreamSl
     closeSparse(g);
     throw e;
   }
+  lease.charge(g.image.length - g.bodies.reduce((n, b) => n + b.end - b.start, 0) + (out.length - g.image.length));
   const source = sparseSource(out, g);
   const s = stream(job, source, slot, c);
   const free = (): void => {
