@@ -979,6 +979,7 @@ line('errors (self-check / exceptions)', `${summary.errors} (ELF_SELF_CHECK: ${s
 line('original loads', `${summary.originalLoads} / ${summary.total}`);
 line('patched: original loads / patched loads', `${summary.patchedOriginalLoads} / ${summary.patchedLoads} (of ${summary.patched} patched)`);
 line('load mismatches', `${summary.mismatches} (+ ${summary.mismatchesReproducedByPatchelf} reproduced by patchelf: experiment artifacts)`);
+line('split by the sparse read (repair)', `${summary.sparseSplit} (each the whole edit's bytes, or counted in the problems below)`);
 line('readelf / elflint problems', `${summary.checkProblems} (eu-elflint run on ${summary.linted}; ${summary.elflintExplained} more with only explained elflint notes)`);
 line('both fail, for a different reason', summary.bothFailDifferentReason);
 line('second edit of the output (sample)', `${summary.secondEdit.tried}: reused ${summary.secondEdit.reused}, relocated ${summary.secondEdit.relocated}, in place ${summary.secondEdit.inPlace}, refused ${summary.secondEdit.refused}; loads ${summary.secondEdit.loads}; max growth ${summary.secondEdit.maxGrowthBytes} B`);
