@@ -76,7 +76,10 @@ export function imagePool(budget: number): ImagePool {
         if (released) return;
         released = true;
         inUse -= charged;
-        free.push(buffer);
+        // A charged buffer was mostly never written: reusing it saves no page faults, while
+        // keeping it keeps what was written. Left to the collector, its pages go back at once.
+        if (charged === buffer.length) free.push(buffer);
+        else held -= buffer.length;
         wakeNext();
       },
       charge(bytes) {

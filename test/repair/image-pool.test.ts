@@ -51,6 +51,9 @@ describe('imagePool', () => {
     a?.release();
     a?.charge(1);
     expect(pool.inUse).toBe(b?.buffer.length);
+    // A charged buffer is not handed out again (its written pages go back with it).
+    const [c] = await pool.acquire([20 * MiB]);
+    expect(c?.buffer.buffer).not.toBe(a?.buffer.buffer);
   });
 
   it('lets one request larger than the budget through when nothing is in use', async () => {
