@@ -8,6 +8,11 @@ export interface Lease {
   readonly buffer: Uint8Array;
   /** Give the buffer back (idempotent). */
   release(): void;
+  /**
+   * Count only `bytes` of the buffer against the budget from now on: a library read without its
+   * code and data writes a fifth of it, and pages never written cost no memory.
+   */
+  charge(bytes: number): void;
 }
 
 export interface ImagePool {
@@ -20,6 +25,16 @@ export interface ImagePool {
   /** Bytes of the buffers in use (for tests). */
   readonly inUse: number;
 }
+
+/** Buffers from this size on are made large enough to come from fresh pages (below). */
+const FRESH_FROM = 8 * 1024 * 1024;
+/**
+ * glibc's malloc serves requests below its mmap threshold (at most 32 MiB) from its heap, where
+ * calloc must clear them, touching every page; from the threshold on they come from mmap, zero
+ * and untouched until written. A library read without its code and data (sparse-graft.ts)
+ * writes only a fifth of its buffer, and only that should cost memory.
+ */
+const FRESH_PAGES = 32 * 1024 * 1024 + 4096;
 
 /** Room for what an edit appends: a new segment holding a copy of .dynstr and a few tables. */
 export function capacityFor(size: number): number {
@@ -50,17 +65,27 @@ export function imagePool(budget: number): ImagePool {
     const cap = capacityFor(size);
     while (free.length > 0 && held + cap > budget) held -= (free.shift() as Uint8Array).length;
     held += cap;
-    return new Uint8Array(cap);
+    return new Uint8Array(new ArrayBuffer(cap < FRESH_FROM ? cap : Math.max(cap, FRESH_PAGES)), 0, cap);
   };
   const lease = (buffer: Uint8Array): Lease => {
     let released = false;
+    let charged = buffer.length;
     return {
       buffer,
       release() {
         if (released) return;
         released = true;
-        inUse -= buffer.length;
-        free.push(buffer);
+        inUse -= charged;
+        // A charged buffer was mostly never written: reusing it saves no page faults, while
+        // keeping it keeps what was written. Left to the collector, its pages go back at once.
+        if (charged === buffer.length) free.push(buffer);
+        else held -= buffer.length;
+        wakeNext();
+      },
+      charge(bytes) {
+        if (released || bytes >= charged) return;
+        inUse -= charged - bytes;
+        charged = bytes;
         wakeNext();
       },
     };

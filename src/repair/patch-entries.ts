@@ -9,7 +9,7 @@ import { stripElf } from '../elf/strip.js';
 import { InternalError, RepairError, describeError } from '../errors.js';
 import type { ProgressSink } from '../util/progress.js';
 import type { TaskQueue } from '../util/task-queue.js';
-import { deflateInPieces, type BacklogControl, type PieceSource } from '../wheel/chunked-deflate.js';
+import { deflateInPieces, type BacklogControl, type PieceSource, type StreamedDeflate } from '../wheel/chunked-deflate.js';
 import type { RecordRow } from '../wheel/record.js';
 import { recordDigestOf } from '../util/hash.js';
 import { createHash } from 'node:crypto';
@@ -17,7 +17,7 @@ import { closeSparse, readSparse, sparseSource, type SparseGraft } from './spars
 import type { WheelEntry, WheelZip } from '../wheel/zip-read.js';
 import type { ChangedEntries, StreamSlot } from './changed-entries.js';
 import { readInto } from './host-files.js';
-import type { ImagePool } from './image-pool.js';
+import type { ImagePool, Lease } from './image-pool.js';
 import type { ElfPatcher } from './patcher.js';
 import type { RepairPlan } from './plan.js';
 import type { ElfEditOp } from '../elf/edit.js';
@@ -182,11 +182,11 @@ export function runPatchJobs(jobs: readonly PatchJob[], c: RunContext): PatchRun
  * other is read whole into a pooled buffer and patched there.
  */
 async function runOne(job: PatchJob, slot: StreamSlot, c: RunContext): Promise<{ done: Promise<void> }> {
-  const sparse = job.hostPath !== undefined && !job.strip && job.ops.length > 0 && c.patcher !== 'none' && c.patcher.name === 'native' ? readSparse(job.hostPath, c.sparseFrom) : undefined;
-  if (sparse !== undefined) return { done: patchSparse(job, sparse, slot, c) };
   const [lease] = await c.pool.acquire([job.size]);
   if (lease === undefined) throw new InternalError('the image pool gave no buffer');
   try {
+    const sparse = job.hostPath !== undefined && !job.strip && job.ops.length > 0 && c.patcher !== 'none' && c.patcher.name === 'native' ? readSparse(job.hostPath, lease.buffer, c.sparseFrom) : undefined;
+    if (sparse !== undefined) return { done: patchSparse(job, sparse, lease, slot, c) };
     let bytes = await job.load(lease.buffer);
     if (job.strip) {
       c.info(`Stripping symbols from ${job.name}`);
@@ -196,7 +196,7 @@ async function runOne(job: PatchJob, slot: StreamSlot, c: RunContext): Promise<{
     // A result outside the pooled buffer (a strip, patchelf, no room) is a copy of its own.
     if (out.buffer !== lease.buffer.buffer) lease.release();
     return {
-      done: stream(job, out, slot, c).finally(() => {
+      done: stream(job, out, slot, c).done.finally(() => {
         lease.release();
       }),
     };
@@ -206,8 +206,11 @@ async function runOne(job: PatchJob, slot: StreamSlot, c: RunContext): Promise<{
   }
 }
 
-/** Patch a library read without its bodies and stream it with the bodies taken from the file. */
-function patchSparse(job: PatchJob, g: SparseGraft, slot: StreamSlot, c: RunContext): Promise<void> {
+/**
+ * Patch a library read without its bodies (into the pooled buffer) and stream it with the
+ * bodies taken from the file; the buffer is free again once the last piece has been read.
+ */
+function patchSparse(job: PatchJob, g: SparseGraft, lease: Lease, slot: StreamSlot, c: RunContext): Promise<void> {
   let out: Uint8Array;
   try {
     out = typeof c.patcher === 'string' ? g.image : c.patcher.patch(g.image, job.ops, job.label, { inPlace: true });
@@ -215,17 +218,23 @@ function patchSparse(job: PatchJob, g: SparseGraft, slot: StreamSlot, c: RunCont
     closeSparse(g);
     throw e;
   }
+  lease.charge(g.image.length - g.bodies.reduce((n, b) => n + b.end - b.start, 0) + (out.length - g.image.length));
   const source = sparseSource(out, g);
-  return stream(job, source, slot, c).finally(() => {
+  const s = stream(job, source, slot, c);
+  const free = (): void => {
+    lease.release();
+  };
+  s.read.then(free, free);
+  return s.done.finally(() => {
     source.close();
   });
 }
 
 /** Queue the deflate of a patched library and hand its stream and RECORD row to its slot. */
-function stream(job: PatchJob, content: Uint8Array | PieceSource, slot: StreamSlot, c: RunContext): Promise<void> {
+function stream(job: PatchJob, content: Uint8Array | PieceSource, slot: StreamSlot, c: RunContext): StreamedDeflate {
   const hash = createHash('sha256');
   const s = deflateInPieces(content, c.level, c.queue, job.name, { pending: c.backlog, observe: (b) => hash.update(b) });
   const row = s.read.then((): RecordRow => ({ path: job.name, hash: recordDigestOf(hash), size: String(s.uncompressedSize) }));
   slot.deliver(s, row);
-  return s.done;
+  return s;
 }

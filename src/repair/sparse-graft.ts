@@ -1,6 +1,6 @@
 // Large grafts without holding them whole. The library is read except for the bodies of its
-// code and data sections (elf/edit-bodies.ts) into a fresh buffer, whose untouched pages are
-// zero and cost no memory; it is edited there, in place; and as each piece of the output starts
+// code and data sections (elf/edit-bodies.ts) into a pooled buffer, where pages never written
+// cost no memory; it is edited there, in place; and as each piece of the output starts
 // deflating, the piece is taken from the edited image with the bodies read from the file into
 // it. libLLVM-14 (105 MiB) is then 18 MiB in memory, and its first piece deflates as soon as
 // the edit is done instead of after a whole read. The file is checked to be the same at the
@@ -19,12 +19,6 @@ import { capacityFor } from './image-pool.js';
 export const SPARSE_FROM = 8 * 1024 * 1024;
 /** The head read first: the ELF header and, in practice, the program header table. */
 const HEAD = 64 * 1024;
-/**
- * The least a sparse image's buffer is allocated with. glibc's malloc serves requests below its
- * mmap threshold (at most 32 MiB) from its heap, where calloc must clear the pages, touching
- * every one; at or above it they come from mmap, zero and untouched until written.
- */
-const FRESH_PAGES = 32 * 1024 * 1024 + 4096;
 /** A piece with the window before it: the most one read returns. */
 const SPAN = DEFLATE_PIECE + 32 * 1024;
 
@@ -75,11 +69,12 @@ function subtract(ranges: readonly Range[], cut: readonly Range[]): Range[] {
 }
 
 /**
- * Read `path` except for its bodies, or undefined when splitting it would not pay (smaller
+ * Read `path` except for its bodies into `into` (a buffer with room for the edit to grow the
+ * library; its old contents do not matter), or undefined when splitting it would not pay (smaller
  * than `from` bytes, or bodies less than half of it) or is not safe (no section headers,
  * REL/RELR relocations, a file the parser refuses: the whole read then reports any problem).
  */
-export function readSparse(path: string, from = SPARSE_FROM): SparseGraft | undefined {
+export function readSparse(path: string, into: Uint8Array, from = SPARSE_FROM): SparseGraft | undefined {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -91,7 +86,9 @@ export function readSparse(path: string, from = SPARSE_FROM): SparseGraft | unde
     const stat = fstatSync(fd);
     const size = stat.size;
     if (size < from) return undefined;
-    const image = new Uint8Array(Math.max(capacityFor(size), FRESH_PAGES)).subarray(0, size);
+    if (into.length < capacityFor(size)) return undefined;
+    // What `into` held before stays in the bodies: nothing reads them there.
+    const image = into.subarray(0, size);
     let candidates: Range[];
     try {
       fill(fd, path, image, 0, Math.min(size, HEAD));

@@ -7,7 +7,7 @@
 // size (0.006% smaller) as one deflate call, spread over every core, and written out as each
 // piece finishes instead of held whole.
 import * as zlib from 'node:zlib';
-import { WheelFormatError } from '../errors.js';
+import { InternalError, WheelFormatError } from '../errors.js';
 import type { TaskQueue } from '../util/task-queue.js';
 import { crc32 } from './crc32.js';
 import { deflateRawOnce } from './deflate-call.js';
@@ -121,7 +121,9 @@ export interface PieceOptions {
  * must not change until `done` settles. `name` names the entry in errors.
  */
 export function deflateInPieces(content: Uint8Array | PieceSource, level: number, queue: TaskQueue, name: string, o: PieceOptions = {}): StreamedDeflate {
-  const source = content instanceof Uint8Array ? memorySource(content) : content;
+  // Dropped after the last read: the stream object outlives its content (the writer's map
+  // holds it to the end), and the content may be a whole library.
+  let source: PieceSource | undefined = content instanceof Uint8Array ? memorySource(content) : content;
   const { pending, observe } = o;
   const jobs: (Promise<Uint8Array> | undefined)[] = [];
   let crc = 0;
@@ -141,11 +143,14 @@ export function deflateInPieces(content: Uint8Array | PieceSource, level: number
     pending?.add(end - start);
     const job = queue.run(async () => {
       let span: Uint8Array | undefined;
+      const from = Math.max(0, start - WINDOW);
+      const src = source;
       try {
         // A piece after a failed one is not read: its bytes would be hashed out of order.
         if (failed !== undefined) throw failed;
-        const from = Math.max(0, start - WINDOW);
-        span = source.read(from, end);
+        if (src === undefined) throw new InternalError(`entry ${showName(name)}: piece at ${start} read after the last one`);
+        span = src.read(from, end);
+        if (last) source = undefined;
         const own = span.subarray(start - from);
         crc = crc32(own, crc);
         observe?.(own);
@@ -155,11 +160,12 @@ export function deflateInPieces(content: Uint8Array | PieceSource, level: number
         return out;
       } catch (e) {
         failed ??= e instanceof Error ? e : new Error(String(e));
+        source = undefined;
         readFailed(e);
         pending?.add(-(end - start));
         throw e;
       } finally {
-        if (span !== undefined) source.release?.(span);
+        if (span !== undefined) src?.release?.(span);
       }
     });
     // Handled where it is awaited; this only keeps an abandoned piece from being "unhandled".

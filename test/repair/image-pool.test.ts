@@ -36,6 +36,28 @@ describe('imagePool', () => {
     expect(pool.inUse).toBe((s?.buffer.length ?? 0) + (t?.buffer.length ?? 0));
   });
 
+  it('counts only what a lease says it wrote once charged: the next request fits beside it', async () => {
+    const pool = imagePool(40 * MiB);
+    const [a] = await pool.acquire([20 * MiB]);
+    let started = false;
+    const second = pool.acquire([20 * MiB]).then((l) => ((started = true), l));
+    await tick();
+    expect(started).toBe(false);
+    a?.charge(4 * MiB);
+    const [b] = await second;
+    expect(started).toBe(true);
+    expect(b?.buffer.buffer).not.toBe(a?.buffer.buffer);
+    expect(pool.inUse).toBe(4 * MiB + (b?.buffer.length ?? 0));
+    a?.release();
+    a?.charge(1);
+    expect(pool.inUse).toBe(b?.buffer.length);
+    // A charged buffer is not handed out again (its written pages go back with it).
+    b?.release();
+    const [c] = await pool.acquire([20 * MiB]);
+    expect(c?.buffer.buffer).toBe(b?.buffer.buffer);
+    expect(c?.buffer.buffer).not.toBe(a?.buffer.buffer);
+  });
+
   it('lets one request larger than the budget through when nothing is in use', async () => {
     const pool = imagePool(1 * MiB);
     const [a, b] = await pool.acquire([3 * MiB, 2 * MiB]);

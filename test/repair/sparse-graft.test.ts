@@ -13,6 +13,7 @@ import type { ElfEditOp } from '../../src/elf/edit.js';
 import { parseElf } from '../../src/elf/read.js';
 import { applyElfEdit } from '../../src/elf/write.js';
 import { isWheelauditError } from '../../src/errors.js';
+import { capacityFor } from '../../src/repair/image-pool.js';
 import { nativePatcher } from '../../src/repair/patcher.js';
 import { closeSparse, readSparse, sparseSource, type SparseGraft } from '../../src/repair/sparse-graft.js';
 import { DEFLATE_PIECE } from '../../src/wheel/chunked-deflate.js';
@@ -42,6 +43,11 @@ function bigLibraries(): string[] {
     }
   }
   return out.sort((a, b) => b.size - a.size).slice(0, 24).map((x) => x.p);
+}
+
+/** A buffer for `file` as the image pool gives one, full of old bytes from another library. */
+function room(file: string): Uint8Array {
+  return new Uint8Array(capacityFor(statSync(file).size)).fill(0xa5);
 }
 
 /** The edits repair makes to a graft: a new SONAME, a run path, and a renamed dependency. */
@@ -94,7 +100,7 @@ describe('sparse grafts', () => {
     for (const file of libs) {
       const ops = graftOps(new Uint8Array(readFileSync(file)));
       const expected = wholeEdit(file, ops);
-      const g = readSparse(file, MiB);
+      const g = readSparse(file, room(file), MiB);
       if (g === undefined) continue;
       split++;
       const unread = g.bodies.reduce((n, b) => n + b.end - b.start, 0);
@@ -131,14 +137,14 @@ describe('sparse grafts', () => {
   it('are read whole when relocation addends live in data (RELR), split otherwise', needs(requireTool('gcc', 'gcc')), () => {
     const plain = build('plain.so', []);
     const packed = build('packed.so', ['-Wl,-z,pack-relative-relocs']);
-    const g = readSparse(plain, 0);
+    const g = readSparse(plain, room(plain), 0);
     expect(g).toBeDefined();
     if (g !== undefined) {
       const ops = graftOps(g.image);
       expect(Buffer.from(streamed(nativePatcher.patch(g.image, ops, plain, { inPlace: true }), g)).equals(Buffer.from(wholeEdit(plain, ops) as Uint8Array))).toBe(true);
     }
     expect(parseElf(new Uint8Array(readFileSync(packed))).dynamic?.entries.some((e) => e.d_tag === 36n)).toBe(true);
-    expect(readSparse(packed, 0)).toBeUndefined();
+    expect(readSparse(packed, room(packed), 0)).toBeUndefined();
   });
 
   it('fail the stream when the library changes while it is read', () => {
@@ -146,7 +152,7 @@ describe('sparse grafts', () => {
     if (first === undefined) throw new Error('no library of 1 MiB or more on the host');
     const copy = path.join(dir, 'changing.so');
     copyFileSync(first, copy);
-    const g = readSparse(copy, MiB);
+    const g = readSparse(copy, room(copy), MiB);
     expect(g).toBeDefined();
     if (g === undefined) return;
     const out = nativePatcher.patch(g.image, graftOps(g.image), copy, { inPlace: true });

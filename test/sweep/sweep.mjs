@@ -9,7 +9,9 @@
 // and the patched copy must dlopen() exactly when the original does. A small C probe
 // (probe.c, compiled once) does the dlopen in a forked child with a deadline. readelf -dVW
 // confirms the edits on every library; eu-elflint --gnu-ld is compared before/after on a
-// sample (every Nth library).
+// sample (every Nth library). repair's sparse path (the library read without its code and data,
+// edited in place, the bodies read back from the file) must give the whole edit's bytes, for
+// the first edit and for the sampled second one.
 //
 // Exit status: 0 when every library behaves; 1 on any load mismatch, ELF_SELF_CHECK,
 // unexpected exception, readelf disagreement or new eu-elflint complaint; 2 on bad usage.
@@ -109,6 +111,40 @@ if (!fs.existsSync(path.join(distElf, 'write.js'))) {
 const { applyElfEdit } = await import(pathToFileURL(path.join(distElf, 'write.js')).href);
 const { sstrip } = await import(pathToFileURL(path.join(repo, 'fixtures', 'elf-edit', 'sstrip.mjs')).href);
 const { parseElf } = await import(pathToFileURL(path.join(distElf, 'index.js')).href);
+const dist = (...p) => import(pathToFileURL(path.join(repo, 'dist', ...p)).href);
+const { readSparse, sparseSource } = await dist('repair', 'sparse-graft.js');
+const { capacityFor } = await dist('repair', 'image-pool.js');
+const { DEFLATE_PIECE } = await dist('wheel', 'chunked-deflate.js');
+
+/**
+ * repair's sparse read of `file` (without its code and data, edited in place, the bodies read
+ * back piece by piece) against `expected`, the whole edit: a problem string when they differ,
+ * 'whole' when the file is not split (REL/RELR, little code), undefined when they agree.
+ */
+function sparseProblem(file, ops, expected) {
+  const g = readSparse(file, new Uint8Array(capacityFor(fs.statSync(file).size)).fill(0xa5), 0);
+  if (g === undefined) return 'whole';
+  let source;
+  try {
+    source = sparseSource(applyElfEdit(g.image, ops, { inPlace: true }).bytes, g);
+  } catch (e) {
+    fs.closeSync(g.fd);
+    return `sparse edit threw ${e?.code ?? ''} ${e?.message ?? e}`;
+  }
+  try {
+    if (source.length !== expected.length) return `sparse edit: ${source.length} bytes, the whole edit ${expected.length}`;
+    for (let start = 0; start < source.length; start += DEFLATE_PIECE) {
+      const end = Math.min(source.length, start + DEFLATE_PIECE);
+      const from = Math.max(0, start - 32768);
+      const span = source.read(from, end);
+      if (Buffer.compare(span, expected.subarray(from, end)) !== 0) return `sparse edit differs from the whole edit in bytes ${from}-${end}`;
+      source.release(span);
+    }
+    return undefined;
+  } finally {
+    source.close();
+  }
+}
 
 // The edits.
 const NEEDED_TAG = '-sweeptest0123456789';
@@ -666,6 +702,10 @@ async function sweepOne(lib, index, opts = {}) {
 
   // The editor's own view of the result.
   const problems = [];
+  // repair's sparse path for large grafts must give the same bytes.
+  const sparse = sparseProblem(lib.path, ops, res.bytes);
+  row.sparse = sparse === 'whole' ? 'whole' : 'split';
+  if (sparse !== undefined && sparse !== 'whole') problems.push(sparse);
   try {
     const again = parseElf(res.bytes).dynamic;
     const wantNeeded = dyn.needed.map((n, i) => (i === 0 ? renamed : n));
@@ -726,6 +766,9 @@ async function sweepOne(lib, index, opts = {}) {
       const f2 = path.join(rd, path.basename(lib.path));
       fs.writeFileSync(f2, res2.bytes, { mode: 0o755 });
       const [p2, pr2] = await Promise.all([pool.probe(f2), readelfCheck(f2, { ...want, soname: soname2, runpath: runpath2 })]);
+      // The sparse path on our own output (the segment is rebuilt where it lies).
+      const sparse2 = sparseProblem(out, [{ kind: 'set-rpath', value: runpath2, tag: 'DT_RUNPATH' }, { kind: 'set-soname', soname: soname2 }], res2.bytes);
+      if (sparse2 !== undefined && sparse2 !== 'whole') problems.push(`second edit: ${sparse2}`);
       row.reedit = { strategy: res2.strategy, growth: res2.bytes.length - res.bytes.length, load: p2 };
       if (loads(p2) !== loads(patched)) problems.push(`second edit (${res2.strategy}): loads ${p2.status} ${p2.detail}, the first output ${patched.status}`);
       problems.push(...pr2.map((x) => `second edit (${res2.strategy}): ${x}`));
@@ -900,6 +943,7 @@ function summarize(rows) {
     loads: count((r) => r.reedit?.load !== undefined && loads(r.reedit.load)),
     maxGrowthBytes: Math.max(0, ...rows.map((r) => r.reedit?.growth ?? 0)),
   },
+  sparseSplit: count((r) => r.sparse === 'split'),
   checkProblems: count((r) => r.problems !== undefined),
   linted: count((r) => r.linted),
   noFirstNeeded: count((r) => r.first === undefined && r.outcome !== 'error'),
@@ -935,6 +979,7 @@ line('errors (self-check / exceptions)', `${summary.errors} (ELF_SELF_CHECK: ${s
 line('original loads', `${summary.originalLoads} / ${summary.total}`);
 line('patched: original loads / patched loads', `${summary.patchedOriginalLoads} / ${summary.patchedLoads} (of ${summary.patched} patched)`);
 line('load mismatches', `${summary.mismatches} (+ ${summary.mismatchesReproducedByPatchelf} reproduced by patchelf: experiment artifacts)`);
+line('split by the sparse read (repair)', `${summary.sparseSplit} (each the whole edit's bytes, or counted in the problems below)`);
 line('readelf / elflint problems', `${summary.checkProblems} (eu-elflint run on ${summary.linted}; ${summary.elflintExplained} more with only explained elflint notes)`);
 line('both fail, for a different reason', summary.bothFailDifferentReason);
 line('second edit of the output (sample)', `${summary.secondEdit.tried}: reused ${summary.secondEdit.reused}, relocated ${summary.secondEdit.relocated}, in place ${summary.secondEdit.inPlace}, refused ${summary.secondEdit.refused}; loads ${summary.secondEdit.loads}; max growth ${summary.secondEdit.maxGrowthBytes} B`);
