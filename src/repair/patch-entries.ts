@@ -9,11 +9,11 @@ import { stripElf } from '../elf/strip.js';
 import { InternalError, RepairError, describeError } from '../errors.js';
 import type { ProgressSink } from '../util/progress.js';
 import type { TaskQueue } from '../util/task-queue.js';
-import { deflateInPieces, type BacklogControl, type PieceSource, type StreamedDeflate } from '../wheel/chunked-deflate.js';
+import { deflateAhead, deflateInPieces, type BacklogControl, type PieceSource, type StreamedDeflate } from '../wheel/chunked-deflate.js';
 import type { RecordRow } from '../wheel/record.js';
 import { recordDigestOf } from '../util/hash.js';
 import { createHash } from 'node:crypto';
-import { closeSparse, readSparse, sparseSource, type SparseGraft } from './sparse-graft.js';
+import { bodyPieces, closeSparse, readBody, readSparse, sparseSource, type SparseGraft } from './sparse-graft.js';
 import type { WheelEntry, WheelZip } from '../wheel/zip-read.js';
 import type { ChangedEntries, StreamSlot } from './changed-entries.js';
 import { readInto } from './host-files.js';
@@ -135,6 +135,12 @@ export interface RunContext {
  */
 export const BACKLOG_CAP = 32 * 1024 * 1024;
 
+/**
+ * Pieces of a sparse graft's code and data deflated while it is patched: about what both
+ * cores deflate in the time libLLVM's edit takes, held (compressed) until their turn.
+ */
+const AHEAD_PIECES = 16;
+
 /** The pipeline under way: `submitted` once every library is queued for deflating, `settled` once every deflate has finished. */
 export interface PatchRun {
   readonly submitted: Promise<void>;
@@ -211,29 +217,32 @@ async function runOne(job: PatchJob, slot: StreamSlot, c: RunContext): Promise<{
  * bodies taken from the file; the buffer is free again once the last piece has been read.
  */
 function patchSparse(job: PatchJob, g: SparseGraft, lease: Lease, slot: StreamSlot, c: RunContext): Promise<void> {
+  // The pieces of code and data the edit cannot change deflate while it runs.
+  const ahead = deflateAhead(bodyPieces(g, AHEAD_PIECES), (from, end) => readBody(g, from, end), c.level, c.queue, job.name);
+  const closeAfter = (others: readonly Promise<unknown>[]): Promise<void> =>
+    Promise.allSettled([...others, ...ahead.values()]).then(() => {
+      closeSparse(g);
+    });
   let out: Uint8Array;
   try {
     out = typeof c.patcher === 'string' ? g.image : c.patcher.patch(g.image, job.ops, job.label, { inPlace: true });
   } catch (e) {
-    closeSparse(g);
+    void closeAfter([]);
     throw e;
   }
   lease.charge(g.image.length - g.bodies.reduce((n, b) => n + b.end - b.start, 0) + (out.length - g.image.length));
-  const source = sparseSource(out, g);
-  const s = stream(job, source, slot, c);
+  const s = stream(job, sparseSource(out, g), slot, c, ahead);
   const free = (): void => {
     lease.release();
   };
   s.read.then(free, free);
-  return s.done.finally(() => {
-    source.close();
-  });
+  return closeAfter([s.done]);
 }
 
 /** Queue the deflate of a patched library and hand its stream and RECORD row to its slot. */
-function stream(job: PatchJob, content: Uint8Array | PieceSource, slot: StreamSlot, c: RunContext): StreamedDeflate {
+function stream(job: PatchJob, content: Uint8Array | PieceSource, slot: StreamSlot, c: RunContext, ahead?: ReadonlyMap<number, Promise<Uint8Array>>): StreamedDeflate {
   const hash = createHash('sha256');
-  const s = deflateInPieces(content, c.level, c.queue, job.name, { pending: c.backlog, observe: (b) => hash.update(b) });
+  const s = deflateInPieces(content, c.level, c.queue, job.name, { pending: c.backlog, observe: (b) => hash.update(b), ahead });
   const row = s.read.then((): RecordRow => ({ path: job.name, hash: recordDigestOf(hash), size: String(s.uncompressedSize) }));
   slot.deliver(s, row);
   return s;

@@ -12,7 +12,7 @@ import { bodyCandidates, confirmBodies, headerTables } from '../elf/edit-bodies.
 import { mergeRanges, type Range } from '../elf/ranges.js';
 import { parseElf } from '../elf/read.js';
 import { describeError, RepairError } from '../errors.js';
-import { DEFLATE_PIECE, type PieceSource } from '../wheel/chunked-deflate.js';
+import { DEFLATE_PIECE, DEFLATE_WINDOW, type PieceSource } from '../wheel/chunked-deflate.js';
 import { capacityFor } from './image-pool.js';
 
 /** Libraries from this size on are read this way (below it a whole read costs little). */
@@ -20,7 +20,7 @@ export const SPARSE_FROM = 8 * 1024 * 1024;
 /** The head read first: the ELF header and, in practice, the program header table. */
 const HEAD = 64 * 1024;
 /** A piece with the window before it: the most one read returns. */
-const SPAN = DEFLATE_PIECE + 32 * 1024;
+const SPAN = DEFLATE_PIECE + DEFLATE_WINDOW;
 
 /** A library read except for its bodies, and the open file the bodies come from. */
 export interface SparseGraft {
@@ -129,10 +129,10 @@ function unchanged(g: SparseGraft): boolean {
 
 /**
  * The edited library as pieces: each from `out` (the edited image, possibly grown past the
- * file's end) with the bodies read from the file. Pieces must be read in order; `close` ends
- * the use of the file.
+ * file's end) with the bodies read from the file. Pieces must be read in order; closeSparse
+ * ends the use of the file.
  */
-export function sparseSource(out: Uint8Array, g: SparseGraft): PieceSource & { close(): void } {
+export function sparseSource(out: Uint8Array, g: SparseGraft): PieceSource {
   const spare: ArrayBuffer[] = [];
   let next = 0;
   return {
@@ -160,10 +160,28 @@ export function sparseSource(out: Uint8Array, g: SparseGraft): PieceSource & { c
     release(span) {
       if (spare.length < 4 && span.buffer instanceof ArrayBuffer) spare.push(span.buffer);
     },
-    close() {
-      closeSync(g.fd);
-    },
   };
+}
+
+/**
+ * The offsets of the first `limit` pieces of the output that lie, with the window before them,
+ * inside one body and end before the file does: their bytes are the file's whatever the edit
+ * does, so they can be deflated before it (chunked-deflate.ts deflateAhead).
+ */
+export function bodyPieces(g: SparseGraft, limit: number): number[] {
+  const out: number[] = [];
+  for (const b of g.bodies) {
+    const first = Math.ceil((b.start + DEFLATE_WINDOW) / DEFLATE_PIECE) * DEFLATE_PIECE;
+    for (let start = first; start + DEFLATE_PIECE <= b.end && start + DEFLATE_PIECE < g.image.length && out.length < limit; start += DEFLATE_PIECE) out.push(start);
+  }
+  return out;
+}
+
+/** Bytes [from, end) of the file, which must lie inside one body (a new buffer). */
+export function readBody(g: SparseGraft, from: number, end: number): Uint8Array {
+  const bytes = new Uint8Array(end - from);
+  fill(g.fd, g.path, bytes, from, end, 0);
+  return bytes;
 }
 
 /** Close the file of a graft that will not be streamed. */

@@ -16,7 +16,8 @@ import { detail, showName } from './zip-format.js';
 /** Bytes of content per piece: small enough to balance the cores, large enough that the dictionary priming costs nothing. */
 export const DEFLATE_PIECE = 1 << 20;
 /** deflate's window: the dictionary each piece is primed with. */
-const WINDOW = 32 * 1024;
+export const DEFLATE_WINDOW = 32 * 1024;
+const WINDOW = DEFLATE_WINDOW;
 
 /**
  * Bytes queued for the writer over every stream that shares it: a piece's content while it
@@ -113,6 +114,28 @@ export interface PieceOptions {
   readonly pending?: BacklogControl | undefined;
   /** Shown every byte of the content once, in order, as pieces are read (a RECORD hash). */
   readonly observe?: ((bytes: Uint8Array) => void) | undefined;
+  /** Pieces deflated ahead (deflateAhead), by offset: taken instead of deflating them again. */
+  readonly ahead?: ReadonlyMap<number, Promise<Uint8Array>> | undefined;
+}
+
+/**
+ * Deflate, now, the pieces at `starts` (offsets of pieces that are not the last) of content
+ * not assembled yet, whose bytes there are already known: `read(from, end)` gives them,
+ * window included. The code and data of a library are the same before and after its edit, so
+ * their pieces can deflate while the library is still being patched. The results are the
+ * bytes deflateInPieces would make, handed to it through `ahead`.
+ */
+export function deflateAhead(starts: readonly number[], read: (from: number, end: number) => Uint8Array, level: number, queue: TaskQueue, name: string): Map<number, Promise<Uint8Array>> {
+  const out = new Map<number, Promise<Uint8Array>>();
+  for (const start of starts) {
+    const job = queue.run(async () => {
+      const from = Math.max(0, start - WINDOW);
+      return deflatePiece(read(from, start + DEFLATE_PIECE), start - from, false, level, name, start);
+    });
+    job.catch(() => undefined);
+    out.set(start, job);
+  }
+  return out;
 }
 
 /**
@@ -155,7 +178,8 @@ export function deflateInPieces(content: Uint8Array | PieceSource, level: number
         crc = crc32(own, crc);
         observe?.(own);
         if (last) allRead();
-        const out = await deflatePiece(span, start - from, last, level, name, start);
+        const early = last ? undefined : o.ahead?.get(start);
+        const out = await (early ?? deflatePiece(span, start - from, last, level, name, start));
         pending?.add(out.length - (end - start));
         return out;
       } catch (e) {

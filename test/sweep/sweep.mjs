@@ -112,7 +112,7 @@ const { applyElfEdit } = await import(pathToFileURL(path.join(distElf, 'write.js
 const { sstrip } = await import(pathToFileURL(path.join(repo, 'fixtures', 'elf-edit', 'sstrip.mjs')).href);
 const { parseElf } = await import(pathToFileURL(path.join(distElf, 'index.js')).href);
 const dist = (...p) => import(pathToFileURL(path.join(repo, 'dist', ...p)).href);
-const { readSparse, sparseSource } = await dist('repair', 'sparse-graft.js');
+const { closeSparse, readSparse, sparseSource } = await dist('repair', 'sparse-graft.js');
 const { capacityFor } = await dist('repair', 'image-pool.js');
 const { DEFLATE_PIECE } = await dist('wheel', 'chunked-deflate.js');
 
@@ -128,7 +128,7 @@ function sparseProblem(file, ops, expected) {
   try {
     source = sparseSource(applyElfEdit(g.image, ops, { inPlace: true }).bytes, g);
   } catch (e) {
-    fs.closeSync(g.fd);
+    closeSparse(g);
     return `sparse edit threw ${e?.code ?? ''} ${e?.message ?? e}`;
   }
   try {
@@ -142,7 +142,7 @@ function sparseProblem(file, ops, expected) {
     }
     return undefined;
   } finally {
-    source.close();
+    closeSparse(g);
   }
 }
 

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { taskQueue } from '../../src/util/task-queue.js';
-import { DEFLATE_PIECE, deflateInPieces, type PieceSource } from '../../src/wheel/chunked-deflate.js';
+import { DEFLATE_PIECE, deflateAhead, deflateInPieces, type PieceSource } from '../../src/wheel/chunked-deflate.js';
 import { crc32 } from '../../src/wheel/crc32.js';
 import { noise } from '../helpers/noise.js';
 
@@ -80,6 +80,20 @@ describe('deflateInPieces', () => {
     expect(s.crc).toBe(crc32(data));
     // The same bytes as the same content in memory.
     expect(sha(stream)).toBe(sha(await collect(deflateInPieces(data, 6, taskQueue(1), 'mem.so').pieces)));
+  });
+
+  it('takes the pieces deflated ahead instead of deflating them again, never for the last piece', async () => {
+    const data = mixed(3 * DEFLATE_PIECE + 5, 21);
+    const read = (from: number, end: number): Uint8Array => data.subarray(from, end);
+    // Ahead at level 1, the rest at 9: the stream shows which were taken.
+    const ahead = deflateAhead([DEFLATE_PIECE, 3 * DEFLATE_PIECE], read, 1, taskQueue(2), 'a.so');
+    const mixedLevels = await collect(deflateInPieces(data, 9, taskQueue(2), 'a.so', { ahead }).pieces);
+    expect(sha(inflateRawSync(mixedLevels))).toBe(sha(data));
+    const nine = await collect(deflateInPieces(data, 9, taskQueue(2), 'a.so').pieces);
+    expect(sha(mixedLevels)).not.toBe(sha(nine));
+    // Same level ahead: the same bytes as without.
+    const same = await collect(deflateInPieces(data, 9, taskQueue(2), 'a.so', { ahead: deflateAhead([DEFLATE_PIECE, 2 * DEFLATE_PIECE], read, 9, taskQueue(1), 'a.so') }).pieces);
+    expect(sha(same)).toBe(sha(nine));
   });
 
   it('a source that fails to read fails the stream and its read, and reads nothing after', async () => {
