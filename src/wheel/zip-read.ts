@@ -30,7 +30,7 @@ import {
   showName,
   showSize,
 } from './zip-format.js';
-import { checkEntryName, checkNameConflicts, decodeEntryName } from './zip-names.js';
+import { checkEntryName, decodeEntryName, indexNames } from './zip-names.js';
 
 /** One central-directory record, with the raw header fields a writer needs to copy it. */
 export interface WheelEntry {
@@ -237,9 +237,7 @@ export async function openWheelZip(path: string, limits: Partial<ZipLimits> = {}
     for (let i = 0; i < dir.count; i++) entries[i] = toWheelEntry(dir, i, cd, path);
     await locateData(win, dir, cd, entries, cdOffset, path);
     checkLimits(entries, st.size, lim, path);
-    checkNameConflicts(entries.map((e) => e.name), path);
-    const byName = new Map<string, WheelEntry>();
-    for (const e of entries) byName.set(e.name, e);
+    const byName: ReadonlyMap<string, WheelEntry> = indexNames(entries, path);
     const listing: WheelListing = Object.freeze({ path, entries: Object.freeze(entries), identity: identityOf(st), byName });
     return makeWheelZip(fh, win, listing, () => {
       closed = true;
