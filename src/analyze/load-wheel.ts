@@ -21,7 +21,7 @@ import { MAX_WHEEL_FILE_SIZE, parseWheelMetadata, type WheelMetadata } from '../
 import { parseWheelName, type WheelName } from '../wheel/name.js';
 import { parseRecord, parseRecordTable, recordSizeLimit, type RecordRow, type RecordTable } from '../wheel/record.js';
 import { entryStreamer, type EntryStreamer } from '../wheel/entry-stream.js';
-import { findDistInfo, openWheelZip, type WheelEntry, type WheelListing, type WheelZip } from '../wheel/zip-read.js';
+import { findDistInfo, openWheelZip, plainEntry, type WheelEntry, type WheelListing, type WheelZip } from '../wheel/zip-read.js';
 import { jobLimit } from '../util/jobs.js';
 import { taskQueue } from '../util/task-queue.js';
 import type { ProgressSink } from '../util/progress.js';
@@ -308,7 +308,8 @@ async function readEntries(
   const job = (e: WheelEntry): { expect: Expected; job: EntryJob } => {
     const expect = expectationOf(e);
     const alt = otherAlgorithm(expect);
-    return { expect, job: { ...e, hashes: alt === undefined ? ['sha256'] : ['sha256', alt], elf: mayBeElf(e), runtimeLoads } };
+    // A plain copy: an entry's fields may live on its prototype, which a worker would not see.
+    return { expect, job: { ...plainEntry(e), hashes: alt === undefined ? ['sha256'] : ['sha256', alt], elf: mayBeElf(e), runtimeLoads } };
   };
   const done = (e: WheelEntry, expect: Expected, d: EntryDone): EntryOutcome => {
     progress(e);

@@ -7,7 +7,7 @@ import { inflateRawSync, crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import { InternalError, IoError, WheelFormatError, WheelauditError } from '../../src/errors.js';
-import { DEFAULT_ZIP_LIMITS, findDistInfo, openWheelZip, reopenWheelZip } from '../../src/wheel/zip-read.js';
+import { DEFAULT_ZIP_LIMITS, findDistInfo, openWheelZip, plainEntry, reopenWheelZip } from '../../src/wheel/zip-read.js';
 import type { WheelEntry, WheelZip } from '../../src/wheel/zip-read.js';
 import { buildZip as buildRaw, type BuildEntry } from './zip-builder.js';
 
@@ -170,6 +170,22 @@ describe('openWheelZip: listing', PYTHON, () => {
       expect(dos?.externalFileAttributes).toBe(0);
       expect(record?.uncompressedSize).toBe(0);
       expect(record?.relativeOffsetOfLocalHeader).toBeGreaterThan(init?.relativeOffsetOfLocalHeader ?? Infinity);
+    });
+  });
+
+  it('an entry as a plain object (what a worker is sent) holds the same fields, each its own', async () => {
+    const file = buildZip([{ name: 'demo/', mode: 0o40755 }, { name: 'demo/a.py', data: 'a = 1\n'.repeat(40) }, { name: 'demo/b.so', data: '\x7fELF', method: 'stored', mode: 0o100755 }]);
+    await withZip(file, (z) => {
+      const fields = ['name', 'isDirectory', 'compressedSize', 'uncompressedSize', 'crc32', 'compressionMethod', 'mode', 'externalFileAttributes', 'versionMadeBy', 'generalPurposeBitFlag', 'lastModDate', 'lastModTime', 'relativeOffsetOfLocalHeader', 'dataOffset'] as const;
+      for (const e of z.entries) {
+        const plain = plainEntry(e);
+        expect(Object.keys(plain).sort()).toEqual([...fields].sort());
+        for (const f of fields) expect(plain[f], `${e.name} ${f}`).toBe(e[f]);
+        expect(structuredClone(plain)).toEqual(plain);
+        expect(JSON.parse(JSON.stringify(e))).toEqual(plain);
+      }
+      const b = z.entry('demo/b.so');
+      expect([b?.mode, b?.compressionMethod, b?.isDirectory, (b?.dataOffset ?? 0) > (b?.relativeOffsetOfLocalHeader ?? 0)]).toEqual([0o100755, 0, false, true]);
     });
   });
 
