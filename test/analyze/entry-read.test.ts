@@ -22,7 +22,7 @@ import { parseElf } from '../../src/elf/index.js';
 import { parseHeader, parseIdent, parseSectionHeaders } from '../../src/elf/headers.js';
 import { ByteReader } from '../../src/util/bytes.js';
 import { entryStreamer } from '../../src/wheel/entry-stream.js';
-import { openWheelZip } from '../../src/wheel/zip-read.js';
+import { openWheelZip, plainEntry } from '../../src/wheel/zip-read.js';
 import { haveCompiler } from '../helpers/build-libs.js';
 import { MET, needs, unmet } from '../helpers/requires.js';
 import { buildZip, WHEEL_NAME, wheelEntries, type BuildEntry } from '../wheel/zip-builder.js';
@@ -73,7 +73,8 @@ async function streamed(wheel: string, names: readonly string[], runtimeLoads: b
     for (const n of names) {
       const e = zip.entry(n);
       if (e === undefined) throw new Error(`no entry ${n}`);
-      const job: EntryJob = { ...e, hashes: ['sha256', 'sha512'], elf: true, runtimeLoads };
+      // A plain copy, as load-wheel sends a worker (a listed entry's fields are getters).
+      const job: EntryJob = { ...plainEntry(e), hashes: ['sha256', 'sha512'], elf: true, runtimeLoads };
       out.set(n, readEntrySync(streamer, zip.fd, job, zip.path));
     }
   } finally {
