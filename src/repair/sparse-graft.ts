@@ -24,7 +24,7 @@ const SPAN = DEFLATE_PIECE + DEFLATE_WINDOW;
 
 /** A library read except for its bodies, and the open file the bodies come from. */
 export interface SparseGraft {
-  /** The library, zeros in its bodies, in a buffer with room for an edit to grow it. */
+  /** The library, whatever the buffer held before in its bodies (never read), with room for an edit to grow it. */
   readonly image: Uint8Array;
   /** Sorted, disjoint: the byte ranges left unread. */
   readonly bodies: readonly Range[];
