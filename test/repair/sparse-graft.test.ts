@@ -119,6 +119,10 @@ describe('sparse grafts', () => {
       expect(typeof expected, `${file}: the whole edit was refused`).not.toBe('string');
       // The pieces deflated ahead of the edit hold the whole edit's bytes, window included.
       const whole = expected as Uint8Array;
+      // Every piece whose window and bytes lie in one body and end before the file does.
+      const fits = (k: number): boolean => g.bodies.some((b) => k * DEFLATE_PIECE - DEFLATE_WINDOW >= b.start && (k + 1) * DEFLATE_PIECE <= b.end) && (k + 1) * DEFLATE_PIECE < g.image.length;
+      const eligible = Array.from({ length: Math.ceil(g.image.length / DEFLATE_PIECE) }, (_, k) => k).filter((k) => k > 0 && fits(k));
+      expect(bodyPieces(g, 1000), file).toEqual(eligible.map((k) => k * DEFLATE_PIECE));
       for (const start of bodyPieces(g, 1000)) {
         const from = start - DEFLATE_WINDOW;
         expect(start + DEFLATE_PIECE, file).toBeLessThan(whole.length);
@@ -130,7 +134,8 @@ describe('sparse grafts', () => {
     }
     // Most large libraries have large code and data sections.
     expect(split).toBeGreaterThan(libs.length / 2);
-    expect(aheadPieces).toBeGreaterThan(0);
+    // libLLVM's 48 MiB of code hold dozens of whole pieces (a bare root may have no such library).
+    if (libs.some((f) => f.includes('libLLVM'))) expect(aheadPieces).toBeGreaterThan(20);
   });
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wheelaudit-sparse-'));
