@@ -1,15 +1,21 @@
 // Shared by the zip and CRC tests: bytes that deflate poorly, and the error a promise rejects with.
 
-/** `n` deterministic bytes from a xorshift stream started at `seed`: they deflate poorly. */
-export function noise(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
+/** A deterministic xorshift32 stream started at `seed`: each call gives the next unsigned 32-bit value. */
+export function xorshift(seed: number): () => number {
   let x = seed;
-  for (let i = 0; i < n; i++) {
+  return () => {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    out[i] = x & 0xff;
-  }
+    return x >>> 0;
+  };
+}
+
+/** `n` deterministic bytes from a xorshift stream started at `seed`: they deflate poorly. */
+export function noise(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  const next = xorshift(seed);
+  for (let i = 0; i < n; i++) out[i] = next() & 0xff;
   return out;
 }
 

@@ -80,6 +80,7 @@ with zipfile.ZipFile(sys.argv[1], "w") as zf:
     zf.writestr("demo-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\\nRoot-Is-Purelib: false\\nTag: py3-none-linux_x86_64\\n\\n", compress_type=zipfile.ZIP_DEFLATED)
     zf.writestr("demo-1.0.dist-info/RECORD", "demo/__init__.py,sha256=x,480\\r\\ndemo-1.0.dist-info/RECORD,,\\r\\n", compress_type=zipfile.ZIP_DEFLATED)
 `;
+import { xorshift } from '../helpers/noise.js';
 import { needs, requireTool } from '../helpers/requires.js';
 
 describe('mutated wheels never escape as raw errors', needs(requireTool('python3', 'python3')), () => {
@@ -123,13 +124,7 @@ describe('mutated wheels never escape as raw errors', needs(requireTool('python3
   });
 
   it('with seeded random byte changes', async () => {
-    let seed = 0x2545f491;
-    const next = (): number => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return seed >>> 0;
-    };
+    const next = xorshift(0x2545f491);
     const codes = new Set<string>();
     for (let round = 0; round < 400; round++) {
       const b = Buffer.from(base);

@@ -115,6 +115,7 @@ text = buf.getvalue()
 back = [r for r in csv.reader(io.StringIO(text, newline="")) if r]
 print(json.dumps({"text": text, "back": back}))
 `;
+import { xorshift } from '../helpers/noise.js';
 import { needs, requireTool } from '../helpers/requires.js';
 
 describe('agrees with Python csv', needs(requireTool('python3', 'python3')), () => {
@@ -156,13 +157,7 @@ print(json.dumps(out))
 
 describe('reads like Python csv.reader on random text', needs(requireTool('python3', 'python3')), () => {
   it('agrees on 3000 seeded samples', () => {
-    let seed = 0x9e3779b9;
-    const next = (): number => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return seed >>> 0;
-    };
+    const next = xorshift(0x9e3779b9);
     const alphabet = [',', '"', '\r', '\n', '\r\n', 'a', 'b', ' ', 'é'];
     const samples = Array.from({ length: 3000 }, () => Array.from({ length: next() % 24 }, () => alphabet[next() % alphabet.length]).join(''));
     const expected = JSON.parse(execFileSync('python3', ['-c', PY_READ], { input: JSON.stringify(samples), encoding: 'utf8' })) as (string[][] | null)[];
@@ -186,13 +181,7 @@ describe('reads like Python csv.reader on random text', needs(requireTool('pytho
 
 describe('parseRecord on text without quotes (rows made straight from the lines)', needs(requireTool('python3', 'python3')), () => {
   it('gives the rows Python csv.reader gives, and for the first row of another size the same error as quoted text', () => {
-    let seed = 0x2545f491;
-    const next = (): number => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return seed >>> 0;
-    };
+    const next = xorshift(0x2545f491);
     const alphabet = [',', ',', '\r', '\n', '\r\n', '\n\n', 'a', 'pkg/b.py', 'sha256=x', '12', ' ', 'é'];
     const samples = Array.from({ length: 3000 }, () => Array.from({ length: next() % 20 }, () => alphabet[next() % alphabet.length]).join(''));
     const expected = JSON.parse(execFileSync('python3', ['-c', PY_READ], { input: JSON.stringify(samples), encoding: 'utf8' })) as string[][][];
