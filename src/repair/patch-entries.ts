@@ -191,8 +191,10 @@ async function runOne(job: PatchJob, slot: StreamSlot, c: RunContext): Promise<{
   const [lease] = await c.pool.acquire([job.size]);
   if (lease === undefined) throw new InternalError('the image pool gave no buffer');
   try {
-    const sparse = job.hostPath !== undefined && !job.strip && job.ops.length > 0 && c.patcher !== 'none' && c.patcher.name === 'native' ? readSparse(job.hostPath, lease.buffer, c.sparseFrom) : undefined;
-    if (sparse !== undefined) return { done: patchSparse(job, sparse, lease, slot, c) };
+    // Only the native editor works on an image without its code and data, and only a host file can be read in parts.
+    const native = typeof c.patcher !== 'string' && c.patcher.name === 'native' ? c.patcher : undefined;
+    const sparse = native !== undefined && job.hostPath !== undefined && !job.strip && job.ops.length > 0 ? readSparse(job.hostPath, lease.buffer, c.sparseFrom) : undefined;
+    if (native !== undefined && sparse !== undefined) return { done: patchSparse(job, sparse, native, lease, slot, c) };
     let bytes = await job.load(lease.buffer);
     if (job.strip) {
       c.info(`Stripping symbols from ${job.name}`);
@@ -216,7 +218,7 @@ async function runOne(job: PatchJob, slot: StreamSlot, c: RunContext): Promise<{
  * Patch a library read without its bodies (into the pooled buffer) and stream it with the
  * bodies taken from the file; the buffer is free again once the last piece has been read.
  */
-function patchSparse(job: PatchJob, g: SparseGraft, lease: Lease, slot: StreamSlot, c: RunContext): Promise<void> {
+function patchSparse(job: PatchJob, g: SparseGraft, patcher: ElfPatcher, lease: Lease, slot: StreamSlot, c: RunContext): Promise<void> {
   // The pieces of code and data the edit cannot change deflate while it runs.
   const ahead = deflateAhead(bodyPieces(g, AHEAD_PIECES), (from, end) => readBody(g, from, end), c.level, c.queue, job.name);
   const closeAfter = (others: readonly Promise<unknown>[]): Promise<void> =>
@@ -225,7 +227,7 @@ function patchSparse(job: PatchJob, g: SparseGraft, lease: Lease, slot: StreamSl
     });
   let out: Uint8Array;
   try {
-    out = typeof c.patcher === 'string' ? g.image : c.patcher.patch(g.image, job.ops, job.label, { inPlace: true });
+    out = patcher.patch(g.image, job.ops, job.label, { inPlace: true });
   } catch (e) {
     void closeAfter([]);
     throw e;

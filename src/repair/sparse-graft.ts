@@ -9,7 +9,7 @@
 // compare this path's output with a whole read's on real libraries instead.
 import { closeSync, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { bodyCandidates, confirmBodies, headerTables } from '../elf/edit-bodies.js';
-import { mergeRanges, type Range } from '../elf/ranges.js';
+import { freePieces, mergeRanges, type Range } from '../elf/ranges.js';
 import { parseElf } from '../elf/read.js';
 import { describeError, RepairError } from '../errors.js';
 import { DEFLATE_PIECE, DEFLATE_WINDOW, type PieceSource } from '../wheel/chunked-deflate.js';
@@ -47,27 +47,6 @@ function fill(fd: number, path: string, into: Uint8Array, start: number, end: nu
   }
 }
 
-/** The parts of [0, size) outside the sorted, disjoint `holes`. */
-function outside(holes: readonly Range[], size: number): Range[] {
-  const out: Range[] = [];
-  let pos = 0;
-  for (const h of holes) {
-    if (h.start > pos) out.push({ start: pos, end: h.start });
-    pos = Math.max(pos, h.end);
-  }
-  if (pos < size) out.push({ start: pos, end: size });
-  return out;
-}
-
-/** The parts of the sorted, disjoint `ranges` outside every range of `cut`. */
-function subtract(ranges: readonly Range[], cut: readonly Range[]): Range[] {
-  let out = [...ranges];
-  for (const c of cut) {
-    out = out.flatMap((r) => (c.end <= r.start || c.start >= r.end ? [r] : [{ start: r.start, end: c.start }, { start: c.end, end: r.end }].filter((x) => x.end > x.start)));
-  }
-  return out;
-}
-
 /**
  * Read `path` except for its bodies into `into` (a buffer with room for the edit to grow the
  * library; its old contents do not matter), or undefined when splitting it would not pay (smaller
@@ -96,13 +75,13 @@ export function readSparse(path: string, into: Uint8Array, from = SPARSE_FROM): 
       fill(fd, path, image, t.phdrs.start, t.phdrs.end);
       fill(fd, path, image, t.shdrs.start, t.shdrs.end);
       // What is read already is no body: the head, and the header tables wherever they lie.
-      candidates = subtract(bodyCandidates(image), [{ start: 0, end: Math.min(size, HEAD) }, t.phdrs, t.shdrs]);
+      candidates = freePieces(bodyCandidates(image), mergeRanges([{ start: 0, end: Math.min(size, HEAD) }, t.phdrs, t.shdrs]));
     } catch (e) {
       if (e instanceof RepairError) throw e;
       return undefined;
     }
     if (candidates.reduce((n, r) => n + r.end - r.start, 0) < size / 2) return undefined;
-    for (const r of outside(candidates, size)) fill(fd, path, image, r.start, r.end);
+    for (const r of freePieces([{ start: 0, end: size }], candidates)) fill(fd, path, image, r.start, r.end);
     let bodies: Range[] | undefined;
     try {
       bodies = confirmBodies(parseElf(image), candidates);
@@ -113,7 +92,7 @@ export function readSparse(path: string, into: Uint8Array, from = SPARSE_FROM): 
     const dropped = candidates.filter((c) => !bodies.includes(c));
     for (const r of dropped) fill(fd, path, image, r.start, r.end);
     keep = true;
-    return { image, bodies: mergeRanges(bodies), fd, path, stat };
+    return { image, bodies, fd, path, stat };
   } catch (e) {
     throw e instanceof RepairError ? e : ioError(path, e);
   } finally {
