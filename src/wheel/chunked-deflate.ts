@@ -141,7 +141,9 @@ export function deflateAhead(starts: readonly number[], read: (from: number, end
 /**
  * Queue every piece of `content` for deflating at `level` and return the stream. Pieces are
  * read in order as their deflates start (the queue is first-in first-out); content in memory
- * must not change until `done` settles. `name` names the entry in errors.
+ * must not change until `done` settles. `name` names the entry in errors. Long because each
+ * piece's read, hash, deflate and failure share the stream's state (the CRC so far, the first
+ * failure, the source still to be read).
  */
 export function deflateInPieces(content: Uint8Array | PieceSource, level: number, queue: TaskQueue, name: string, o: PieceOptions = {}): StreamedDeflate {
   // Dropped after the last read: the stream object outlives its content (the writer's map
